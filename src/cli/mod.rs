@@ -1,0 +1,179 @@
+//! The command line: clap definitions and one handler per sub-command.
+//!
+//! `main` calls [`run`] and maps its [`ExitStatus`] to the process exit code.
+//! To add a sub-command: a variant in [`Command`], a file with its handler,
+//! one arm in [`run`].
+
+mod generate;
+mod sql;
+mod validate;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::lake::Location;
+use crate::output::Format;
+use crate::session::{Kpiql, Options};
+
+/// kpiql: SQL and KPIs for customer-support analytics on a Parquet lake.
+#[derive(Debug, Parser)]
+#[command(name = "kpiql", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The lake: a folder or s3://bucket/prefix (default: the built-in sample lake).
+    #[arg(long, global = true, env = "KPIQL_DATA", value_name = "LOCATION")]
+    pub data: Option<String>,
+    /// Memory the query engine may use before spilling to disk, e.g. 512M, 4G.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+    /// Threads for query execution (default: one per core).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// No warnings or progress on stderr; errors are still printed.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run SQL on the lake and print or save the result.
+    Sql(sql::SqlArgs),
+    /// Write a synthetic lake that follows the contract.
+    Generate(generate::GenerateArgs),
+    /// Check a lake against the contract (exit 1 when problems are found).
+    Validate,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// How the process ends: 0 ok, 1 a check failed, 2 an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything worked.
+    Success,
+    /// The command ran and found problems (e.g. `validate`).
+    Failure,
+    /// The command could not do its work.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+impl Cli {
+    /// Session options from the global flags.
+    pub fn options(&self) -> anyhow::Result<Options> {
+        let location = match &self.data {
+            None => Location::Sample,
+            Some(text) => Location::parse(text)?,
+        };
+        Ok(Options {
+            location,
+            memory_limit: self.memory_limit,
+            threads: self.threads.map(usize::from),
+        })
+    }
+
+    /// Opens the lake, printing its warnings unless `--quiet`.
+    pub async fn open(&self) -> anyhow::Result<Kpiql> {
+        let options = self.options()?;
+        let kpiql = Kpiql::open(&options)
+            .await
+            .with_context(|| format!("cannot open the lake at {}", options.location.display()))?;
+        if !self.quiet {
+            for warning in &kpiql.warnings {
+                eprintln!("warning: {warning}");
+            }
+        }
+        Ok(kpiql)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(threads) = cli.threads {
+        builder.worker_threads(usize::from(threads));
+    }
+    let runtime = builder.build().context("cannot start the async runtime")?;
+    match &cli.command {
+        Some(Command::Sql(args)) => runtime.block_on(sql::run(&cli, args)),
+        Some(Command::Generate(args)) => generate::run(&cli, args),
+        Some(Command::Validate) => runtime.block_on(validate::run(&cli)),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "kpiql", &mut std::io::stdout());
+            Ok(ExitStatus::Success)
+        }
+        None => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            command.print_help().context("cannot print help")?;
+            Ok(ExitStatus::Error)
+        }
+    }
+}
+
+/// The format to use when none is given: from the output file's extension,
+/// else a table on a terminal and CSV otherwise (pipes and files).
+pub fn default_format(out: Option<&std::path::Path>) -> Format {
+    match out {
+        Some(path) => Format::from_extension(path).unwrap_or(Format::Csv),
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Csv,
+    }
+}
+
+/// Parses a size like `512M`, `4G`, `1.5GiB` or `1000000` (bytes), in
+/// powers of 1024.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size; expected a number with an optional unit K, M, G or T, e.g. 4G"))?;
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} in {text:?}; expected K, M, G or T"
+            ));
+        }
+    };
+    let bytes = number * (1u64 << shift) as f64;
+    if !(1.0..usize::MAX as f64).contains(&bytes) {
+        return Err(format!("{text:?} is not a usable size"));
+    }
+    Ok(bytes as usize)
+}
+
+/// A path argument that must not be an existing folder.
+pub fn out_file(path: &PathBuf) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!("--out {} is a folder; give a file name", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! Where a lake is: a local folder, an object-store prefix, or the sample
+//! lake embedded in the binary; and which of its tables exist.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::execution::SessionState;
+use datafusion::execution::object_store::ObjectStoreUrl;
+use futures::TryStreamExt;
+use bytes::Bytes;
+use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::memory::InMemory;
+use object_store::path::Path as StorePath;
+use url::Url;
+
+use super::check::ParquetFile;
+use super::{LakeError, Table};
+
+/// The sample lake made by `kpiql generate`, shipped in `data/sample/` and
+/// compiled into the binary so `kpiql` works from any folder.
+static SAMPLE: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/data/sample");
+
+/// The URL the embedded sample lake is served under (an in-memory store).
+const SAMPLE_URL: &str = "kpiql-sample://lake/";
+
+/// A lake location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The sample lake embedded in the binary.
+    Sample,
+    /// A local folder (canonical path).
+    Local(PathBuf),
+    /// An object-store prefix such as `s3://bucket/lake/`.
+    Remote(Url),
+}
+
+/// A table found in a lake.
+#[derive(Debug, Clone)]
+pub struct TableSource {
+    /// The URL DataFusion lists: a folder ending in `/` or one file.
+    pub url: String,
+    /// The Parquet files of the table.
+    pub files: Vec<ParquetFile>,
+}
+
+impl Location {
+    /// Understands what a user typed after `--data`: a URL with a scheme
+    /// (`s3://bucket/prefix`) or a local folder, which must exist.
+    pub fn parse(text: &str) -> Result<Location, LakeError> {
+        if let Some((scheme, _)) = text.split_once("://") {
+            if scheme == "file" {
+                let url = Url::parse(text).map_err(|e| LakeError::BadLocation {
+                    location: text.to_string(),
+                    reason: e.to_string(),
+                })?;
+                let path = url.to_file_path().map_err(|()| LakeError::BadLocation {
+                    location: text.to_string(),
+                    reason: "not a local path".to_string(),
+                })?;
+                return Location::local(&path, text);
+            }
+            let mut url = Url::parse(text).map_err(|e| LakeError::BadLocation {
+                location: text.to_string(),
+                reason: e.to_string(),
+            })?;
+            if !url.path().ends_with('/') {
+                url.set_path(&format!("{}/", url.path()));
+            }
+            return Ok(Location::Remote(url));
+        }
+        Location::local(Path::new(text), text)
+    }
+
+    fn local(path: &Path, text: &str) -> Result<Location, LakeError> {
+        let canonical = std::fs::canonicalize(path).map_err(|e| LakeError::NotFound {
+            location: text.to_string(),
+            reason: e.to_string(),
+        })?;
+        if !canonical.is_dir() {
+            return Err(LakeError::NotFound {
+                location: text.to_string(),
+                reason: "not a folder; a lake is a folder holding interactions/, surveys/, ...".to_string(),
+            });
+        }
+        Ok(Location::Local(canonical))
+    }
+
+    /// The base URL of the lake, ending in `/`.
+    pub fn base_url(&self) -> Url {
+        match self {
+            // Both are valid URLs by construction.
+            Location::Sample => Url::parse(SAMPLE_URL).unwrap_or_else(|_| unreachable!()),
+            Location::Local(path) => {
+                Url::from_directory_path(path).unwrap_or_else(|()| unreachable!())
+            }
+            Location::Remote(url) => url.clone(),
+        }
+    }
+
+    /// How the lake is named to a user (prompt, messages).
+    pub fn display(&self) -> String {
+        match self {
+            Location::Sample => "sample".to_string(),
+            Location::Local(path) => path.display().to_string(),
+            Location::Remote(url) => url.to_string(),
+        }
+    }
+
+    /// The places a table may be, as a user would write them.
+    pub fn table_places(&self, table: Table) -> Vec<String> {
+        match self {
+            Location::Local(path) => vec![
+                format!("{}/", path.join(table.name()).display()),
+                path.join(format!("{}.parquet", table.name()))
+                    .display()
+                    .to_string(),
+            ],
+            _ => {
+                let base = self.base_url();
+                vec![
+                    format!("{base}{}/", table.name()),
+                    format!("{base}{}.parquet", table.name()),
+                ]
+            }
+        }
+    }
+
+    /// The store the lake lives in, registering the embedded sample on first
+    /// use. Remote stores must have been registered by the caller.
+    async fn store(&self, state: &SessionState) -> Result<Arc<dyn ObjectStore>, LakeError> {
+        let base = self.base_url();
+        let store_url = ObjectStoreUrl::parse(&base[..url::Position::BeforePath])?;
+        if *self == Location::Sample && state.runtime_env().object_store(&store_url).is_err() {
+            state
+                .runtime_env()
+                .register_object_store(store_url.as_ref(), Arc::new(sample_store().await?));
+        }
+        state
+            .runtime_env()
+            .object_store(&store_url)
+            .map_err(LakeError::from)
+    }
+
+    /// Finds each table as a folder `<table>/` or a file `<table>.parquet`.
+    pub(crate) async fn find_tables(
+        &self,
+        state: &SessionState,
+    ) -> Result<Vec<(Table, Option<TableSource>)>, LakeError> {
+        let store = self.store(state).await?;
+        let base = self.base_url();
+        let base_path =
+            StorePath::from_url_path(base.path()).map_err(|e| LakeError::BadLocation {
+                location: base.to_string(),
+                reason: e.to_string(),
+            })?;
+        if let Location::Remote(_) = self {
+            // An object store has no folders: a prefix with nothing under it
+            // is the remote form of "no such folder".
+            let any = store
+                .list(Some(&base_path))
+                .try_next()
+                .await
+                .map_err(|source| LakeError::Store {
+                    location: base.to_string(),
+                    source,
+                })?;
+            if any.is_none() {
+                return Err(LakeError::NotFound {
+                    location: base.to_string(),
+                    reason: "nothing stored under this prefix".to_string(),
+                });
+            }
+        }
+        let mut found = Vec::new();
+        for table in Table::ALL {
+            let folder = base_path.clone().join(table.name());
+            let objects: Vec<_> = store
+                .list(Some(&folder))
+                .try_collect()
+                .await
+                .map_err(|source| LakeError::Store {
+                    location: format!("{base}{}/", table.name()),
+                    source,
+                })?;
+            let folder_exists = !objects.is_empty()
+                || matches!(self, Location::Local(p) if p.join(table.name()).is_dir());
+            let file_path = base_path.clone().join(format!("{}.parquet", table.name()).as_str());
+            let file = match store.head(&file_path).await {
+                Ok(meta) => Some(meta),
+                Err(object_store::Error::NotFound { .. }) => None,
+                Err(source) => {
+                    return Err(LakeError::Store {
+                        location: format!("{base}{}.parquet", table.name()),
+                        source,
+                    });
+                }
+            };
+            let places = self.table_places(table);
+            let source = match (folder_exists, file) {
+                (true, Some(_)) => {
+                    return Err(LakeError::AmbiguousTable {
+                        table,
+                        folder: places[0].clone(),
+                        file: places[1].clone(),
+                    });
+                }
+                (true, None) => {
+                    let mut files: Vec<ParquetFile> = objects
+                        .into_iter()
+                        .filter(|m| m.location.as_ref().ends_with(".parquet"))
+                        .map(|m| self.parquet_file(m))
+                        .collect();
+                    files.sort_by(|a, b| a.meta.location.cmp(&b.meta.location));
+                    Some(TableSource {
+                        url: format!("{base}{}/", table.name()),
+                        files,
+                    })
+                }
+                (false, Some(meta)) => Some(TableSource {
+                    url: format!("{base}{}.parquet", table.name()),
+                    files: vec![self.parquet_file(meta)],
+                }),
+                (false, None) if table.required() => {
+                    return Err(LakeError::MissingTable {
+                        table,
+                        looked_at: places,
+                    });
+                }
+                (false, None) => None,
+            };
+            found.push((table, source));
+        }
+        Ok(found)
+    }
+
+    fn parquet_file(&self, meta: object_store::ObjectMeta) -> ParquetFile {
+        let display = match self {
+            Location::Local(_) => format!("/{}", meta.location),
+            _ => {
+                let base = self.base_url();
+                format!("{}/{}", &base[..url::Position::BeforePath], meta.location)
+            }
+        };
+        ParquetFile { meta, display }
+    }
+}
+
+/// An in-memory object store holding the embedded sample lake. The bytes
+/// are static: `Bytes::from_static` copies nothing.
+async fn sample_store() -> Result<InMemory, LakeError> {
+    let store = InMemory::new();
+    let mut stack = vec![&SAMPLE];
+    while let Some(dir) = stack.pop() {
+        for entry in dir.entries() {
+            match entry {
+                include_dir::DirEntry::Dir(d) => stack.push(d),
+                include_dir::DirEntry::File(f) => {
+                    let path = StorePath::from(f.path().to_string_lossy().as_ref());
+                    store
+                        .put(&path, Bytes::from_static(f.contents()).into())
+                        .await
+                        .map_err(|source| LakeError::Store {
+                            location: format!("{SAMPLE_URL}{path}"),
+                            source,
+                        })?;
+                }
+            }
+        }
+    }
+    Ok(store)
+}

@@ -1,0 +1,185 @@
+//! The support lake as SQL tables: locations, the per-file contract check and
+//! registration of the four tables (DESIGN §1).
+//!
+//! Nothing here knows about KPIs; `crate::session` puts tables, views and
+//! functions together.
+
+pub mod check;
+mod location;
+pub mod schema;
+
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::error::DataFusionError;
+use datafusion::execution::SessionState;
+
+pub use check::{FileProblem, ParquetFile};
+pub use location::{Location, TableSource};
+pub use schema::Table;
+
+/// Something wrong with the lake, named precisely enough to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    /// The lake location itself does not exist or is not readable.
+    #[error("lake not found: {location} ({reason})")]
+    NotFound {
+        /// The location as the user gave it.
+        location: String,
+        /// Why it was not found.
+        reason: String,
+    },
+    /// The location cannot be understood.
+    #[error("bad lake location {location:?}: {reason}")]
+    BadLocation {
+        /// The location as the user gave it.
+        location: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A required table is missing.
+    #[error("required table `{table}` not found: looked for {}", looked_at.join(" and "))]
+    MissingTable {
+        /// The table.
+        table: Table,
+        /// The places looked at.
+        looked_at: Vec<String>,
+    },
+    /// A table exists both as a folder and as a single file.
+    #[error("table `{table}` is ambiguous: both {folder} and {file} exist; keep one")]
+    AmbiguousTable {
+        /// The table.
+        table: Table,
+        /// The folder found.
+        folder: String,
+        /// The single file found.
+        file: String,
+    },
+    /// Files that do not follow the contract.
+    #[error("{} not follow the lake contract:\n{}", plural(problems.len()), list(problems))]
+    Contract {
+        /// One entry per bad file.
+        problems: Vec<FileProblem>,
+    },
+    /// Listing or reading the object store failed.
+    #[error("cannot read {location}: {source}")]
+    Store {
+        /// What was being read.
+        location: String,
+        /// The store's error.
+        source: object_store::Error,
+    },
+    /// An error from DataFusion while registering tables.
+    #[error(transparent)]
+    DataFusion(#[from] DataFusionError),
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 file does".to_string()
+    } else {
+        format!("{n} files do")
+    }
+}
+
+fn list(problems: &[FileProblem]) -> String {
+    const SHOWN: usize = 10;
+    let mut out: Vec<String> = problems
+        .iter()
+        .take(SHOWN)
+        .map(|p| format!("  - {p}"))
+        .collect();
+    if problems.len() > SHOWN {
+        out.push(format!("  ... and {} more", problems.len() - SHOWN));
+    }
+    out.join("\n")
+}
+
+/// A non-fatal finding while opening the lake (e.g. a missing optional table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning(pub String);
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The tables of a lake, checked against the contract and ready to register.
+#[derive(Debug)]
+pub struct Lake {
+    /// Where the lake is.
+    pub location: Location,
+    /// One provider per table, in [`Table::ALL`] order.
+    pub tables: Vec<(Table, Arc<dyn TableProvider>)>,
+    /// Findings that did not stop the lake from opening.
+    pub warnings: Vec<Warning>,
+}
+
+impl Lake {
+    /// Finds the tables of `location`, checks every Parquet file's schema
+    /// against the contract and builds one table provider per table.
+    ///
+    /// Fails on a missing lake or required table and on any file that breaks
+    /// the contract, naming the file, the column and both types.
+    pub async fn open(state: &SessionState, location: Location) -> Result<Lake, LakeError> {
+        let found = location.find_tables(state).await?;
+        let mut problems = Vec::new();
+        let mut tables = Vec::new();
+        let mut warnings = Vec::new();
+        for (table, source) in found {
+            let Some(source) = source else {
+                warnings.push(Warning(format!(
+                    "optional table `{table}` not found at {}: registered empty",
+                    location.table_places(table).join(" or ")
+                )));
+                tables.push((table, empty_table(table)?));
+                continue;
+            };
+            let files = source.files.clone();
+            problems.extend(check::check_files(state, table, &files).await);
+            tables.push((table, listing_table(table, &source)?));
+        }
+        if !problems.is_empty() {
+            return Err(LakeError::Contract { problems });
+        }
+        Ok(Lake {
+            location,
+            tables,
+            warnings,
+        })
+    }
+}
+
+/// An empty table with the canonical schema (a missing optional table).
+pub fn empty_table(table: Table) -> Result<Arc<dyn TableProvider>, LakeError> {
+    Ok(Arc::new(MemTable::try_new(table.schema(), vec![vec![]])?))
+}
+
+/// A listing table over `source` that reads every file with the declared
+/// schema; DataFusion casts each file's columns to it (drift, DESIGN §1).
+pub fn listing_table(
+    table: Table,
+    source: &TableSource,
+) -> Result<Arc<dyn TableProvider>, LakeError> {
+    let url = ListingTableUrl::parse(&source.url)?;
+    listing_table_of(table, vec![url])
+}
+
+/// A listing table over the given folders or files of one table.
+pub fn listing_table_of(
+    table: Table,
+    urls: Vec<ListingTableUrl>,
+) -> Result<Arc<dyn TableProvider>, LakeError> {
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(table.schema());
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}

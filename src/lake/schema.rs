@@ -1,0 +1,170 @@
+//! The contract in code: the canonical schema of each lake table (DESIGN §1).
+//!
+//! Schemas are declared, never inferred from files. Strings are declared as
+//! `Utf8View`, the type DataFusion reads Parquet strings as, so no column is
+//! re-encoded on every scan; files may hold `Utf8`, `LargeUtf8` or
+//! `Utf8View` (see `docs/DESIGN.md` §1).
+//!
+//! To add a table: add a [`Table`] variant, its schema and its meaning here;
+//! registration, `validate` and `\d` pick it up from [`Table::ALL`].
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+/// The time zone every lake timestamp is normalised to.
+pub const TZ: &str = "UTC";
+
+/// `Timestamp(Microsecond, "UTC")`, the type of every lake timestamp.
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some(TZ.into()))
+}
+
+/// `Decimal128(18, 2)`, the type of money amounts.
+pub const AMOUNT_TYPE: DataType = DataType::Decimal128(18, 2);
+
+/// One table of the support lake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    /// One customer contact.
+    Interactions,
+    /// One survey answer (CSAT, NPS or CES).
+    Surveys,
+    /// One span of an agent's logged-in time in one state.
+    AgentStates,
+    /// The support cost of one team (or shared cost) in one month.
+    Costs,
+}
+
+/// A column of the contract with the meaning a user reads in `\d`.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDoc {
+    /// Column name.
+    pub name: &'static str,
+    /// What the column means.
+    pub meaning: &'static str,
+}
+
+impl Table {
+    /// Every table, in the order the contract lists them.
+    pub const ALL: [Table; 4] = [
+        Table::Interactions,
+        Table::Surveys,
+        Table::AgentStates,
+        Table::Costs,
+    ];
+
+    /// The SQL name of the table (also its folder and file name in a lake).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Interactions => "interactions",
+            Table::Surveys => "surveys",
+            Table::AgentStates => "agent_states",
+            Table::Costs => "costs",
+        }
+    }
+
+    /// Looks a table up by its SQL name.
+    pub fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// A required table missing from a lake is an error; an optional one is
+    /// registered empty with a warning.
+    pub fn required(self) -> bool {
+        matches!(self, Table::Interactions | Table::Surveys)
+    }
+
+    /// What one row of the table is.
+    pub fn grain(self) -> &'static str {
+        match self {
+            Table::Interactions => {
+                "one customer contact (a call, chat, email thread, message thread)"
+            }
+            Table::Surveys => "one survey answer (CSAT, NPS or CES)",
+            Table::AgentStates => "one span of an agent's logged-in time in one state",
+            Table::Costs => "the support cost of one team (or shared cost) in one month",
+        }
+    }
+
+    /// The declared (canonical) schema of the table.
+    pub fn schema(self) -> SchemaRef {
+        static SCHEMAS: LazyLock<[SchemaRef; 4]> = LazyLock::new(|| {
+            Table::ALL.map(|t| {
+                Arc::new(Schema::new(
+                    t.columns()
+                        .iter()
+                        .map(|(name, ty, nullable, _)| Field::new(*name, ty.clone(), *nullable))
+                        .collect::<Vec<_>>(),
+                ))
+            })
+        });
+        Arc::clone(&SCHEMAS[self as usize])
+    }
+
+    /// The meaning of each column, in schema order.
+    pub fn column_docs(self) -> Vec<ColumnDoc> {
+        self.columns()
+            .into_iter()
+            .map(|(name, _, _, meaning)| ColumnDoc { name, meaning })
+            .collect()
+    }
+
+    fn columns(self) -> Vec<(&'static str, DataType, bool, &'static str)> {
+        let s = DataType::Utf8View;
+        let ts = timestamp_type();
+        let f = DataType::Float64;
+        let b = DataType::Boolean;
+        match self {
+            Table::Interactions => vec![
+                ("interaction_id", s.clone(), false, "unique id of this contact"),
+                ("ticket_id", s.clone(), false, "the case this contact is about; repeat contacts share it"),
+                ("contact_seq", DataType::Int32, false, "1 for the first contact of the ticket, 2 for the next, ..."),
+                ("customer_id", s.clone(), false, "the customer who reached out"),
+                ("agent_id", s.clone(), true, "NULL when no agent took the contact (abandoned)"),
+                ("team", s.clone(), true, "team that owned the contact"),
+                ("channel", s.clone(), false, "phone, chat, email, messaging, social (others allowed)"),
+                ("priority", s.clone(), true, "low, normal, high, urgent"),
+                ("created_at", ts.clone(), false, "the customer reached out / entered the queue"),
+                ("first_response_at", ts.clone(), true, "first agent response (call answered, first reply); NULL if none"),
+                ("ended_at", ts.clone(), true, "the contact ended"),
+                ("resolved_at", ts.clone(), true, "the ticket was resolved by this contact at this time; NULL otherwise"),
+                ("wait_seconds", f.clone(), true, "seconds in queue before reaching an agent"),
+                ("hold_seconds", f.clone(), true, "seconds on hold during the contact"),
+                ("handle_seconds", f.clone(), true, "agent handle time in seconds: talk + hold + after-contact work"),
+                ("resolved", b.clone(), false, "this contact resolved the ticket (and it was not reopened)"),
+                ("escalated", b.clone(), false, "this contact was escalated to a higher support tier"),
+                ("abandoned", b, false, "the customer left before reaching an agent"),
+            ],
+            Table::Surveys => vec![
+                ("survey_id", s.clone(), false, "unique id of this answer"),
+                ("interaction_id", s.clone(), true, "the rated contact; NULL for relationship surveys"),
+                ("ticket_id", s.clone(), true, "the rated ticket"),
+                ("customer_id", s.clone(), false, "the customer who answered"),
+                ("kind", s.clone(), false, "csat (score 1-5), nps (0-10), ces (1-7)"),
+                ("score", DataType::Int32, false, "the answer's score, in the domain of its kind"),
+                ("submitted_at", ts, false, "when the answer was submitted"),
+                ("comment", s, true, "free text"),
+            ],
+            Table::AgentStates => vec![
+                ("agent_id", s.clone(), false, "the agent"),
+                ("team", s.clone(), true, "the agent's team"),
+                ("state", s, false, "handling, available, or an unavailable state: break, lunch, meeting, training, other"),
+                ("started_at", ts, false, "start of the span"),
+                ("seconds", f, false, "length of the span in seconds, >= 0"),
+            ],
+            Table::Costs => vec![
+                ("month", DataType::Date32, false, "first day of the month"),
+                ("team", s.clone(), true, "NULL for cost shared by all teams"),
+                ("amount", AMOUNT_TYPE, false, "the cost in the month"),
+                ("currency", s, false, "ISO 4217 code"),
+            ],
+        }
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

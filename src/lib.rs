@@ -1,0 +1,16 @@
+//! kpiql: a SQL engine for customer-support analytics on a Parquet lake.
+//!
+//! [`Kpiql::open`] is the entry point: it gives a DataFusion
+//! `SessionContext` with the lake's tables (DESIGN §1) registered; the CLI,
+//! the REPL and batch jobs all start from it.
+
+pub mod cli;
+pub mod generate;
+pub mod lake;
+pub mod output;
+pub mod session;
+pub mod sql;
+pub mod validate;
+
+pub use lake::{LakeError, Location, Table};
+pub use session::{Kpiql, Options, install};

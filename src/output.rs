@@ -1,0 +1,272 @@
+//! Writing query results: an aligned table, CSV, JSON lines or Parquet, to
+//! stdout or to a file that appears whole or not at all.
+//!
+//! A file is written to a temporary file in the destination's folder and
+//! renamed over the destination only when every row is written, so a failed
+//! query or a killed process never leaves a partial output file.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::error::DataFusionError;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::errors::ParquetError;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use futures::TryStreamExt;
+use tempfile::NamedTempFile;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table, for people.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// JSON lines: one object per row.
+    Json,
+    /// Parquet (needs a file).
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name suggests (`.csv`, `.json`/`.jsonl`/`.ndjson`,
+    /// `.parquet`), if any.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" | "jsonl" | "ndjson" => Some(Format::Json),
+            "parquet" => Some(Format::Parquet),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+/// Something that went wrong while writing results.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// Parquet is binary and goes to a file.
+    #[error("--format parquet needs --out FILE (Parquet is not written to a terminal or pipe)")]
+    ParquetNeedsFile,
+    /// A file or Parquet output holds one result.
+    #[error(
+        "{what} holds one result, but statement {statement} returns rows too; \
+         run the statements separately or keep one SELECT"
+    )]
+    SeveralResults {
+        /// The output (file name or format).
+        what: String,
+        /// The 1-based statement number of the second result.
+        statement: usize,
+    },
+    /// Writing failed.
+    #[error("cannot write {what}: {source}")]
+    Io {
+        /// What was being written (a path or "stdout").
+        what: String,
+        /// The error.
+        source: io::Error,
+    },
+    /// Formatting failed.
+    #[error("cannot format results: {0}")]
+    Arrow(#[from] ArrowError),
+    /// Writing Parquet failed.
+    #[error("cannot write Parquet: {0}")]
+    Parquet(#[from] ParquetError),
+    /// The query failed while its rows were being produced.
+    #[error(transparent)]
+    DataFusion(#[from] DataFusionError),
+}
+
+impl OutputError {
+    /// Whether the error is only the reader of stdout having gone away
+    /// (`kpiql sql ... | head`), which is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            OutputError::Io { source, .. } => source.kind() == io::ErrorKind::BrokenPipe,
+            OutputError::Arrow(ArrowError::IoError(_, e)) => e.kind() == io::ErrorKind::BrokenPipe,
+            OutputError::Arrow(ArrowError::ExternalError(e)) => e
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe),
+            _ => false,
+        }
+    }
+}
+
+enum Target {
+    Stdout,
+    File { tmp: NamedTempFile, path: PathBuf },
+}
+
+/// Where results go and how they look.
+pub struct Output {
+    format: Format,
+    target: Target,
+    results: usize,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output")
+            .field("format", &self.format)
+            .field("results", &self.results)
+            .finish()
+    }
+}
+
+impl Output {
+    /// Results in `format` to stdout, or to `path` (created atomically on
+    /// [`Output::finish`]).
+    pub fn new(format: Format, path: Option<&Path>) -> Result<Output, OutputError> {
+        let target = match path {
+            None if format == Format::Parquet => return Err(OutputError::ParquetNeedsFile),
+            None => Target::Stdout,
+            Some(path) => {
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let tmp = tempfile::Builder::new()
+                    .prefix(".kpiql-")
+                    .suffix(".tmp")
+                    .tempfile_in(&dir)
+                    .map_err(|source| OutputError::Io {
+                        what: format!("{} (folder {})", path.display(), dir.display()),
+                        source,
+                    })?;
+                Target::File {
+                    tmp,
+                    path: path.to_path_buf(),
+                }
+            }
+        };
+        Ok(Output {
+            format,
+            target,
+            results: 0,
+        })
+    }
+
+    fn what(&self) -> String {
+        match &self.target {
+            Target::Stdout => "stdout".to_string(),
+            Target::File { path, .. } => path.display().to_string(),
+        }
+    }
+
+    /// Writes one result set (the rows of statement number `statement`).
+    /// Returns the number of rows written.
+    pub async fn write(
+        &mut self,
+        statement: usize,
+        mut stream: SendableRecordBatchStream,
+    ) -> Result<usize, OutputError> {
+        self.results += 1;
+        if self.results > 1 && (matches!(self.target, Target::File { .. }) || self.format == Format::Parquet) {
+            return Err(OutputError::SeveralResults {
+                what: self.what(),
+                statement,
+            });
+        }
+        let what = self.what();
+        let schema = stream.schema();
+        let format = self.format;
+        let first = self.results == 1;
+        let mut sink: Box<dyn Write + Send + '_> = match &mut self.target {
+            Target::Stdout => Box::new(BufWriter::new(io::stdout())),
+            Target::File { tmp, .. } => Box::new(BufWriter::new(tmp.as_file_mut())),
+        };
+        let io_err = |source| OutputError::Io {
+            what: what.clone(),
+            source,
+        };
+        let mut rows = 0;
+        match format {
+            Format::Table => {
+                let batches: Vec<RecordBatch> = stream.try_collect().await?;
+                rows = batches.iter().map(RecordBatch::num_rows).sum();
+                let text = if batches.is_empty() {
+                    pretty_format_batches(&[RecordBatch::new_empty(schema)])?
+                } else {
+                    pretty_format_batches(&batches)?
+                };
+                writeln!(sink, "{text}").map_err(io_err)?;
+            }
+            Format::Csv => {
+                if !first {
+                    writeln!(sink).map_err(io_err)?;
+                }
+                let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(&mut sink);
+                let mut wrote = false;
+                while let Some(batch) = stream.try_next().await? {
+                    rows += batch.num_rows();
+                    writer.write(&batch)?;
+                    wrote = true;
+                }
+                if !wrote {
+                    writer.write(&RecordBatch::new_empty(schema))?;
+                }
+            }
+            Format::Json => {
+                let mut writer = datafusion::arrow::json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .build::<_, datafusion::arrow::json::writer::LineDelimited>(&mut sink);
+                while let Some(batch) = stream.try_next().await? {
+                    rows += batch.num_rows();
+                    writer.write(&batch)?;
+                }
+                writer.finish()?;
+            }
+            Format::Parquet => {
+                rows = write_parquet(&mut sink, schema, &mut stream).await?;
+            }
+        }
+        sink.flush().map_err(io_err)?;
+        Ok(rows)
+    }
+
+    /// Publishes the output file (a rename over the destination); stdout
+    /// is only flushed.
+    pub fn finish(self) -> Result<(), OutputError> {
+        match self.target {
+            Target::Stdout => io::stdout().flush().map_err(|source| OutputError::Io {
+                what: "stdout".to_string(),
+                source,
+            }),
+            Target::File { tmp, path } => {
+                tmp.as_file().sync_all().map_err(|source| OutputError::Io {
+                    what: path.display().to_string(),
+                    source,
+                })?;
+                tmp.persist(&path)
+                    .map(|_: File| ())
+                    .map_err(|e| OutputError::Io {
+                        what: path.display().to_string(),
+                        source: e.error,
+                    })
+            }
+        }
+    }
+}
+
+async fn write_parquet(
+    sink: &mut (dyn Write + Send),
+    schema: SchemaRef,
+    stream: &mut SendableRecordBatchStream,
+) -> Result<usize, OutputError> {
+    let mut writer = ArrowWriter::try_new(sink, schema, None)?;
+    let mut rows = 0;
+    while let Some(batch) = stream.try_next().await? {
+        rows += batch.num_rows();
+        writer.write(&batch)?;
+    }
+    writer.close()?;
+    Ok(rows)
+}

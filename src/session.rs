@@ -1,0 +1,126 @@
+//! The library's entry point: a DataFusion session with the lake's tables
+//! (and, as they land, its views and KPI functions).
+//!
+//! The CLI, the REPL, batch jobs and any other Rust program get the same
+//! session from [`Kpiql::open`]. A program that builds its own
+//! `SessionState` (a distributed engine's executor) calls [`install`] on it.
+
+use std::sync::Arc;
+
+use datafusion::execution::SessionState;
+use datafusion::execution::disk_manager::DiskManagerBuilder;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::lake::{Lake, LakeError, Location, Warning};
+
+/// How to open a lake.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The lake (default: the embedded sample).
+    pub location: Location,
+    /// Bytes of memory the query engine may hold before it spills to disk
+    /// (`None`: unbounded).
+    pub memory_limit: Option<usize>,
+    /// Parallelism of query execution (`None`: one per core).
+    pub threads: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            location: Location::Sample,
+            memory_limit: None,
+            threads: None,
+        }
+    }
+}
+
+/// An open lake: the session to run SQL in, and what opening it found.
+pub struct Kpiql {
+    /// The session with the tables registered.
+    pub ctx: SessionContext,
+    /// The lake in use.
+    pub location: Location,
+    /// Non-fatal findings (e.g. a missing optional table).
+    pub warnings: Vec<Warning>,
+}
+
+impl std::fmt::Debug for Kpiql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kpiql")
+            .field("session_id", &self.ctx.session_id())
+            .field("location", &self.location)
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
+impl Kpiql {
+    /// Opens the lake of `options` in a new session configured by
+    /// [`session_config`] and [`runtime_env`].
+    pub async fn open(options: &Options) -> Result<Kpiql, LakeError> {
+        let mut state = SessionStateBuilder::new()
+            .with_config(session_config(options))
+            .with_runtime_env(runtime_env(options)?)
+            .with_default_features()
+            .build();
+        let warnings = install(&mut state, options.location.clone()).await?;
+        Ok(Kpiql {
+            ctx: SessionContext::new_with_state(state),
+            location: options.location.clone(),
+            warnings,
+        })
+    }
+}
+
+/// The session settings kpiql relies on.
+pub fn session_config(options: &Options) -> SessionConfig {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    if let Some(threads) = options.threads {
+        config = config.with_target_partitions(threads.max(1));
+    }
+    // Lakes nest files at any depth (DESIGN §1), not only in hive folders.
+    config
+        .options_mut()
+        .execution
+        .listing_table_ignore_subdirectory = false;
+    config
+}
+
+/// The runtime: a spilling memory pool when a limit is given.
+pub fn runtime_env(options: &Options) -> Result<Arc<RuntimeEnv>, LakeError> {
+    let mut builder = RuntimeEnvBuilder::new();
+    if let Some(limit) = options.memory_limit {
+        builder = builder
+            .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
+            .with_disk_manager_builder(DiskManagerBuilder::default());
+    }
+    Ok(builder.build_arc()?)
+}
+
+/// Registers the lake at `location` (tables checked against the contract)
+/// into `state`'s default schema. Returns the warnings found.
+pub async fn install(
+    state: &mut SessionState,
+    location: Location,
+) -> Result<Vec<Warning>, LakeError> {
+    let lake = Lake::open(state, location).await?;
+    let catalog_name = state.config_options().catalog.default_catalog.clone();
+    let schema_name = state.config_options().catalog.default_schema.clone();
+    let schema = state
+        .catalog_list()
+        .catalog(&catalog_name)
+        .and_then(|c| c.schema(&schema_name))
+        .ok_or_else(|| {
+            datafusion::error::DataFusionError::Plan(format!(
+                "default schema {catalog_name}.{schema_name} not found"
+            ))
+        })?;
+    for (table, provider) in lake.tables {
+        schema.register_table(table.name().to_string(), provider)?;
+    }
+    Ok(lake.warnings)
+}

@@ -1,0 +1,258 @@
+//! `validate`: checks a lake against the contract (DESIGN §1) and reports,
+//! per table, each problem with its count and a few offending rows.
+//!
+//! Files whose schema breaks the contract are reported and left out of the
+//! row checks; the row checks are SQL in `queries/checks/<table>.sql`
+//! (one row per offending row: `problem`, `detail`). To add a check, add a
+//! `UNION ALL` branch there.
+
+use std::fmt;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::datasource::listing::ListingTableUrl;
+use datafusion::error::DataFusionError;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::ExprFunctionExt;
+use datafusion::prelude::{SessionContext, col, lit};
+
+use crate::lake::{self, FileProblem, LakeError, Table, TableSource};
+use crate::session::{Options, runtime_env, session_config};
+
+/// How many offending rows are shown per problem.
+pub const EXAMPLES: usize = 3;
+
+/// The findings for a whole lake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The lake checked.
+    pub location: String,
+    /// One entry per table, in contract order.
+    pub tables: Vec<TableReport>,
+}
+
+/// The findings for one table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableReport {
+    /// The table.
+    pub table: Table,
+    /// Whether the table exists in the lake.
+    pub present: bool,
+    /// Parquet files found.
+    pub files: usize,
+    /// Rows in the files that passed the schema check.
+    pub rows: u64,
+    /// Files whose schema breaks the contract.
+    pub file_problems: Vec<FileProblem>,
+    /// Row problems, most frequent first.
+    pub problems: Vec<Problem>,
+}
+
+/// One kind of bad row and how often it occurs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What is wrong.
+    pub check: String,
+    /// How many rows.
+    pub rows: u64,
+    /// A few offending rows.
+    pub examples: Vec<String>,
+}
+
+impl Report {
+    /// Whether no problem was found.
+    pub fn is_clean(&self) -> bool {
+        self.tables
+            .iter()
+            .all(|t| t.file_problems.is_empty() && t.problems.is_empty())
+    }
+}
+
+/// Checks the lake of `options`. A missing required table is an error, as
+/// it is for every other command.
+pub async fn validate(options: &Options) -> Result<Report, LakeError> {
+    let state = SessionStateBuilder::new()
+        .with_config(session_config(options))
+        .with_runtime_env(runtime_env(options)?)
+        .with_default_features()
+        .build();
+    let found = options.location.find_tables(&state).await?;
+    let ctx = SessionContext::new_with_state(state);
+    let mut reports = Vec::new();
+    for (table, source) in found {
+        let mut report = TableReport {
+            table,
+            present: source.is_some(),
+            files: 0,
+            rows: 0,
+            file_problems: Vec::new(),
+            problems: Vec::new(),
+        };
+        let provider = match source {
+            None => lake::empty_table(table)?,
+            Some(source) => {
+                report.files = source.files.len();
+                report.file_problems =
+                    lake::check::check_files(&ctx.state(), table, &source.files).await;
+                good_files_table(table, &source, &report.file_problems)?
+            }
+        };
+        ctx.register_table(table.name(), provider)?;
+        reports.push(report);
+    }
+    for report in &mut reports {
+        report.rows = count_rows(&ctx, report.table).await?;
+        report.problems = row_problems(&ctx, report.table).await?;
+    }
+    Ok(Report {
+        location: options.location.display(),
+        tables: reports,
+    })
+}
+
+/// The table over the files whose schema passed.
+fn good_files_table(
+    table: Table,
+    source: &TableSource,
+    bad: &[FileProblem],
+) -> Result<std::sync::Arc<dyn datafusion::catalog::TableProvider>, LakeError> {
+    if bad.is_empty() {
+        return lake::listing_table(table, source);
+    }
+    let good: Vec<_> = source
+        .files
+        .iter()
+        .filter(|f| !bad.iter().any(|p| p.file() == f.display))
+        .collect();
+    if good.is_empty() {
+        return lake::empty_table(table);
+    }
+    let urls = good
+        .iter()
+        .map(|f| ListingTableUrl::parse(&f.display))
+        .collect::<Result<Vec<_>, _>>()?;
+    lake::listing_table_of(table, urls)
+}
+
+async fn count_rows(ctx: &SessionContext, table: Table) -> Result<u64, DataFusionError> {
+    Ok(ctx.table(table.name()).await?.count().await? as u64)
+}
+
+async fn row_problems(ctx: &SessionContext, table: Table) -> Result<Vec<Problem>, DataFusionError> {
+    let offending = ctx.sql(check_sql(table)).await?;
+    let counts = offending
+        .clone()
+        .aggregate(vec![col("problem")], vec![count(lit(1)).alias("rows")])?
+        .sort(vec![col("rows").sort(false, true), col("problem").sort(true, true)])?
+        .collect()
+        .await?;
+    let examples = offending
+        .window(vec![
+            row_number()
+                .partition_by(vec![col("problem")])
+                .order_by(vec![col("detail").sort(true, true)])
+                .build()?
+                .alias("n"),
+        ])?
+        .filter(col("n").lt_eq(lit(EXAMPLES as u64)))?
+        .sort(vec![col("problem").sort(true, true), col("n").sort(true, true)])?
+        .collect()
+        .await?;
+    let mut problems = Vec::new();
+    for batch in &counts {
+        let names = string_column(batch, 0);
+        let rows = batch.column(1).as_primitive::<Int64Type>();
+        for (i, name) in names.into_iter().enumerate() {
+            problems.push(Problem {
+                check: name,
+                rows: rows.value(i) as u64,
+                examples: Vec::new(),
+            });
+        }
+    }
+    for batch in &examples {
+        let names = string_column(batch, 0);
+        let details = string_column(batch, 1);
+        for (name, detail) in names.into_iter().zip(details) {
+            if let Some(p) = problems.iter_mut().find(|p| p.check == name) {
+                p.examples.push(detail);
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// A string column as owned strings, whatever its Arrow string type.
+fn string_column(batch: &RecordBatch, index: usize) -> Vec<String> {
+    let column = batch.column(index);
+    let formatted = datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8);
+    match formatted {
+        Ok(array) => {
+            let strings = array.as_string::<i32>();
+            (0..strings.len())
+                .map(|i| {
+                    if strings.is_null(i) {
+                        "NULL".to_string()
+                    } else {
+                        strings.value(i).to_string()
+                    }
+                })
+                .collect()
+        }
+        Err(_) => vec![String::new(); column.len()],
+    }
+}
+
+fn check_sql(table: Table) -> &'static str {
+    match table {
+        Table::Interactions => include_str!("../../queries/checks/interactions.sql"),
+        Table::Surveys => include_str!("../../queries/checks/surveys.sql"),
+        Table::AgentStates => include_str!("../../queries/checks/agent_states.sql"),
+        Table::Costs => include_str!("../../queries/checks/costs.sql"),
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "lake: {}", self.location)?;
+        for t in &self.tables {
+            let issues = t.file_problems.len() + t.problems.len();
+            let state = if !t.present {
+                "absent (optional, read as empty)".to_string()
+            } else if issues == 0 {
+                "ok".to_string()
+            } else {
+                format!("{issues} problem{}", if issues == 1 { "" } else { "s" })
+            };
+            writeln!(
+                f,
+                "{}: {} rows in {} file{}: {state}",
+                t.table,
+                t.rows,
+                t.files,
+                if t.files == 1 { "" } else { "s" }
+            )?;
+            for p in &t.file_problems {
+                writeln!(f, "  schema: {p}")?;
+            }
+            for p in &t.problems {
+                writeln!(f, "  {}: {} row{}", p.check, p.rows, if p.rows == 1 { "" } else { "s" })?;
+                for e in &p.examples {
+                    writeln!(f, "      {e}")?;
+                }
+            }
+        }
+        if self.is_clean() {
+            write!(f, "no problems found")
+        } else {
+            let n: usize = self
+                .tables
+                .iter()
+                .map(|t| t.file_problems.len() + t.problems.len())
+                .sum();
+            write!(f, "{n} problem{} found", if n == 1 { "" } else { "s" })
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The `kpiql` binary: formats, files of statements, errors and exit codes.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::fixtures::small_lake;
+
+fn kpiql() -> Command {
+    let mut cmd = Command::cargo_bin("kpiql").expect("the kpiql binary is built");
+    cmd.env_remove("KPIQL_DATA");
+    cmd
+}
+
+fn lake() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    dir
+}
+
+fn data(dir: &Path) -> String {
+    dir.to_str().expect("utf-8 path").to_string()
+}
+
+const BY_DAY: &str = "SELECT date_trunc('day', created_at) AS day, count(*) AS n, \
+                      min(interaction_id) AS first FROM interactions GROUP BY 1 ORDER BY 1";
+
+#[test]
+fn csv_is_the_default_when_piped() {
+    let dir = lake();
+    // The small lake has i1, i2 on 2026-01-01 and i3 on 2026-01-02.
+    kpiql()
+        .args(["--data", &data(dir.path()), "sql", BY_DAY])
+        .assert()
+        .success()
+        .stdout("day,n,first\n2026-01-01T00:00:00Z,2,i1\n2026-01-02T00:00:00Z,1,i3\n")
+        .stderr(predicate::str::contains("optional table `agent_states` not found"));
+}
+
+#[test]
+fn json_is_one_object_per_line_with_explicit_nulls() {
+    let dir = lake();
+    kpiql()
+        .args(["--data", &data(dir.path()), "--quiet", "sql", "--format", "json"])
+        .arg("SELECT survey_id, interaction_id, score FROM surveys ORDER BY survey_id")
+        .assert()
+        .success()
+        .stdout(
+            "{\"survey_id\":\"s1\",\"interaction_id\":\"i1\",\"score\":5}\n\
+             {\"survey_id\":\"s2\",\"interaction_id\":null,\"score\":9}\n",
+        )
+        .stderr("");
+}
+
+#[test]
+fn table_format_is_aligned() {
+    let dir = lake();
+    let out = kpiql()
+        .args(["--data", &data(dir.path()), "-q", "sql", "--format", "table", BY_DAY])
+        .assert()
+        .success();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.get_output().stdout));
+}
+
+#[test]
+fn parquet_goes_to_a_file_and_reads_back() {
+    let dir = lake();
+    let out = dir.path().join("result.parquet");
+    kpiql()
+        .args(["--data", &data(dir.path()), "-q", "sql", "--out"])
+        .arg(&out)
+        .arg("SELECT interaction_id, handle_seconds FROM interactions ORDER BY 1")
+        .assert()
+        .success()
+        .stdout("");
+    // Read it back through a lake of its own: the file is the `costs`-free
+    // single-file form of a table, so query it with DataFusion directly.
+    let file = std::fs::File::open(&out).expect("the parquet file exists");
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("parquet")
+            .build()
+            .expect("reader");
+    let batches: Vec<_> = reader.collect::<Result<_, _>>().expect("batches");
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .expect("format")
+        .to_string();
+    assert_eq!(
+        text,
+        "+----------------+----------------+\n\
+         | interaction_id | handle_seconds |\n\
+         +----------------+----------------+\n\
+         | i1             | 60.0           |\n\
+         | i2             | 60.0           |\n\
+         | i3             | 60.0           |\n\
+         +----------------+----------------+"
+    );
+}
+
+#[test]
+fn parquet_without_out_is_refused() {
+    kpiql()
+        .args(["sql", "--format", "parquet", "SELECT 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--format parquet needs --out FILE"));
+}
+
+#[test]
+fn a_file_holds_several_statements() {
+    let dir = lake();
+    let sql = dir.path().join("q.sql");
+    std::fs::write(
+        &sql,
+        "-- a view, then a query on it\n\
+         CREATE VIEW answered AS SELECT * FROM surveys WHERE interaction_id IS NOT NULL;\n\
+         SELECT survey_id, kind FROM answered;\n",
+    )
+    .expect("write");
+    kpiql()
+        .args(["--data", &data(dir.path()), "-q", "sql", "-f"])
+        .arg(&sql)
+        .assert()
+        .success()
+        .stdout("survey_id,kind\ns1,csat\n");
+}
+
+#[test]
+fn a_failing_statement_is_named_and_leaves_no_file() {
+    let dir = lake();
+    let sql = dir.path().join("q.sql");
+    std::fs::write(
+        &sql,
+        "CREATE VIEW v AS SELECT 1 AS one;\nSELECT no_such_column FROM v;\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out.csv");
+    kpiql()
+        .args(["--data", &data(dir.path()), "-q", "sql", "--out"])
+        .arg(&out)
+        .arg("-f")
+        .arg(&sql)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("statement 2 of 2 in"))
+        .stderr(predicate::str::contains("no_such_column"));
+    assert!(!out.exists(), "no output file after a failure");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".kpiql-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files are removed: {leftovers:?}");
+}
+
+#[test]
+fn an_error_during_execution_leaves_the_previous_file_intact() {
+    let dir = lake();
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "previous\n").expect("write");
+    kpiql()
+        .args(["--data", &data(dir.path()), "-q", "sql", "--out"])
+        .arg(&out)
+        // Fails at execution, after planning succeeded.
+        .arg("SELECT 1 / (contact_seq - 1) FROM interactions")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Divide by zero"));
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "previous\n");
+}
+
+#[test]
+fn bad_sql_and_bad_lakes_exit_2_with_a_message() {
+    kpiql()
+        .args(["sql", "SELEC 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error: in the SQL argument"));
+    kpiql()
+        .args(["--data", "/no/such/lake", "sql", "SELECT 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lake not found: /no/such/lake"));
+    kpiql()
+        .args(["--memory-limit", "4X", "sql", "SELECT 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown size unit \"X\""));
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let bin = assert_cmd::cargo::cargo_bin("kpiql");
+    let mut child = StdCommand::new(bin)
+        .args(["-q", "sql", "SELECT * FROM generate_series(1, 2000000)"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
+fn completions_are_printed() {
+    kpiql()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("_kpiql()"));
+}

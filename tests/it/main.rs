@@ -1,0 +1,8 @@
+//! The one integration-test binary (every extra test binary links DataFusion
+//! again). One module per concern.
+
+mod cli;
+mod drift;
+mod fixtures;
+mod generate;
+mod validate;

@@ -1,0 +1,95 @@
+//! `kpiql validate` on a clean lake and on one with planted problems.
+
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use datafusion::arrow::array::{ArrayRef, Float64Array};
+
+use crate::fixtures::*;
+
+fn validate(dir: &std::path::Path) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["--data", dir.to_str().expect("utf-8"), "validate"])
+        .assert()
+}
+
+#[test]
+fn a_clean_lake_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    let out = validate(dir.path()).code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("interactions: 3 rows in 1 file: ok"), "{stdout}");
+    assert!(stdout.contains("agent_states: 0 rows in 0 files: absent"), "{stdout}");
+    assert!(stdout.ends_with("no problems found\n"), "{stdout}");
+}
+
+#[test]
+fn planted_problems_are_each_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    // interactions: a duplicate id (i1 again), contact_seq 0, a negative
+    // wait, a first response before creation.
+    write_parquet(
+        &lake.join("interactions/bad.parquet"),
+        vec![
+            ("interaction_id", strings(&["i1", "x2", "x3"])),
+            ("ticket_id", strings(&["t1", "t2", "t3"])),
+            ("contact_seq", ints(&[1, 0, 1])),
+            ("customer_id", strings(&["c1", "c1", "c1"])),
+            ("channel", strings(&["chat", "chat", "chat"])),
+            (
+                "created_at",
+                times(&[
+                    Some("2026-01-01 10:00:00"),
+                    Some("2026-01-01 10:00:00"),
+                    Some("2026-01-01 10:00:00"),
+                ]),
+            ),
+            (
+                "first_response_at",
+                times(&[None, None, Some("2026-01-01 09:59:00")]),
+            ),
+            (
+                "wait_seconds",
+                Arc::new(Float64Array::from(vec![Some(1.0), Some(-5.0), None])) as ArrayRef,
+            ),
+            ("resolved", bools(&[false, false, false])),
+            ("escalated", bools(&[false, false, false])),
+            ("abandoned", bools(&[false, false, false])),
+        ],
+    );
+    // surveys: NPS 11, an unknown interaction; and a file of the wrong shape.
+    surveys(
+        &lake.join("surveys/bad.parquet"),
+        &[("s3", Some("i2"), "nps", 11), ("s4", Some("nope"), "csat", 4)],
+    );
+    write_parquet(
+        &lake.join("surveys/wrong.parquet"),
+        vec![("survey_id", strings(&["s9"])), ("score", strings(&["high"]))],
+    );
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for expected in [
+        "interactions: 6 rows in 2 files: 4 problems",
+        "duplicate interaction_id: 1 row",
+        "interaction_id=i1 appears 2 times",
+        "contact_seq < 1: 1 row",
+        "interaction_id=x2 contact_seq=0",
+        "negative wait_seconds: 1 row",
+        "interaction_id=x2 wait_seconds=-5",
+        "first_response_at before created_at: 1 row",
+        "interaction_id=x3",
+        "surveys: 4 rows in 3 files: 6 problems",
+        "wrong.parquet (surveys): required column `customer_id` is missing",
+        "wrong.parquet (surveys): column `score` has type Utf8 where Int32 is expected",
+        "score out of its domain (csat 1-5, nps 0-10, ces 1-7): 1 row",
+        "survey_id=s3 kind=nps score=11",
+        "interaction_id not found in interactions: 1 row",
+        "survey_id=s4 interaction_id=nope",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
+    }
+}
