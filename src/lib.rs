@@ -5,6 +5,7 @@
 //! the REPL and batch jobs all start from it.
 
 pub mod cli;
+pub mod functions;
 pub mod generate;
 pub mod lake;
 pub mod output;

@@ -102,7 +102,8 @@ pub fn runtime_env(options: &Options) -> Result<Arc<RuntimeEnv>, LakeError> {
 }
 
 /// Registers the lake at `location` (tables checked against the contract)
-/// into `state`'s default schema. Returns the warnings found.
+/// into `state`'s default schema, and the KPI functions. Returns the
+/// warnings found.
 pub async fn install(
     state: &mut SessionState,
     location: Location,
@@ -122,5 +123,6 @@ pub async fn install(
     for (table, provider) in lake.tables {
         schema.register_table(table.name().to_string(), provider)?;
     }
+    crate::functions::register_all(state)?;
     Ok(lake.warnings)
 }

@@ -4,6 +4,7 @@
 //! To add a sub-command: a variant in [`Command`], a file with its handler,
 //! one arm in [`run`].
 
+mod functions;
 mod generate;
 mod sql;
 mod validate;
@@ -48,6 +49,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Check a lake against the contract (exit 1 when problems are found).
     Validate,
+    /// List the KPI functions, or show one in full.
+    Functions(functions::FunctionsArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Some(Command::Sql(args)) => runtime.block_on(sql::run(&cli, args)),
         Some(Command::Generate(args)) => generate::run(&cli, args),
         Some(Command::Validate) => runtime.block_on(validate::run(&cli)),
+        Some(Command::Functions(args)) => functions::run(args),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "kpiql", &mut std::io::stdout());
@@ -168,6 +172,15 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         return Err(format!("{text:?} is not a usable size"));
     }
     Ok(bytes as usize)
+}
+
+/// Writes text to stdout; a closed pipe surfaces as an `io::Error` that
+/// `main` treats as success.
+pub fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
 }
 
 /// A path argument that must not be an existing folder.

@@ -4,5 +4,6 @@
 mod cli;
 mod drift;
 mod fixtures;
+mod functions;
 mod generate;
 mod validate;

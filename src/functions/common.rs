@@ -1,0 +1,167 @@
+//! What the KPI functions share: argument type rules, domain checks, the
+//! documentation section.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, UInt8Array};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::compute::{cast, prep_null_mask_filter};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::logical_expr::DocSection;
+
+use super::kernels::count::{counted, with_filter};
+
+/// The section the KPI functions are listed under.
+pub const DOC_SECTION: DocSection = DocSection {
+    include: true,
+    label: "Support KPI Functions",
+    description: Some("Customer-support KPIs (kpiql). Rates are percentage points."),
+};
+
+/// What an argument may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    /// Any integer type (read as Int64).
+    Integer,
+    /// Any numeric type (read as Float64).
+    Numeric,
+    /// Boolean.
+    Boolean,
+    /// Any string type (read as Utf8View).
+    String,
+}
+
+impl Arg {
+    fn accepts(self, ty: &DataType) -> Option<DataType> {
+        let target = match self {
+            Arg::Integer if ty.is_integer() => DataType::Int64,
+            Arg::Numeric if ty.is_numeric() => DataType::Float64,
+            Arg::Boolean if *ty == DataType::Boolean => DataType::Boolean,
+            Arg::String
+                if matches!(ty, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) =>
+            {
+                DataType::Utf8View
+            }
+            _ if *ty == DataType::Null => match self {
+                Arg::Integer => DataType::Int64,
+                Arg::Numeric => DataType::Float64,
+                Arg::Boolean => DataType::Boolean,
+                Arg::String => DataType::Utf8View,
+            },
+            _ => return None,
+        };
+        Some(target)
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Arg::Integer => "an integer",
+            Arg::Numeric => "a number",
+            Arg::Boolean => "a boolean",
+            Arg::String => "a string",
+        }
+    }
+}
+
+/// Checks the argument types against one of the accepted forms
+/// (`forms[i][j]`: what argument j may be in form i) and returns the
+/// normalised types of the first form that fits.
+pub fn coerce(syntax: &str, arg_types: &[DataType], forms: &[&[(&str, Arg)]]) -> Result<Vec<DataType>> {
+    for form in forms {
+        if form.len() != arg_types.len() {
+            continue;
+        }
+        let fitted: Option<Vec<DataType>> = form
+            .iter()
+            .zip(arg_types)
+            .map(|((_, arg), ty)| arg.accepts(ty))
+            .collect();
+        if let Some(types) = fitted {
+            return Ok(types);
+        }
+    }
+    let expected: Vec<String> = forms
+        .iter()
+        .map(|form| {
+            form.iter()
+                .map(|(name, arg)| format!("{name} {}", arg.describe()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    let got: Vec<String> = arg_types.iter().map(ToString::to_string).collect();
+    plan_err!(
+        "{syntax} takes ({}), got ({})",
+        expected.join(") or ("),
+        got.join(", ")
+    )
+}
+
+/// An Int64 argument (after coercion).
+pub fn int64(array: &ArrayRef) -> Result<Int64Array> {
+    Ok(cast(array, &DataType::Int64)?.as_primitive::<Int64Type>().clone())
+}
+
+/// A Float64 argument (after coercion).
+pub fn float64(array: &ArrayRef) -> Result<Float64Array> {
+    Ok(cast(array, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+}
+
+/// Fails if a counted integer lies outside `lo..=hi`.
+pub fn check_range(
+    syntax: &str,
+    values: &Int64Array,
+    filter: Option<&BooleanArray>,
+    lo: i64,
+    hi: i64,
+) -> Result<()> {
+    let values = counted(values, filter)?;
+    let min = datafusion::arrow::compute::min(&values);
+    let max = datafusion::arrow::compute::max(&values);
+    for bad in [min.filter(|v| *v < lo), max.filter(|v| *v > hi)].into_iter().flatten() {
+        return exec_err!("{syntax}: {bad} is outside the domain {lo} to {hi}");
+    }
+    Ok(())
+}
+
+/// Fails if a counted number is negative or NaN.
+pub fn check_non_negative(syntax: &str, what: &str, values: &Float64Array) -> Result<()> {
+    let min = datafusion::arrow::compute::min(values);
+    let max = datafusion::arrow::compute::max(values);
+    for v in [min, max].into_iter().flatten() {
+        if v.is_nan() {
+            return exec_err!("{syntax}: {what} is NaN; expected a number >= 0");
+        }
+        if v < 0.0 {
+            return exec_err!("{syntax}: {what} {v} is negative; expected a number >= 0");
+        }
+    }
+    Ok(())
+}
+
+/// The validity of `mask`: valid where it is true (NULL counts as false).
+pub fn keep_where(mask: &BooleanArray) -> NullBuffer {
+    match mask.nulls() {
+        Some(_) => NullBuffer::new(prep_null_mask_filter(mask).values().clone()),
+        None => NullBuffer::new(mask.values().clone()),
+    }
+}
+
+/// `values` with NULL added wherever any of `masks` is not valid.
+pub fn restrict(values: Float64Array, masks: &[Option<&NullBuffer>]) -> Float64Array {
+    let mut nulls = values.nulls().cloned();
+    for mask in masks {
+        nulls = NullBuffer::union(nulls.as_ref(), *mask);
+    }
+    let (_, values, _) = values.into_parts();
+    Float64Array::new(values, nulls)
+}
+
+/// Classes of a boolean argument: 2 for true, 1 for false, NULL for NULL or
+/// filtered-out rows ("share of true" KPIs).
+pub fn boolean_classes(array: &ArrayRef, filter: Option<&BooleanArray>) -> Result<UInt8Array> {
+    let as_u8 = cast(array, &DataType::UInt8)?;
+    let classes: UInt8Array = as_u8
+        .as_primitive::<datafusion::arrow::datatypes::UInt8Type>()
+        .unary(|v| v + 1);
+    Ok(with_filter(classes, filter))
+}

@@ -1,0 +1,89 @@
+//! `occupancy(state, seconds)`: agent time spent handling contacts.
+
+use std::sync::LazyLock;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Scalar, StringViewArray};
+use datafusion::arrow::compute::kernels::{cmp, numeric};
+use datafusion::arrow::compute::{cast, or};
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+
+use super::common::{Arg, DOC_SECTION, check_non_negative, coerce, float64, keep_where, restrict};
+use super::kernels::ratio::{RatioOfSums, RatioUdaf, Terms};
+
+const SYNTAX: &str = "occupancy(state, seconds)";
+
+/// Time handling contacts as a share of time handling or available.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Occupancy {
+    signature: Signature,
+}
+
+/// The `occupancy` aggregate.
+pub fn udaf() -> AggregateUDF {
+    AggregateUDF::new_from_impl(RatioUdaf(Occupancy {
+        signature: Signature::user_defined(Volatility::Immutable),
+    }))
+}
+
+fn is_state(states: &ArrayRef, name: &str) -> Result<BooleanArray> {
+    let scalar = Scalar::new(StringViewArray::from(vec![name]));
+    Ok(cmp::eq(states, &scalar)?)
+}
+
+impl RatioOfSums for Occupancy {
+    fn name(&self) -> &'static str {
+        "occupancy"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, &[&[("state", Arg::String), ("seconds", Arg::Numeric)]])
+    }
+
+    fn scale(&self) -> f64 {
+        100.0
+    }
+
+    fn terms(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Terms> {
+        let seconds = float64(&args[1])?;
+        let handling = is_state(&args[0], "handling")?;
+        let handling_share = cast(&handling, &DataType::Float64)?;
+        let numerator = numeric::mul(&seconds, &handling_share)?;
+        let numerator: Float64Array = numerator.as_primitive::<Float64Type>().clone();
+        // Only handling and available time is counted.
+        let counted = Some(keep_where(&or(&handling, &is_state(&args[0], "available")?)?));
+        let keep = filter.map(keep_where);
+        let denominator = restrict(seconds, &[counted.as_ref(), handling.nulls(), keep.as_ref()]);
+        let numerator = restrict(numerator, &[denominator.nulls()]);
+        check_non_negative(SYNTAX, "seconds", &denominator)?;
+        Ok(Terms {
+            numerator,
+            denominator,
+        })
+    }
+
+    fn documentation(&self) -> &Documentation {
+        static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DOC_SECTION,
+                "Occupancy in percent: 100 x seconds in handling / seconds in handling or available. Rows in other states are not counted. Rows with a NULL argument are not counted; NULL when \
+                 no row is counted or the counted seconds add up to 0. Negative or NaN seconds are \
+                 an error.",
+                SYNTAX,
+            )
+            .with_argument("state", "String: handling, available, break, lunch, meeting, training, other.")
+            .with_argument("seconds", "Number: length of the span in seconds, >= 0.")
+            .with_sql_example(
+                "SELECT occupancy(state, seconds) FROM (VALUES ('handling', 300.0), ('available', 100.0), ('break', 100.0)) AS t(state, seconds);\n-- 75.0: 300 of the 400 seconds handling or available",
+            )
+            .with_related_udf("utilization")
+            .build()
+        });
+        &DOC
+    }
+}
