@@ -167,7 +167,9 @@ impl Output {
         mut stream: SendableRecordBatchStream,
     ) -> Result<usize, OutputError> {
         self.results += 1;
-        if self.results > 1 && (matches!(self.target, Target::File { .. }) || self.format == Format::Parquet) {
+        if self.results > 1
+            && (matches!(self.target, Target::File { .. }) || self.format == Format::Parquet)
+        {
             return Err(OutputError::SeveralResults {
                 what: self.what(),
                 statement,

@@ -21,8 +21,13 @@ pub(super) fn run(args: &FunctionsArgs) -> anyhow::Result<ExitStatus> {
     match &args.name {
         None => {
             for f in &functions {
-                let Some(doc) = f.documentation() else { continue };
-                out.push_str(&format!("{}\n    {}\n", doc.syntax_example, doc.description));
+                let Some(doc) = f.documentation() else {
+                    continue;
+                };
+                out.push_str(&format!(
+                    "{}\n    {}\n",
+                    doc.syntax_example, doc.description
+                ));
                 if let Some(example) = &doc.sql_example {
                     for line in example.lines() {
                         out.push_str(&format!("    {line}\n"));
@@ -33,9 +38,15 @@ pub(super) fn run(args: &FunctionsArgs) -> anyhow::Result<ExitStatus> {
             out.push_str("`kpiql functions NAME` shows one in full.\n");
         }
         Some(name) => {
-            let Some(f) = functions.iter().find(|f| f.name().eq_ignore_ascii_case(name)) else {
+            let Some(f) = functions
+                .iter()
+                .find(|f| f.name().eq_ignore_ascii_case(name))
+            else {
                 let names: Vec<&str> = functions.iter().map(|f| f.name()).collect();
-                bail!("no KPI function named {name:?}; the functions are: {}", names.join(", "));
+                bail!(
+                    "no KPI function named {name:?}; the functions are: {}",
+                    names.join(", ")
+                );
             };
             if let Some(doc) = f.documentation() {
                 out.push_str(&format!("{}\n\n{}\n", doc.syntax_example, doc.description));

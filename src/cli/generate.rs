@@ -34,7 +34,9 @@ fn parse_month_start(text: &str) -> Result<NaiveDate, String> {
         .or_else(|_| NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d"))
         .map_err(|_| format!("{text:?} is not a date; expected YYYY-MM-01 or YYYY-MM"))?;
     if chrono::Datelike::day(&date) != 1 {
-        return Err(format!("{text} is not the first day of a month; expected YYYY-MM-01"));
+        return Err(format!(
+            "{text} is not the first day of a month; expected YYYY-MM-01"
+        ));
     }
     Ok(date)
 }

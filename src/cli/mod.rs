@@ -10,7 +10,6 @@ mod sql;
 mod validate;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -152,9 +151,11 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size; expected a number with an optional unit K, M, G or T, e.g. 4G"))?;
+    let number: f64 = number.parse().map_err(|_| {
+        format!(
+            "{text:?} is not a size; expected a number with an optional unit K, M, G or T, e.g. 4G"
+        )
+    })?;
     let shift = match unit.trim().to_ascii_uppercase().as_str() {
         "" | "B" => 0,
         "K" | "KB" | "KIB" => 10,
@@ -184,7 +185,7 @@ pub fn print(text: &str) -> std::io::Result<()> {
 }
 
 /// A path argument that must not be an existing folder.
-pub fn out_file(path: &PathBuf) -> anyhow::Result<()> {
+pub fn out_file(path: &std::path::Path) -> anyhow::Result<()> {
     if path.is_dir() {
         anyhow::bail!("--out {} is a folder; give a file name", path.display());
     }

@@ -13,7 +13,11 @@ use crate::sql::{Statement, split_statements};
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// The SQL to run (several statements may be separated by `;`).
-    #[arg(value_name = "SQL", required_unless_present = "file", conflicts_with = "file")]
+    #[arg(
+        value_name = "SQL",
+        required_unless_present = "file",
+        conflicts_with = "file"
+    )]
     pub sql: Option<String>,
     /// Run the statements of a .sql file instead, in order.
     #[arg(short, long, value_name = "FILE.sql")]
@@ -62,10 +66,7 @@ pub(super) async fn run(cli: &Cli, args: &SqlArgs) -> anyhow::Result<ExitStatus>
             .await
             .with_context(context)?;
         if let Some(stream) = stream {
-            output
-                .write(number, stream)
-                .await
-                .with_context(context)?;
+            output.write(number, stream).await.with_context(context)?;
         }
     }
     output.finish()?;

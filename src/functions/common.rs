@@ -1,7 +1,9 @@
 //! What the KPI functions share: argument type rules, domain checks, the
 //! documentation section.
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, UInt8Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, UInt8Array,
+};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::{cast, prep_null_mask_filter};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -37,7 +39,10 @@ impl Arg {
             Arg::Numeric if ty.is_numeric() => DataType::Float64,
             Arg::Boolean if *ty == DataType::Boolean => DataType::Boolean,
             Arg::String
-                if matches!(ty, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) =>
+                if matches!(
+                    ty,
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
             {
                 DataType::Utf8View
             }
@@ -65,7 +70,11 @@ impl Arg {
 /// Checks the argument types against one of the accepted forms
 /// (`forms[i][j]`: what argument j may be in form i) and returns the
 /// normalised types of the first form that fits.
-pub fn coerce(syntax: &str, arg_types: &[DataType], forms: &[&[(&str, Arg)]]) -> Result<Vec<DataType>> {
+pub fn coerce(
+    syntax: &str,
+    arg_types: &[DataType],
+    forms: &[&[(&str, Arg)]],
+) -> Result<Vec<DataType>> {
     for form in forms {
         if form.len() != arg_types.len() {
             continue;
@@ -98,12 +107,16 @@ pub fn coerce(syntax: &str, arg_types: &[DataType], forms: &[&[(&str, Arg)]]) ->
 
 /// An Int64 argument (after coercion).
 pub fn int64(array: &ArrayRef) -> Result<Int64Array> {
-    Ok(cast(array, &DataType::Int64)?.as_primitive::<Int64Type>().clone())
+    Ok(cast(array, &DataType::Int64)?
+        .as_primitive::<Int64Type>()
+        .clone())
 }
 
 /// A Float64 argument (after coercion).
 pub fn float64(array: &ArrayRef) -> Result<Float64Array> {
-    Ok(cast(array, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+    Ok(cast(array, &DataType::Float64)?
+        .as_primitive::<Float64Type>()
+        .clone())
 }
 
 /// Fails if a counted integer lies outside `lo..=hi`.
@@ -117,7 +130,7 @@ pub fn check_range(
     let values = counted(values, filter)?;
     let min = datafusion::arrow::compute::min(&values);
     let max = datafusion::arrow::compute::max(&values);
-    for bad in [min.filter(|v| *v < lo), max.filter(|v| *v > hi)].into_iter().flatten() {
+    if let Some(bad) = min.filter(|v| *v < lo).or(max.filter(|v| *v > hi)) {
         return exec_err!("{syntax}: {bad} is outside the domain {lo} to {hi}");
     }
     Ok(())

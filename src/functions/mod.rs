@@ -60,9 +60,19 @@ mod tests {
         let names: HashSet<&str> = functions.iter().map(AggregateUDF::name).collect();
         assert_eq!(names.len(), functions.len(), "two functions share a name");
         for f in &functions {
-            let doc = f.documentation().unwrap_or_else(|| panic!("{} has no documentation", f.name()));
-            assert!(doc.description.len() > 40, "{}: description too short", f.name());
-            assert!(doc.syntax_example.starts_with(f.name()), "{}: syntax", f.name());
+            let doc = f
+                .documentation()
+                .unwrap_or_else(|| panic!("{} has no documentation", f.name()));
+            assert!(
+                doc.description.len() > 40,
+                "{}: description too short",
+                f.name()
+            );
+            assert!(
+                doc.syntax_example.starts_with(f.name()),
+                "{}: syntax",
+                f.name()
+            );
             assert!(doc.sql_example.is_some(), "{}: no SQL example", f.name());
         }
     }
@@ -75,10 +85,21 @@ mod tests {
             ctx.register_udaf(f);
         }
         for f in all_functions() {
-            let example = f.documentation().and_then(|d| d.sql_example.clone()).unwrap_or_default();
-            let (sql, claim) = example.split_once("\n-- ").expect("example: SQL, then -- result");
+            let example = f
+                .documentation()
+                .and_then(|d| d.sql_example.clone())
+                .unwrap_or_default();
+            let (sql, claim) = example
+                .split_once("\n-- ")
+                .expect("example: SQL, then -- result");
             let expected = claim.split(':').next().expect("a result before the colon");
-            let batches = ctx.sql(sql).await.expect("plans").collect().await.expect("runs");
+            let batches = ctx
+                .sql(sql)
+                .await
+                .expect("plans")
+                .collect()
+                .await
+                .expect("runs");
             let value = datafusion::arrow::util::display::ArrayFormatter::try_new(
                 batches[0].column(0).as_ref(),
                 &Default::default(),

@@ -2,7 +2,9 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Scalar, StringViewArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Scalar, StringViewArray,
+};
 use datafusion::arrow::compute::kernels::{cmp, numeric};
 use datafusion::arrow::compute::{cast, or};
 use datafusion::arrow::datatypes::{DataType, Float64Type};
@@ -42,7 +44,11 @@ impl RatioOfSums for Occupancy {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(SYNTAX, arg_types, &[&[("state", Arg::String), ("seconds", Arg::Numeric)]])
+        coerce(
+            SYNTAX,
+            arg_types,
+            &[&[("state", Arg::String), ("seconds", Arg::Numeric)]],
+        )
     }
 
     fn scale(&self) -> f64 {
@@ -56,9 +62,15 @@ impl RatioOfSums for Occupancy {
         let numerator = numeric::mul(&seconds, &handling_share)?;
         let numerator: Float64Array = numerator.as_primitive::<Float64Type>().clone();
         // Only handling and available time is counted.
-        let counted = Some(keep_where(&or(&handling, &is_state(&args[0], "available")?)?));
+        let counted = Some(keep_where(&or(
+            &handling,
+            &is_state(&args[0], "available")?,
+        )?));
         let keep = filter.map(keep_where);
-        let denominator = restrict(seconds, &[counted.as_ref(), handling.nulls(), keep.as_ref()]);
+        let denominator = restrict(
+            seconds,
+            &[counted.as_ref(), handling.nulls(), keep.as_ref()],
+        );
         let numerator = restrict(numerator, &[denominator.nulls()]);
         check_non_negative(SYNTAX, "seconds", &denominator)?;
         Ok(Terms {

@@ -39,7 +39,10 @@ impl ClassCount for SlaCompliance {
         coerce(
             SYNTAX,
             arg_types,
-            &[&[("elapsed_seconds", Arg::Numeric), ("target_seconds", Arg::Numeric)]],
+            &[&[
+                ("elapsed_seconds", Arg::Numeric),
+                ("target_seconds", Arg::Numeric),
+            ]],
         )
     }
 
@@ -53,7 +56,11 @@ impl ClassCount for SlaCompliance {
         // A row counts when both are present; only those are checked.
         let checked_elapsed = restrict(elapsed.clone(), &[target.nulls()]);
         let checked_target = restrict(target.clone(), &[elapsed.nulls()]);
-        check_non_negative(SYNTAX, "elapsed_seconds", &counted(&checked_elapsed, filter)?)?;
+        check_non_negative(
+            SYNTAX,
+            "elapsed_seconds",
+            &counted(&checked_elapsed, filter)?,
+        )?;
         check_non_negative(SYNTAX, "target_seconds", &counted(&checked_target, filter)?)?;
         let classes: UInt8Array = binary(&elapsed, &target, |e, t| 1 + u8::from(e <= t))?;
         Ok(with_filter(classes, filter))

@@ -2,9 +2,11 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Scalar, StringViewArray};
-use datafusion::arrow::compute::kernels::{cmp, numeric};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Scalar, StringViewArray,
+};
 use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::kernels::{cmp, numeric};
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
@@ -42,7 +44,11 @@ impl RatioOfSums for Utilization {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(SYNTAX, arg_types, &[&[("state", Arg::String), ("seconds", Arg::Numeric)]])
+        coerce(
+            SYNTAX,
+            arg_types,
+            &[&[("state", Arg::String), ("seconds", Arg::Numeric)]],
+        )
     }
 
     fn scale(&self) -> f64 {
@@ -58,7 +64,10 @@ impl RatioOfSums for Utilization {
         // Every logged-in state is counted.
         let counted: Option<datafusion::arrow::buffer::NullBuffer> = None;
         let keep = filter.map(keep_where);
-        let denominator = restrict(seconds, &[counted.as_ref(), handling.nulls(), keep.as_ref()]);
+        let denominator = restrict(
+            seconds,
+            &[counted.as_ref(), handling.nulls(), keep.as_ref()],
+        );
         let numerator = restrict(numerator, &[denominator.nulls()]);
         check_non_negative(SYNTAX, "seconds", &denominator)?;
         Ok(Terms {

@@ -9,8 +9,8 @@
 use std::fmt;
 
 use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::execution::SessionState;
 use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::execution::SessionState;
 use futures::{StreamExt, stream};
 use object_store::ObjectMeta;
 
@@ -224,7 +224,12 @@ pub fn castable(found: &DataType, declared: &DataType) -> bool {
         Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => {
             found.is_integer() || found.is_floating()
         }
-        Float16 | Float32 | Float64 | Decimal32(_, _) | Decimal64(_, _) | Decimal128(_, _)
+        Float16
+        | Float32
+        | Float64
+        | Decimal32(_, _)
+        | Decimal64(_, _)
+        | Decimal128(_, _)
         | Decimal256(_, _) => is_number(found),
         Boolean => matches!(found, Boolean),
         Timestamp(_, _) => matches!(found, Timestamp(_, _)),

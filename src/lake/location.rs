@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use datafusion::execution::SessionState;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use futures::TryStreamExt;
-use bytes::Bytes;
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::memory::InMemory;
 use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
 use super::check::ParquetFile;
@@ -18,7 +18,8 @@ use super::{LakeError, Table};
 
 /// The sample lake made by `kpiql generate`, shipped in `data/sample/` and
 /// compiled into the binary so `kpiql` works from any folder.
-static SAMPLE: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/data/sample");
+static SAMPLE: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/data/sample");
 
 /// The URL the embedded sample lake is served under (an in-memory store).
 const SAMPLE_URL: &str = "kpiql-sample://lake/";
@@ -79,7 +80,8 @@ impl Location {
         if !canonical.is_dir() {
             return Err(LakeError::NotFound {
                 location: text.to_string(),
-                reason: "not a folder; a lake is a folder holding interactions/, surveys/, ...".to_string(),
+                reason: "not a folder; a lake is a folder holding interactions/, surveys/, ..."
+                    .to_string(),
             });
         }
         Ok(Location::Local(canonical))
@@ -174,17 +176,20 @@ impl Location {
         let mut found = Vec::new();
         for table in Table::ALL {
             let folder = base_path.clone().join(table.name());
-            let objects: Vec<_> = store
-                .list(Some(&folder))
-                .try_collect()
-                .await
-                .map_err(|source| LakeError::Store {
-                    location: format!("{base}{}/", table.name()),
-                    source,
-                })?;
+            let objects: Vec<_> =
+                store
+                    .list(Some(&folder))
+                    .try_collect()
+                    .await
+                    .map_err(|source| LakeError::Store {
+                        location: format!("{base}{}/", table.name()),
+                        source,
+                    })?;
             let folder_exists = !objects.is_empty()
                 || matches!(self, Location::Local(p) if p.join(table.name()).is_dir());
-            let file_path = base_path.clone().join(format!("{}.parquet", table.name()).as_str());
+            let file_path = base_path
+                .clone()
+                .join(format!("{}.parquet", table.name()).as_str());
             let file = match store.head(&file_path).await {
                 Ok(meta) => Some(meta),
                 Err(object_store::Error::NotFound { .. }) => None,

@@ -176,8 +176,8 @@ pub fn listing_table_of(
     table: Table,
     urls: Vec<ListingTableUrl>,
 ) -> Result<Arc<dyn TableProvider>, LakeError> {
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet");
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(table.schema());

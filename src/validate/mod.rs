@@ -145,7 +145,10 @@ async fn row_problems(ctx: &SessionContext, table: Table) -> Result<Vec<Problem>
     let counts = offending
         .clone()
         .aggregate(vec![col("problem")], vec![count(lit(1)).alias("rows")])?
-        .sort(vec![col("rows").sort(false, true), col("problem").sort(true, true)])?
+        .sort(vec![
+            col("rows").sort(false, true),
+            col("problem").sort(true, true),
+        ])?
         .collect()
         .await?;
     let examples = offending
@@ -157,7 +160,10 @@ async fn row_problems(ctx: &SessionContext, table: Table) -> Result<Vec<Problem>
                 .alias("n"),
         ])?
         .filter(col("n").lt_eq(lit(EXAMPLES as u64)))?
-        .sort(vec![col("problem").sort(true, true), col("n").sort(true, true)])?
+        .sort(vec![
+            col("problem").sort(true, true),
+            col("n").sort(true, true),
+        ])?
         .collect()
         .await?;
     let mut problems = Vec::new();
@@ -187,7 +193,8 @@ async fn row_problems(ctx: &SessionContext, table: Table) -> Result<Vec<Problem>
 /// A string column as owned strings, whatever its Arrow string type.
 fn string_column(batch: &RecordBatch, index: usize) -> Vec<String> {
     let column = batch.column(index);
-    let formatted = datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8);
+    let formatted =
+        datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8);
     match formatted {
         Ok(array) => {
             let strings = array.as_string::<i32>();
@@ -238,7 +245,13 @@ impl fmt::Display for Report {
                 writeln!(f, "  schema: {p}")?;
             }
             for p in &t.problems {
-                writeln!(f, "  {}: {} row{}", p.check, p.rows, if p.rows == 1 { "" } else { "s" })?;
+                writeln!(
+                    f,
+                    "  {}: {} row{}",
+                    p.check,
+                    p.rows,
+                    if p.rows == 1 { "" } else { "s" }
+                )?;
                 for e in &p.examples {
                     writeln!(f, "      {e}")?;
                 }

@@ -37,14 +37,23 @@ fn csv_is_the_default_when_piped() {
         .assert()
         .success()
         .stdout("day,n,first\n2026-01-01T00:00:00Z,2,i1\n2026-01-02T00:00:00Z,1,i3\n")
-        .stderr(predicate::str::contains("optional table `agent_states` not found"));
+        .stderr(predicate::str::contains(
+            "optional table `agent_states` not found",
+        ));
 }
 
 #[test]
 fn json_is_one_object_per_line_with_explicit_nulls() {
     let dir = lake();
     kpiql()
-        .args(["--data", &data(dir.path()), "--quiet", "sql", "--format", "json"])
+        .args([
+            "--data",
+            &data(dir.path()),
+            "--quiet",
+            "sql",
+            "--format",
+            "json",
+        ])
         .arg("SELECT survey_id, interaction_id, score FROM surveys ORDER BY survey_id")
         .assert()
         .success()
@@ -59,7 +68,15 @@ fn json_is_one_object_per_line_with_explicit_nulls() {
 fn table_format_is_aligned() {
     let dir = lake();
     let out = kpiql()
-        .args(["--data", &data(dir.path()), "-q", "sql", "--format", "table", BY_DAY])
+        .args([
+            "--data",
+            &data(dir.path()),
+            "-q",
+            "sql",
+            "--format",
+            "table",
+            BY_DAY,
+        ])
         .assert()
         .success();
     insta::assert_snapshot!(String::from_utf8_lossy(&out.get_output().stdout));
@@ -106,7 +123,9 @@ fn parquet_without_out_is_refused() {
         .args(["sql", "--format", "parquet", "SELECT 1"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--format parquet needs --out FILE"));
+        .stderr(predicate::str::contains(
+            "--format parquet needs --out FILE",
+        ));
 }
 
 #[test]
@@ -154,7 +173,10 @@ fn a_failing_statement_is_named_and_leaves_no_file() {
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().starts_with(".kpiql-"))
         .collect();
-    assert!(leftovers.is_empty(), "temporary files are removed: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "temporary files are removed: {leftovers:?}"
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, Float32Array, Int64Array, LargeStringArray, StringViewArray, TimestampMillisecondArray,
-    TimestampNanosecondArray,
+    ArrayRef, Float32Array, Int64Array, LargeStringArray, StringViewArray,
+    TimestampMillisecondArray, TimestampNanosecondArray,
 };
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use kpiql::{Kpiql, Location, Options};
@@ -71,7 +71,10 @@ async fn drifting_files_read_as_the_declared_schema() {
         .into_iter()
         .map(|(name, array)| {
             if name == "interaction_id" {
-                (name, Arc::new(LargeStringArray::from(vec!["b1"])) as ArrayRef)
+                (
+                    name,
+                    Arc::new(LargeStringArray::from(vec!["b1"])) as ArrayRef,
+                )
             } else {
                 (name, array)
             }
@@ -89,7 +92,10 @@ async fn drifting_files_read_as_the_declared_schema() {
     write_parquet(&lake.join("interactions/month=2026-02/day=01/b.parquet"), b);
     // File c: Utf8View strings and canonical types.
     let mut c = required(&["c1"]);
-    c[0] = ("interaction_id", Arc::new(StringViewArray::from(vec!["c1"])));
+    c[0] = (
+        "interaction_id",
+        Arc::new(StringViewArray::from(vec!["c1"])),
+    );
     c.push(("created_at", times(&[Some("2026-03-01 12:00:00")])));
     c.push(("wait_seconds", floats(&[None])));
     write_parquet(&lake.join("interactions/c.parquet"), c);
@@ -140,7 +146,11 @@ async fn drifting_files_read_as_the_declared_schema() {
 +----------------+--------------+-----------------------------+----------+----------------------+";
     assert_eq!(table, expected);
     assert_eq!(
-        query(&kpiql, "SELECT survey_id, score, arrow_typeof(score) AS t FROM surveys").await,
+        query(
+            &kpiql,
+            "SELECT survey_id, score, arrow_typeof(score) AS t FROM surveys"
+        )
+        .await,
         "\
 +-----------+-------+-------+
 | survey_id | score | t     |
@@ -204,10 +214,20 @@ async fn a_truncated_parquet_file_is_named() {
     small_lake(dir.path());
     let good = dir.path().join("surveys/part-0.parquet");
     let bytes = std::fs::read(&good).expect("read");
-    std::fs::write(dir.path().join("surveys/cut.parquet"), &bytes[..bytes.len() / 2]).expect("write");
+    std::fs::write(
+        dir.path().join("surveys/cut.parquet"),
+        &bytes[..bytes.len() / 2],
+    )
+    .expect("write");
     let message = open_err(dir.path()).await;
-    assert!(message.contains("cut.parquet (surveys): not a readable Parquet file"), "{message}");
-    assert!(!message.contains("part-0.parquet"), "only the bad file is named: {message}");
+    assert!(
+        message.contains("cut.parquet (surveys): not a readable Parquet file"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("part-0.parquet"),
+        "only the bad file is named: {message}"
+    );
 }
 
 #[tokio::test]

@@ -25,8 +25,8 @@ pub fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
         columns.into_iter().map(|(_, a)| a).collect(),
     )
     .expect("batch");
-    let mut writer = ArrowWriter::try_new(File::create(path).expect("create"), schema, None)
-        .expect("writer");
+    let mut writer =
+        ArrowWriter::try_new(File::create(path).expect("create"), schema, None).expect("writer");
     writer.write(&batch).expect("write");
     writer.close().expect("close");
 }
@@ -121,12 +121,15 @@ pub fn costs(path: &Path) {
     write_parquet(
         path,
         vec![
-            ("month", Arc::new(Date32Array::from(vec![20454])) as ArrayRef), // 2026-01-01
+            (
+                "month",
+                Arc::new(Date32Array::from(vec![20454])) as ArrayRef,
+            ), // 2026-01-01
             ("team", opt_strings(&[None])),
             (
                 "amount",
                 Arc::new(
-                    Decimal128Array::from(vec![123_45])
+                    Decimal128Array::from(vec![12345]) // 123.45
                         .with_precision_and_scale(18, 2)
                         .expect("decimal"),
                 ),
@@ -142,7 +145,11 @@ pub fn small_lake(dir: &Path) {
     interactions(
         &dir.join("interactions/part-0.parquet"),
         &["i1", "i2", "i3"],
-        &["2026-01-01 09:00:00", "2026-01-01 10:00:00", "2026-01-02 11:30:00"],
+        &[
+            "2026-01-01 09:00:00",
+            "2026-01-01 10:00:00",
+            "2026-01-02 11:30:00",
+        ],
     );
     surveys(
         &dir.join("surveys/part-0.parquet"),

@@ -33,23 +33,36 @@ const STATES: [&str; 5] = ["handling", "available", "break", "lunch", "other"];
 
 fn row() -> impl Strategy<Value = Row> {
     (
-        (0i64..6, proptest::option::of(0i32..=10), proptest::option::of(1i32..=5)),
-        (proptest::option::of(1i32..=7), proptest::option::of(1i32..=3), proptest::option::of(any::<bool>())),
-        (proptest::option::of(any::<bool>()), proptest::option::of(0usize..5)),
+        (
+            0i64..6,
+            proptest::option::of(0i32..=10),
+            proptest::option::of(1i32..=5),
+        ),
+        (
+            proptest::option::of(1i32..=7),
+            proptest::option::of(1i32..=3),
+            proptest::option::of(any::<bool>()),
+        ),
+        (
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(0usize..5),
+        ),
         (proptest::option::of(0u32..100_000), any::<bool>()),
     )
-        .prop_map(|((group, nps, csat), (ces, seq, resolved), (escalated, state), (centis, keep))| Row {
-            group,
-            nps,
-            csat,
-            ces,
-            seq,
-            resolved,
-            escalated,
-            state: state.map(|i| STATES[i]),
-            seconds: centis.map(|c| f64::from(c) / 100.0),
-            keep,
-        })
+        .prop_map(
+            |((group, nps, csat), (ces, seq, resolved), (escalated, state), (centis, keep))| Row {
+                group,
+                nps,
+                csat,
+                ces,
+                seq,
+                resolved,
+                escalated,
+                state: state.map(|i| STATES[i]),
+                seconds: centis.map(|c| f64::from(c) / 100.0),
+                keep,
+            },
+        )
 }
 
 /// The naive reference: each KPI straight from its definition (DESIGN §2).
@@ -109,7 +122,11 @@ impl Naive {
 
     fn occupancy(&self) -> Option<f64> {
         let spans = self.spans();
-        let handling: f64 = spans.iter().filter(|s| s.0 == "handling").map(|s| s.1).sum();
+        let handling: f64 = spans
+            .iter()
+            .filter(|s| s.0 == "handling")
+            .map(|s| s.1)
+            .sum();
         let counted: Vec<_> = spans
             .iter()
             .filter(|s| s.0 == "handling" || s.0 == "available")
@@ -120,7 +137,11 @@ impl Naive {
 
     fn utilization(&self) -> Option<f64> {
         let spans = self.spans();
-        let handling: f64 = spans.iter().filter(|s| s.0 == "handling").map(|s| s.1).sum();
+        let handling: f64 = spans
+            .iter()
+            .filter(|s| s.0 == "handling")
+            .map(|s| s.1)
+            .sum();
         let total: f64 = spans.iter().map(|s| s.1).sum();
         (!spans.is_empty() && total != 0.0).then(|| 100.0 * handling / total)
     }
@@ -179,7 +200,12 @@ fn batch(rows: &[Row]) -> RecordBatch {
 
 /// A session whose table `t` holds `rows` in `partitions` partitions of
 /// batches of `batch_size` rows.
-fn session(rows: &[Row], batch_size: usize, partitions: usize, skip_partial: bool) -> SessionContext {
+fn session(
+    rows: &[Row],
+    batch_size: usize,
+    partitions: usize,
+    skip_partial: bool,
+) -> SessionContext {
     let mut config = SessionConfig::new().with_target_partitions(partitions);
     if skip_partial {
         // Switch to convert_to_state right away.
@@ -224,18 +250,31 @@ fn floats(batch: &RecordBatch, from: usize) -> Vec<Vec<Option<f64>>> {
         .collect()
 }
 
-fn check(rows: Vec<Row>, batch_size: usize, partitions: usize, skip_partial: bool) -> Result<(), TestCaseError> {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+fn check(
+    rows: Vec<Row>,
+    batch_size: usize,
+    partitions: usize,
+    skip_partial: bool,
+) -> Result<(), TestCaseError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let ctx = session(&rows, batch_size, partitions, skip_partial);
-    let (grouped, total) = runtime.block_on(async {
-        let grouped = ctx
-            .sql(&format!("SELECT g, {KPIS} FROM t GROUP BY g ORDER BY g"))
-            .await?
-            .collect()
-            .await?;
-        let total = ctx.sql(&format!("SELECT {KPIS} FROM t")).await?.collect().await?;
-        Ok::<_, datafusion::error::DataFusionError>((grouped, total))
-    }).expect("queries run");
+    let (grouped, total) = runtime
+        .block_on(async {
+            let grouped = ctx
+                .sql(&format!("SELECT g, {KPIS} FROM t GROUP BY g ORDER BY g"))
+                .await?
+                .collect()
+                .await?;
+            let total = ctx
+                .sql(&format!("SELECT {KPIS} FROM t"))
+                .await?
+                .collect()
+                .await?;
+            Ok::<_, datafusion::error::DataFusionError>((grouped, total))
+        })
+        .expect("queries run");
 
     let mut by_group: BTreeMap<i64, Naive> = BTreeMap::new();
     for r in &rows {
@@ -249,7 +288,10 @@ fn check(rows: Vec<Row>, batch_size: usize, partitions: usize, skip_partial: boo
             seen.push(g);
             let expected = by_group[&g].all();
             for (k, (a, e)) in values.iter().zip(&expected).enumerate() {
-                prop_assert!(same(*a, *e), "group {g}, KPI #{k}: got {a:?}, expected {e:?}");
+                prop_assert!(
+                    same(*a, *e),
+                    "group {g}, KPI #{k}: got {a:?}, expected {e:?}"
+                );
             }
         }
     }
@@ -257,7 +299,10 @@ fn check(rows: Vec<Row>, batch_size: usize, partitions: usize, skip_partial: boo
     let expected = Naive { rows }.all();
     let actual = &floats(&total[0], 0)[0];
     for (k, (a, e)) in actual.iter().zip(&expected).enumerate() {
-        prop_assert!(same(*a, *e), "ungrouped, KPI #{k}: got {a:?}, expected {e:?}");
+        prop_assert!(
+            same(*a, *e),
+            "ungrouped, KPI #{k}: got {a:?}, expected {e:?}"
+        );
     }
     Ok(())
 }

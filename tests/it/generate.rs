@@ -14,7 +14,16 @@ fn kpiql() -> Command {
 
 fn generate(out: &Path, seed: &str, threads: &str) {
     kpiql()
-        .args(["--threads", threads, "-q", "generate", "--rows", "3000", "--months", "3"])
+        .args([
+            "--threads",
+            threads,
+            "-q",
+            "generate",
+            "--rows",
+            "3000",
+            "--months",
+            "3",
+        ])
         .args(["--start", "2026-01-01", "--seed", seed, "--out"])
         .arg(out)
         .assert()
@@ -32,7 +41,10 @@ fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
                 stack.push(path);
             } else {
                 let rel = path.strip_prefix(root).expect("under root");
-                out.insert(rel.display().to_string(), std::fs::read(&path).expect("read"));
+                out.insert(
+                    rel.display().to_string(),
+                    std::fs::read(&path).expect("read"),
+                );
             }
         }
     }
@@ -46,10 +58,19 @@ fn same_seed_same_bytes_whatever_the_threads() {
     generate(&dir.path().join("b"), "7", "2");
     generate(&dir.path().join("c"), "8", "2");
     let a = files(&dir.path().join("a"));
-    assert!(a.keys().any(|k| k.starts_with("interactions/month=2026-03/")), "{:?}", a.keys());
+    assert!(
+        a.keys()
+            .any(|k| k.starts_with("interactions/month=2026-03/")),
+        "{:?}",
+        a.keys()
+    );
     assert!(a.contains_key("costs.parquet"), "{:?}", a.keys());
     assert_eq!(a, files(&dir.path().join("b")), "same seed, same lake");
-    assert_ne!(a, files(&dir.path().join("c")), "another seed, another lake");
+    assert_ne!(
+        a,
+        files(&dir.path().join("c")),
+        "another seed, another lake"
+    );
 }
 
 #[test]
@@ -86,7 +107,10 @@ fn an_existing_folder_is_never_overwritten() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(dir.path().display().to_string()));
-    assert_eq!(std::fs::read_to_string(dir.path().join("keep.txt")).expect("read"), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("keep.txt")).expect("read"),
+        "mine"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
 }
 

@@ -20,8 +20,14 @@ fn a_clean_lake_passes() {
     small_lake(dir.path());
     let out = validate(dir.path()).code(0);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(stdout.contains("interactions: 3 rows in 1 file: ok"), "{stdout}");
-    assert!(stdout.contains("agent_states: 0 rows in 0 files: absent"), "{stdout}");
+    assert!(
+        stdout.contains("interactions: 3 rows in 1 file: ok"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("agent_states: 0 rows in 0 files: absent"),
+        "{stdout}"
+    );
     assert!(stdout.ends_with("no problems found\n"), "{stdout}");
 }
 
@@ -64,11 +70,17 @@ fn planted_problems_are_each_found() {
     // surveys: NPS 11, an unknown interaction; and a file of the wrong shape.
     surveys(
         &lake.join("surveys/bad.parquet"),
-        &[("s3", Some("i2"), "nps", 11), ("s4", Some("nope"), "csat", 4)],
+        &[
+            ("s3", Some("i2"), "nps", 11),
+            ("s4", Some("nope"), "csat", 4),
+        ],
     );
     write_parquet(
         &lake.join("surveys/wrong.parquet"),
-        vec![("survey_id", strings(&["s9"])), ("score", strings(&["high"]))],
+        vec![
+            ("survey_id", strings(&["s9"])),
+            ("score", strings(&["high"])),
+        ],
     );
     let out = validate(lake).code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
@@ -90,6 +102,9 @@ fn planted_problems_are_each_found() {
         "interaction_id not found in interactions: 1 row",
         "survey_id=s4 interaction_id=nope",
     ] {
-        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
     }
 }

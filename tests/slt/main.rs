@@ -78,7 +78,12 @@ impl sqllogictest::DB for Db {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| SltError(e.to_string()))?;
             for row in 0..batch.num_rows() {
-                rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect());
+                rows.push(
+                    formatters
+                        .iter()
+                        .map(|f| f.value(row).to_string())
+                        .collect(),
+                );
             }
         }
         Ok(DBOutput::Rows { types, rows })
@@ -100,7 +105,10 @@ fn main() -> ExitCode {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "slt"))
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
         })
         .collect();

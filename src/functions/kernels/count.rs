@@ -168,7 +168,11 @@ impl<C: ClassCount> Accumulator for CountAccumulator<C> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(self.counts.iter().map(|c| ScalarValue::UInt64(Some(*c))).collect())
+        Ok(self
+            .counts
+            .iter()
+            .map(|c| ScalarValue::UInt64(Some(*c)))
+            .collect())
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {

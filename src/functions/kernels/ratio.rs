@@ -81,9 +81,21 @@ impl<R: RatioOfSums> AggregateUDFImpl for RatioUdaf<R> {
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![
-            Arc::new(Field::new(format!("{}[numerator]", args.name), DataType::Float64, false)),
-            Arc::new(Field::new(format!("{}[denominator]", args.name), DataType::Float64, false)),
-            Arc::new(Field::new(format!("{}[rows]", args.name), DataType::UInt64, false)),
+            Arc::new(Field::new(
+                format!("{}[numerator]", args.name),
+                DataType::Float64,
+                false,
+            )),
+            Arc::new(Field::new(
+                format!("{}[denominator]", args.name),
+                DataType::Float64,
+                false,
+            )),
+            Arc::new(Field::new(
+                format!("{}[rows]", args.name),
+                DataType::UInt64,
+                false,
+            )),
         ])
     }
 
@@ -226,7 +238,9 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         self.resize(total_num_groups);
         let terms = self.kpi.terms(values, opt_filter)?;
         let numerators = &mut self.numerators;
-        accumulate(group_indices, &terms.numerator, None, |g, v| numerators[g] += v);
+        accumulate(group_indices, &terms.numerator, None, |g, v| {
+            numerators[g] += v
+        });
         let denominators = &mut self.denominators;
         let rows = &mut self.rows;
         accumulate(group_indices, &terms.denominator, None, |g, v| {
@@ -244,17 +258,32 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
     ) -> Result<()> {
         self.resize(total_num_groups);
         let numerators = &mut self.numerators;
-        accumulate(group_indices, values[0].as_primitive::<Float64Type>(), None, |g, v| {
-            numerators[g] += v;
-        });
+        accumulate(
+            group_indices,
+            values[0].as_primitive::<Float64Type>(),
+            None,
+            |g, v| {
+                numerators[g] += v;
+            },
+        );
         let denominators = &mut self.denominators;
-        accumulate(group_indices, values[1].as_primitive::<Float64Type>(), None, |g, v| {
-            denominators[g] += v;
-        });
+        accumulate(
+            group_indices,
+            values[1].as_primitive::<Float64Type>(),
+            None,
+            |g, v| {
+                denominators[g] += v;
+            },
+        );
         let rows = &mut self.rows;
-        accumulate(group_indices, values[2].as_primitive::<UInt64Type>(), None, |g, n| {
-            rows[g] += n;
-        });
+        accumulate(
+            group_indices,
+            values[2].as_primitive::<UInt64Type>(),
+            None,
+            |g, n| {
+                rows[g] += n;
+            },
+        );
         Ok(())
     }
 
@@ -274,8 +303,12 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         Ok(vec![
-            Arc::new(Float64Array::from(emit_to.take_needed(&mut self.numerators))),
-            Arc::new(Float64Array::from(emit_to.take_needed(&mut self.denominators))),
+            Arc::new(Float64Array::from(
+                emit_to.take_needed(&mut self.numerators),
+            )),
+            Arc::new(Float64Array::from(
+                emit_to.take_needed(&mut self.denominators),
+            )),
             Arc::new(UInt64Array::from(emit_to.take_needed(&mut self.rows))),
         ])
     }
