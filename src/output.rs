@@ -179,59 +179,30 @@ impl Output {
         let schema = stream.schema();
         let format = self.format;
         let first = self.results == 1;
-        let mut sink: Box<dyn Write + Send + '_> = match &mut self.target {
-            Target::Stdout => Box::new(BufWriter::new(io::stdout())),
-            Target::File { tmp, .. } => Box::new(BufWriter::new(tmp.as_file_mut())),
+        let inner: Box<dyn Write + Send + '_> = match &mut self.target {
+            Target::Stdout => Box::new(io::stdout()),
+            Target::File { tmp, .. } => Box::new(tmp.as_file_mut()),
         };
-        let io_err = |source| OutputError::Io {
-            what: what.clone(),
-            source,
-        };
-        let mut rows = 0;
-        match format {
-            Format::Table => {
-                let batches: Vec<RecordBatch> = stream.try_collect().await?;
-                rows = batches.iter().map(RecordBatch::num_rows).sum();
-                let text = if batches.is_empty() {
-                    pretty_format_batches(&[RecordBatch::new_empty(schema)])?
-                } else {
-                    pretty_format_batches(&batches)?
-                };
-                writeln!(sink, "{text}").map_err(io_err)?;
-            }
-            Format::Csv => {
-                if !first {
-                    writeln!(sink).map_err(io_err)?;
-                }
-                let mut writer = datafusion::arrow::csv::WriterBuilder::new()
-                    .with_header(true)
-                    .build(&mut sink);
-                let mut wrote = false;
-                while let Some(batch) = stream.try_next().await? {
-                    rows += batch.num_rows();
-                    writer.write(&batch)?;
-                    wrote = true;
-                }
-                if !wrote {
-                    writer.write(&RecordBatch::new_empty(schema))?;
-                }
-            }
-            Format::Json => {
-                let mut writer = datafusion::arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build::<_, datafusion::arrow::json::writer::LineDelimited>(&mut sink);
-                while let Some(batch) = stream.try_next().await? {
-                    rows += batch.num_rows();
-                    writer.write(&batch)?;
-                }
-                writer.finish()?;
-            }
-            Format::Parquet => {
-                rows = write_parquet(&mut sink, schema, &mut stream).await?;
+        let mut sink = BufWriter::new(Watch {
+            inner,
+            broken_pipe: false,
+        });
+        let result = write_all(format, first, schema, &mut stream, &mut sink, &what).await;
+        let broken_pipe = sink.get_ref().broken_pipe;
+        match result {
+            // The CSV and JSON writers turn I/O errors into strings; the
+            // watch remembers what really happened.
+            Err(_) if broken_pipe => Err(OutputError::Io {
+                what,
+                source: io::ErrorKind::BrokenPipe.into(),
+            }),
+            Err(e) => Err(e),
+            Ok(rows) => {
+                sink.flush()
+                    .map_err(|source| OutputError::Io { what, source })?;
+                Ok(rows)
             }
         }
-        sink.flush().map_err(io_err)?;
-        Ok(rows)
     }
 
     /// Publishes the output file (a rename over the destination); stdout
@@ -254,6 +225,91 @@ impl Output {
                         source: e.error,
                     })
             }
+        }
+    }
+}
+
+/// Writes one result set in `format`; returns the rows written.
+async fn write_all(
+    format: Format,
+    first: bool,
+    schema: SchemaRef,
+    stream: &mut SendableRecordBatchStream,
+    mut sink: &mut (dyn Write + Send),
+    what: &str,
+) -> Result<usize, OutputError> {
+    let mut rows = 0;
+    match format {
+        Format::Table => {
+            let batches: Vec<RecordBatch> = stream.try_collect().await?;
+            rows = batches.iter().map(RecordBatch::num_rows).sum();
+            let text = if batches.is_empty() {
+                pretty_format_batches(&[RecordBatch::new_empty(schema)])?
+            } else {
+                pretty_format_batches(&batches)?
+            };
+            writeln!(sink, "{text}").map_err(|source| OutputError::Io {
+                what: what.to_string(),
+                source,
+            })?;
+        }
+        Format::Csv => {
+            if !first {
+                writeln!(sink).map_err(|source| OutputError::Io {
+                    what: what.to_string(),
+                    source,
+                })?;
+            }
+            let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut sink);
+            let mut wrote = false;
+            while let Some(batch) = stream.try_next().await? {
+                rows += batch.num_rows();
+                writer.write(&batch)?;
+                wrote = true;
+            }
+            if !wrote {
+                writer.write(&RecordBatch::new_empty(schema))?;
+            }
+        }
+        Format::Json => {
+            let mut writer = datafusion::arrow::json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, datafusion::arrow::json::writer::LineDelimited>(&mut sink);
+            while let Some(batch) = stream.try_next().await? {
+                rows += batch.num_rows();
+                writer.write(&batch)?;
+            }
+            writer.finish()?;
+        }
+        Format::Parquet => {
+            rows = write_parquet(sink, schema, stream).await?;
+        }
+    }
+    Ok(rows)
+}
+
+/// A writer that remembers whether the reader went away.
+struct Watch<W> {
+    inner: W,
+    broken_pipe: bool,
+}
+
+impl<W: Write> Write for Watch<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.note(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.note(e))
+    }
+}
+
+impl<W> Watch<W> {
+    fn note(&mut self, e: &io::Error) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            self.broken_pipe = true;
         }
     }
 }
