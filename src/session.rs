@@ -102,7 +102,7 @@ pub fn runtime_env(options: &Options) -> Result<Arc<RuntimeEnv>, LakeError> {
 }
 
 /// Registers the lake at `location` (tables checked against the contract)
-/// into `state`'s default schema, and the KPI functions. Returns the
+/// into `state`'s default schema, the KPI functions and the views. Returns the
 /// warnings found.
 pub async fn install(
     state: &mut SessionState,
@@ -124,5 +124,6 @@ pub async fn install(
         schema.register_table(table.name().to_string(), provider)?;
     }
     crate::functions::register_all(state)?;
+    crate::reports::register_views(state).await.map_err(Box::new)?;
     Ok(lake.warnings)
 }

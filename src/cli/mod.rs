@@ -6,6 +6,7 @@
 
 mod functions;
 mod generate;
+mod report;
 mod sql;
 mod validate;
 
@@ -32,6 +33,9 @@ pub struct Cli {
     /// Threads for query execution (default: one per core).
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// A folder of your own report files; one named like a built-in replaces it.
+    #[arg(long, global = true, env = "KPIQL_QUERIES", value_name = "DIR")]
+    pub queries: Option<std::path::PathBuf>,
     /// No warnings or progress on stderr; errors are still printed.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -48,6 +52,10 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Check a lake against the contract (exit 1 when problems are found).
     Validate,
+    /// Run a preset report (see `kpiql reports`).
+    Report(report::ReportArgs),
+    /// List the reports with their parameters.
+    Reports,
     /// List the KPI functions, or show one in full.
     Functions(functions::FunctionsArgs),
     /// Print shell completions.
@@ -120,6 +128,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Some(Command::Generate(args)) => generate::run(&cli, args),
         Some(Command::Validate) => runtime.block_on(validate::run(&cli)),
         Some(Command::Functions(args)) => functions::run(args),
+        Some(Command::Report(args)) => runtime.block_on(report::run(&cli, args)),
+        Some(Command::Reports) => report::list(&cli),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "kpiql", &mut std::io::stdout());

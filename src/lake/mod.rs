@@ -77,6 +77,9 @@ pub enum LakeError {
     /// An error from DataFusion while registering tables.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
+    /// A view file that cannot be registered.
+    #[error("cannot register the views: {0}")]
+    Views(#[from] Box<crate::reports::ReportError>),
 }
 
 fn plural(n: usize) -> String {

@@ -1,0 +1,69 @@
+-- @report agent
+-- @description Each agent's productivity and quality in a period, one row per agent.
+-- @param start timestamp latest_full_month_start | First instant of the period, inclusive (--from; default: the first day of the latest full month in the data).
+-- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of that month).
+-- @column agent_id - | The agent (one row per agent who handled a contact created in the period).
+-- @column team - | The team of the agent's latest contact in the period.
+-- @column handled count | Contacts the agent handled.
+-- @column handled_per_logged_in_hour per hour | Handled contacts / the agent's logged-in hours in the period.
+-- @column solved_per_logged_in_hour per hour | Contacts that resolved their ticket / logged-in hours.
+-- @column aht_seconds seconds | Average handle time.
+-- @column fcr_pct percent | First contact resolution of the agent's first contacts.
+-- @column csat_pct percent | CSAT of answers submitted in the period about the agent's contacts.
+-- @column csat_answers count | Number of those CSAT answers.
+-- @column escalation_rate_pct percent | Contacts escalated / handled contacts.
+-- @column occupancy_pct percent | Handling / (handling + available) time of the agent.
+-- @column utilization_pct percent | Handling / all logged-in time of the agent.
+WITH contacts AS (
+    SELECT * FROM interactions
+    WHERE created_at >= $start AND created_at < $end AND agent_id IS NOT NULL
+),
+work AS (
+    SELECT
+        agent_id,
+        first_value(team ORDER BY created_at DESC) AS team,
+        count(*) AS handled,
+        count(*) FILTER (WHERE resolved) AS solved,
+        avg(handle_seconds) AS aht_seconds,
+        fcr(contact_seq, resolved) AS fcr_pct,
+        escalation_rate(escalated) AS escalation_rate_pct
+    FROM contacts
+    GROUP BY agent_id
+),
+answers AS (
+    SELECT
+        i.agent_id,
+        csat(s.score) FILTER (WHERE s.kind = 'csat') AS csat_pct,
+        count(*) FILTER (WHERE s.kind = 'csat') AS csat_answers
+    FROM surveys s
+    JOIN interactions i ON i.interaction_id = s.interaction_id
+    WHERE s.submitted_at >= $start AND s.submitted_at < $end AND i.agent_id IS NOT NULL
+    GROUP BY i.agent_id
+),
+time AS (
+    SELECT
+        agent_id,
+        occupancy(state, seconds) AS occupancy_pct,
+        utilization(state, seconds) AS utilization_pct,
+        sum(seconds) / 3600.0 AS logged_in_hours
+    FROM agent_states
+    WHERE started_at >= $start AND started_at < $end
+    GROUP BY agent_id
+)
+SELECT
+    w.agent_id,
+    w.team,
+    w.handled,
+    round(w.handled / nullif(t.logged_in_hours, 0), 2) AS handled_per_logged_in_hour,
+    round(w.solved / nullif(t.logged_in_hours, 0), 2) AS solved_per_logged_in_hour,
+    round(w.aht_seconds, 1) AS aht_seconds,
+    round(w.fcr_pct, 2) AS fcr_pct,
+    round(a.csat_pct, 2) AS csat_pct,
+    coalesce(a.csat_answers, 0) AS csat_answers,
+    round(w.escalation_rate_pct, 2) AS escalation_rate_pct,
+    round(t.occupancy_pct, 2) AS occupancy_pct,
+    round(t.utilization_pct, 2) AS utilization_pct
+FROM work w
+LEFT JOIN answers a ON a.agent_id = w.agent_id
+LEFT JOIN time t ON t.agent_id = w.agent_id
+ORDER BY w.team NULLS LAST, w.agent_id

@@ -1,0 +1,59 @@
+-- @report channels
+-- @description How each channel performs in a period: volume, speed, resolution and quality.
+-- @param start timestamp latest_full_month_start | First instant of the period, inclusive (--from; default: the first day of the latest full month in the data).
+-- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of that month).
+-- @column channel - | The channel (one row per channel with a contact created in the period).
+-- @column interactions count | Contacts created in the period.
+-- @column share_pct percent | Of all contacts created in the period.
+-- @column avg_first_response_seconds seconds | Average time from creation to first response, of contacts with a response.
+-- @column median_resolution_hours hours | Median time from a ticket's first contact to its resolution, for tickets opened on the channel in the period and resolved.
+-- @column p90_resolution_hours hours | 90th percentile of that time (linear interpolation).
+-- @column fcr_pct percent | First contact resolution of the channel's first contacts.
+-- @column csat_pct percent | CSAT of answers submitted in the period about the channel's contacts.
+-- @column escalation_rate_pct percent | Contacts escalated / contacts.
+WITH contacts AS (
+    SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
+),
+work AS (
+    SELECT
+        channel,
+        count(*) AS interactions,
+        avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
+        fcr(contact_seq, resolved) AS fcr_pct,
+        escalation_rate(escalated) AS escalation_rate_pct
+    FROM contacts
+    GROUP BY channel
+),
+resolution AS (
+    SELECT
+        channel,
+        median(hours) AS median_hours,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_hours
+    FROM (
+        SELECT channel, (date_part('epoch', resolved_at) - date_part('epoch', created_at)) / 3600.0 AS hours
+        FROM tickets
+        WHERE created_at >= $start AND created_at < $end AND resolved_at IS NOT NULL
+    ) AS resolved_tickets
+    GROUP BY channel
+),
+answers AS (
+    SELECT i.channel, csat(s.score) FILTER (WHERE s.kind = 'csat') AS csat_pct
+    FROM surveys s
+    JOIN interactions i ON i.interaction_id = s.interaction_id
+    WHERE s.submitted_at >= $start AND s.submitted_at < $end
+    GROUP BY i.channel
+)
+SELECT
+    w.channel,
+    w.interactions,
+    round(100.0 * w.interactions / sum(w.interactions) OVER (), 2) AS share_pct,
+    round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
+    round(r.median_hours, 2) AS median_resolution_hours,
+    round(r.p90_hours, 2) AS p90_resolution_hours,
+    round(w.fcr_pct, 2) AS fcr_pct,
+    round(a.csat_pct, 2) AS csat_pct,
+    round(w.escalation_rate_pct, 2) AS escalation_rate_pct
+FROM work w
+LEFT JOIN resolution r ON r.channel = w.channel
+LEFT JOIN answers a ON a.channel = w.channel
+ORDER BY w.interactions DESC, w.channel

@@ -1,0 +1,67 @@
+-- @report customers
+-- @description Customers who stand out in a period: most chat contacts, lowest and highest CSAT.
+-- @param start timestamp latest_full_month_start | First instant of the period, inclusive (--from; default: the first day of the latest full month in the data).
+-- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of that month).
+-- @param top int 10 | Length of each list.
+-- @param min_answers int 3 | CSAT answers a customer needs in the period to be ranked by CSAT.
+-- @column customer_id - | The customer (one row per customer on at least one list).
+-- @column interactions count | The customer's contacts created in the period.
+-- @column chat_interactions count | Of those, on the chat channel.
+-- @column csat_pct percent | CSAT of the customer's answers submitted in the period.
+-- @column csat_answers count | Number of those CSAT answers.
+-- @column rank_most_chat rank | 1 = most chat contacts (ties share a rank); NULL if not in the top list.
+-- @column rank_lowest_csat rank | 1 = lowest CSAT among customers with at least min_answers answers; NULL if not listed.
+-- @column rank_highest_csat rank | 1 = highest CSAT among those customers; NULL if not listed.
+-- Ranks are RANK(): ties share a rank, so a list may hold more than `top`
+-- customers when the last place is shared.
+WITH contacts AS (
+    SELECT
+        customer_id,
+        count(*) AS interactions,
+        count(*) FILTER (WHERE channel = 'chat') AS chat_interactions
+    FROM interactions
+    WHERE created_at >= $start AND created_at < $end
+    GROUP BY customer_id
+),
+answers AS (
+    SELECT
+        customer_id,
+        csat(score) FILTER (WHERE kind = 'csat') AS csat_pct,
+        count(*) FILTER (WHERE kind = 'csat') AS csat_answers
+    FROM surveys
+    WHERE submitted_at >= $start AND submitted_at < $end
+    GROUP BY customer_id
+),
+customers AS (
+    SELECT
+        coalesce(c.customer_id, a.customer_id) AS customer_id,
+        coalesce(c.interactions, 0) AS interactions,
+        coalesce(c.chat_interactions, 0) AS chat_interactions,
+        a.csat_pct,
+        coalesce(a.csat_answers, 0) AS csat_answers
+    FROM contacts c
+    FULL JOIN answers a ON a.customer_id = c.customer_id
+),
+ranked AS (
+    SELECT
+        *,
+        CASE WHEN chat_interactions > 0
+             THEN rank() OVER (ORDER BY chat_interactions DESC) END AS chat_rank,
+        CASE WHEN csat_answers >= $min_answers AND csat_pct IS NOT NULL
+             THEN rank() OVER (ORDER BY CASE WHEN csat_answers >= $min_answers THEN csat_pct END ASC NULLS LAST) END AS low_rank,
+        CASE WHEN csat_answers >= $min_answers AND csat_pct IS NOT NULL
+             THEN rank() OVER (ORDER BY CASE WHEN csat_answers >= $min_answers THEN csat_pct END DESC NULLS LAST) END AS high_rank
+    FROM customers
+)
+SELECT
+    customer_id,
+    interactions,
+    chat_interactions,
+    round(csat_pct, 2) AS csat_pct,
+    csat_answers,
+    CASE WHEN chat_rank <= $top THEN chat_rank END AS rank_most_chat,
+    CASE WHEN low_rank <= $top THEN low_rank END AS rank_lowest_csat,
+    CASE WHEN high_rank <= $top THEN high_rank END AS rank_highest_csat
+FROM ranked
+WHERE chat_rank <= $top OR low_rank <= $top OR high_rank <= $top
+ORDER BY rank_most_chat NULLS LAST, rank_lowest_csat NULLS LAST, rank_highest_csat NULLS LAST, customer_id

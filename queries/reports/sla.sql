@@ -1,0 +1,103 @@
+-- @report sla
+-- @description First-response and resolution compliance against per-priority targets, one row per priority.
+-- @param start timestamp latest_full_month_start | First instant of the period, inclusive (--from; default: the first day of the latest full month in the data).
+-- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of that month).
+-- @param first_response_urgent float 900 | First-response target for urgent contacts, seconds (15 minutes).
+-- @param first_response_high float 3600 | First-response target for high priority, seconds (1 hour).
+-- @param first_response_normal float 14400 | First-response target for normal priority and contacts without a priority, seconds (4 hours).
+-- @param first_response_low float 86400 | First-response target for low priority, seconds (24 hours).
+-- @param resolution_urgent float 14400 | Resolution target for urgent tickets, seconds (4 hours).
+-- @param resolution_high float 86400 | Resolution target for high priority, seconds (1 day).
+-- @param resolution_normal float 259200 | Resolution target for normal priority and tickets without a priority, seconds (3 days).
+-- @param resolution_low float 604800 | Resolution target for low priority, seconds (7 days).
+-- @column priority - | urgent, high, normal, low ("normal" includes contacts without a priority).
+-- @column contacts count | Contacts created in the period that did not abandon.
+-- @column first_response_target_seconds seconds | The target applied.
+-- @column first_response_compliance_pct percent | Contacts answered within target / contacts counted.
+-- @column first_response_breached count | Answered late, or not answered and the target has passed by $end.
+-- @column first_response_pending count | Not answered yet, target not yet passed at $end: not counted.
+-- @column tickets count | Tickets whose first contact was created in the period (priority of that contact).
+-- @column resolution_target_seconds seconds | The target applied.
+-- @column resolution_compliance_pct percent | Tickets resolved within target / tickets counted.
+-- @column resolution_breached count | Resolved late, or unresolved and the target has passed by $end.
+-- @column resolution_pending count | Unresolved, target not yet passed at $end: not counted.
+-- A contact or ticket with no response / resolution whose target time has
+-- passed by $end is a breach; one still within its target is pending and not
+-- counted. Abandoned contacts never got a response by design and are left out
+-- of first-response compliance (see abandonment rate).
+WITH targets AS (
+    SELECT * FROM (VALUES
+        ('urgent', $first_response_urgent, $resolution_urgent, 1),
+        ('high', $first_response_high, $resolution_high, 2),
+        ('normal', $first_response_normal, $resolution_normal, 3),
+        ('low', $first_response_low, $resolution_low, 4)
+    ) AS t(priority, first_response_target, resolution_target, ord)
+),
+contacts AS (
+    SELECT
+        coalesce(i.priority, 'normal') AS priority,
+        t.first_response_target AS target,
+        CASE
+            WHEN i.first_response_at IS NOT NULL
+                THEN date_part('epoch', i.first_response_at) - date_part('epoch', i.created_at)
+            WHEN date_part('epoch', $end) - date_part('epoch', i.created_at) > t.first_response_target
+                THEN date_part('epoch', $end) - date_part('epoch', i.created_at)
+        END AS elapsed
+    FROM interactions i
+    JOIN targets t ON t.priority = coalesce(i.priority, 'normal')
+    WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned
+),
+first_contacts AS (
+    SELECT ticket_id, coalesce(first_value(priority ORDER BY contact_seq, created_at), 'normal') AS priority
+    FROM interactions
+    GROUP BY ticket_id
+),
+opened AS (
+    SELECT
+        f.priority,
+        t.resolution_target AS target,
+        CASE
+            WHEN k.resolved_at IS NOT NULL
+                THEN date_part('epoch', k.resolved_at) - date_part('epoch', k.created_at)
+            WHEN date_part('epoch', $end) - date_part('epoch', k.created_at) > t.resolution_target
+                THEN date_part('epoch', $end) - date_part('epoch', k.created_at)
+        END AS elapsed
+    FROM tickets k
+    JOIN first_contacts f ON f.ticket_id = k.ticket_id
+    JOIN targets t ON t.priority = f.priority
+    WHERE k.created_at >= $start AND k.created_at < $end
+),
+response AS (
+    SELECT
+        priority,
+        count(*) AS contacts,
+        sla_compliance(elapsed, target) AS compliance,
+        count(*) FILTER (WHERE elapsed > target) AS breached,
+        count(*) FILTER (WHERE elapsed IS NULL) AS pending
+    FROM contacts GROUP BY priority
+),
+resolution AS (
+    SELECT
+        priority,
+        count(*) AS tickets,
+        sla_compliance(elapsed, target) AS compliance,
+        count(*) FILTER (WHERE elapsed > target) AS breached,
+        count(*) FILTER (WHERE elapsed IS NULL) AS pending
+    FROM opened GROUP BY priority
+)
+SELECT
+    t.priority,
+    coalesce(r.contacts, 0) AS contacts,
+    t.first_response_target AS first_response_target_seconds,
+    round(r.compliance, 2) AS first_response_compliance_pct,
+    coalesce(r.breached, 0) AS first_response_breached,
+    coalesce(r.pending, 0) AS first_response_pending,
+    coalesce(s.tickets, 0) AS tickets,
+    t.resolution_target AS resolution_target_seconds,
+    round(s.compliance, 2) AS resolution_compliance_pct,
+    coalesce(s.breached, 0) AS resolution_breached,
+    coalesce(s.pending, 0) AS resolution_pending
+FROM targets t
+LEFT JOIN response r ON r.priority = t.priority
+LEFT JOIN resolution s ON s.priority = t.priority
+ORDER BY t.ord

@@ -1,0 +1,42 @@
+-- @report team_month
+-- @description Handle time, CSAT and volume by team by month, fiscal year to date.
+-- @param start timestamp fiscal_year_start | First instant of the period, inclusive (--from; default: the start of the fiscal year of the latest full month in the data).
+-- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of the latest full month in the data).
+-- @param fiscal_year_start_month int 1 | The month (1-12) a fiscal year starts in (used for the default period).
+-- @column team - | The team.
+-- @column month date | The month (one row per team and month with interactions).
+-- @column interactions count | Contacts created in the month.
+-- @column aht_seconds seconds | Average handle time.
+-- @column csat_pct percent | CSAT of answers submitted in the month about the team's contacts.
+-- @column csat_answers count | Number of those CSAT answers.
+WITH work AS (
+    SELECT
+        team,
+        CAST(date_trunc('month', created_at) AS DATE) AS month,
+        count(*) AS interactions,
+        avg(handle_seconds) AS aht_seconds
+    FROM interactions
+    WHERE created_at >= $start AND created_at < $end
+    GROUP BY 1, 2
+),
+answers AS (
+    SELECT
+        i.team,
+        CAST(date_trunc('month', s.submitted_at) AS DATE) AS month,
+        csat(s.score) FILTER (WHERE s.kind = 'csat') AS csat_pct,
+        count(*) FILTER (WHERE s.kind = 'csat') AS csat_answers
+    FROM surveys s
+    JOIN interactions i ON i.interaction_id = s.interaction_id
+    WHERE s.submitted_at >= $start AND s.submitted_at < $end
+    GROUP BY 1, 2
+)
+SELECT
+    w.team,
+    w.month,
+    w.interactions,
+    round(w.aht_seconds, 1) AS aht_seconds,
+    round(a.csat_pct, 2) AS csat_pct,
+    coalesce(a.csat_answers, 0) AS csat_answers
+FROM work w
+LEFT JOIN answers a ON a.team = w.team AND a.month = w.month
+ORDER BY w.team NULLS LAST, w.month

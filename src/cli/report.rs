@@ -1,0 +1,90 @@
+//! `kpiql reports` and `kpiql report NAME`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::{Cli, ExitStatus, default_format, out_file, print};
+use crate::output::{Format, Output};
+use crate::reports::{Catalog, Origin, bind};
+
+/// Arguments of `kpiql report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The report (see `kpiql reports`).
+    pub name: String,
+    /// Start of the period, inclusive: YYYY-MM-DD, YYYY-MM or RFC 3339 (the report's $start).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// End of the period, exclusive (the report's $end).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Another parameter, as name=value (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Output format (default: a table on a terminal, else from --out's extension, else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the result to this file (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))?;
+    Ok((name.trim().trim_start_matches('$').to_string(), value.to_string()))
+}
+
+pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
+    let catalog = Catalog::load(cli.queries.as_deref())?;
+    let mut out = String::new();
+    for report in catalog.reports() {
+        let origin = match &report.origin {
+            Origin::Builtin => String::new(),
+            Origin::File(path) => format!(" (from {})", path.display()),
+        };
+        out.push_str(&format!("{}{origin}\n    {}\n", report.name, report.description));
+        for p in &report.params {
+            out.push_str(&format!("    --param {}\n", p.describe()));
+        }
+        out.push('\n');
+    }
+    out.push_str("Run one with `kpiql report NAME [--from DATE] [--to DATE] [--param name=value]`.\n");
+    print(&out)?;
+    Ok(ExitStatus::Success)
+}
+
+pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    let catalog = Catalog::load(cli.queries.as_deref())?;
+    let report = catalog.get(&args.name)?;
+    if let Some(out) = &args.out {
+        out_file(out)?;
+    }
+    let format = args
+        .format
+        .unwrap_or_else(|| default_format(args.out.as_deref()));
+    let mut output = Output::new(format, args.out.as_deref())?;
+    let kpiql = cli.open().await?;
+    let values = bind(
+        &kpiql.ctx,
+        report,
+        args.from.as_deref(),
+        args.to.as_deref(),
+        &args.params,
+    )
+    .await?;
+    let context = || format!("report {}", report.name);
+    let df = kpiql
+        .ctx
+        .sql(&report.sql)
+        .await
+        .and_then(|df| df.with_param_values(values))
+        .with_context(context)?;
+    let stream = df.execute_stream().await.with_context(context)?;
+    output.write(1, stream).await.with_context(context)?;
+    output.finish()?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,387 @@
+//! Preset reports and views: `.sql` files under `queries/`, each opening with
+//! a header the code reads (DESIGN §3, §4).
+//!
+//! ```sql
+//! -- @report team
+//! -- @description One line: what the report answers.
+//! -- @param start timestamp latest_full_month_start | Meaning.
+//! -- @column team - | Meaning.
+//! -- Free comment lines (notes for readers) may follow.
+//! SELECT ...
+//! ```
+//!
+//! `@param NAME TYPE DEFAULT | meaning`: TYPE is `timestamp`, `date`, `int`,
+//! `float` or `text`; DEFAULT is a literal, `-` for none (required), or a rule
+//! computed from the data: `latest_full_month_start`, `latest_full_month_end`,
+//! `fiscal_year_start` (uses the `fiscal_year_start_month` parameter).
+//! `@column NAME UNIT | meaning` documents an output column.
+//!
+//! Built-in files are compiled in; a folder given with `--queries` adds
+//! reports, and a file there with a built-in's name replaces it. To add a
+//! report, drop a file with such a header into `queries/reports/`.
+
+mod params;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::ViewTable;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SessionState;
+
+pub use params::{ParamValues, bind, latest_full_month, parse_instant};
+
+static BUILTIN_REPORTS: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries/reports");
+static BUILTIN_VIEWS: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries/views");
+
+/// A report or view file, with its header read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// Name (the file name without `.sql`).
+    pub name: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// The one-line description.
+    pub description: String,
+    /// Parameters, in header order.
+    pub params: Vec<Param>,
+    /// Output columns, in header order.
+    pub columns: Vec<Column>,
+    /// The whole file.
+    pub sql: String,
+}
+
+/// Where a query file came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into kpiql.
+    Builtin,
+    /// A file of the user's `--queries` folder.
+    File(PathBuf),
+}
+
+/// A report parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name, used as `$name` in the SQL.
+    pub name: String,
+    /// Type.
+    pub ty: ParamType,
+    /// Default.
+    pub default: ParamDefault,
+    /// What it means.
+    pub meaning: String,
+}
+
+/// Types a parameter may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// A UTC instant; accepts `YYYY-MM-DD`, `YYYY-MM` or RFC 3339.
+    Timestamp,
+    /// A calendar date `YYYY-MM-DD`.
+    Date,
+    /// A 64-bit integer.
+    Int,
+    /// A 64-bit float.
+    Float,
+    /// A string.
+    Text,
+}
+
+/// A parameter's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamDefault {
+    /// Required.
+    None,
+    /// A literal, parsed as the parameter's type.
+    Literal(String),
+    /// First instant of the latest full month in the data.
+    LatestFullMonthStart,
+    /// End (exclusive) of the latest full month in the data.
+    LatestFullMonthEnd,
+    /// Start of the fiscal year holding the latest full month.
+    FiscalYearStart,
+}
+
+/// A documented output column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Name.
+    pub name: String,
+    /// Unit (`-` for none).
+    pub unit: String,
+    /// Meaning.
+    pub meaning: String,
+}
+
+/// Something wrong with a report, its file or its parameters.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// No report by that name.
+    #[error("no report named {name:?}; the reports are: {}", available.join(", "))]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The reports there are.
+        available: Vec<String>,
+    },
+    /// A header line that does not parse.
+    #[error("{file}:{line}: {reason}")]
+    BadHeader {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A folder of queries that cannot be read.
+    #[error("cannot read queries folder {}: {source}", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A parameter problem; the message lists the report's parameters.
+    #[error("{problem}\n{}", usage(report, params))]
+    Param {
+        /// The report.
+        report: String,
+        /// What is wrong.
+        problem: String,
+        /// The report's parameters, for the message.
+        params: Vec<Param>,
+    },
+    /// An error from the engine.
+    #[error(transparent)]
+    DataFusion(#[from] DataFusionError),
+}
+
+fn usage(report: &str, params: &[Param]) -> String {
+    let mut out = format!("parameters of report {report}:");
+    for p in params {
+        out.push_str(&format!("\n  {}", p.describe()));
+    }
+    out
+}
+
+impl Param {
+    /// `name (type, default ...): meaning`.
+    pub fn describe(&self) -> String {
+        let default = match &self.default {
+            ParamDefault::None => "required".to_string(),
+            ParamDefault::Literal(v) => format!("default {v}"),
+            ParamDefault::LatestFullMonthStart => "default: start of the latest full month".to_string(),
+            ParamDefault::LatestFullMonthEnd => "default: end of the latest full month".to_string(),
+            ParamDefault::FiscalYearStart => "default: start of the fiscal year".to_string(),
+        };
+        format!("{} ({}, {default}): {}", self.name, self.ty.name(), self.meaning)
+    }
+}
+
+impl ParamType {
+    /// As written in headers.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamType::Timestamp => "timestamp",
+            ParamType::Date => "date",
+            ParamType::Int => "int",
+            ParamType::Float => "float",
+            ParamType::Text => "text",
+        }
+    }
+
+    fn parse(text: &str) -> Option<ParamType> {
+        Some(match text {
+            "timestamp" => ParamType::Timestamp,
+            "date" => ParamType::Date,
+            "int" => ParamType::Int,
+            "float" => ParamType::Float,
+            "text" => ParamType::Text,
+            _ => return None,
+        })
+    }
+}
+
+/// Reads a query file's header. `kind` is `report` or `view`.
+pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query, ReportError> {
+    let bad = |line: usize, reason: String| ReportError::BadHeader {
+        file: file.to_string(),
+        line,
+        reason,
+    };
+    let mut name = None;
+    let mut description = None;
+    let mut params = Vec::new();
+    let mut columns = Vec::new();
+    for (i, line) in sql.lines().enumerate() {
+        let n = i + 1;
+        let Some(comment) = line.trim_start().strip_prefix("--") else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            break; // the header ends where the SQL starts
+        };
+        let comment = comment.trim();
+        let Some(tag) = comment.strip_prefix('@') else {
+            continue;
+        };
+        let (key, rest) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+        let rest = rest.trim();
+        match key {
+            k if k == kind => name = Some(rest.to_string()),
+            "description" => description = Some(rest.to_string()),
+            "param" => {
+                let (spec, meaning) = rest
+                    .split_once('|')
+                    .ok_or_else(|| bad(n, "expected `@param NAME TYPE DEFAULT | meaning`".into()))?;
+                let parts: Vec<&str> = spec.split_whitespace().collect();
+                let [pname, ty, default] = parts[..] else {
+                    return Err(bad(n, "expected `@param NAME TYPE DEFAULT | meaning`".into()));
+                };
+                let ty = ParamType::parse(ty).ok_or_else(|| {
+                    bad(n, format!("unknown type {ty:?}; expected timestamp, date, int, float or text"))
+                })?;
+                let default = match default {
+                    "-" => ParamDefault::None,
+                    "latest_full_month_start" => ParamDefault::LatestFullMonthStart,
+                    "latest_full_month_end" => ParamDefault::LatestFullMonthEnd,
+                    "fiscal_year_start" => ParamDefault::FiscalYearStart,
+                    literal => ParamDefault::Literal(literal.to_string()),
+                };
+                params.push(Param {
+                    name: pname.to_string(),
+                    ty,
+                    default,
+                    meaning: meaning.trim().to_string(),
+                });
+            }
+            "column" => {
+                let (spec, meaning) = rest
+                    .split_once('|')
+                    .ok_or_else(|| bad(n, "expected `@column NAME UNIT | meaning`".into()))?;
+                let (cname, unit) = spec
+                    .trim()
+                    .split_once(char::is_whitespace)
+                    .ok_or_else(|| bad(n, "expected `@column NAME UNIT | meaning`".into()))?;
+                columns.push(Column {
+                    name: cname.to_string(),
+                    unit: unit.trim().to_string(),
+                    meaning: meaning.trim().to_string(),
+                });
+            }
+            other => return Err(bad(n, format!("unknown header tag @{other}"))),
+        }
+    }
+    let expected = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".sql");
+    match name {
+        Some(n) if n == expected => {}
+        Some(n) => return Err(bad(1, format!("@{kind} {n} does not match the file name {expected}.sql"))),
+        None => return Err(bad(1, format!("no `-- @{kind} {expected}` header line"))),
+    }
+    Ok(Query {
+        name: expected.to_string(),
+        origin,
+        description: description.ok_or_else(|| bad(1, "no `-- @description` line".into()))?,
+        params,
+        columns,
+        sql: sql.to_string(),
+    })
+}
+
+/// The reports available: built-in, then the user's folder over them.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    reports: BTreeMap<String, Query>,
+}
+
+impl Catalog {
+    /// Loads the built-in reports and those of `user_dir`.
+    pub fn load(user_dir: Option<&Path>) -> Result<Catalog, ReportError> {
+        let mut reports = BTreeMap::new();
+        for file in BUILTIN_REPORTS.files() {
+            let name = file.path().to_string_lossy().to_string();
+            if !name.ends_with(".sql") {
+                continue;
+            }
+            let sql = file.contents_utf8().unwrap_or_default();
+            let q = parse("report", &format!("queries/reports/{name}"), sql, Origin::Builtin)?;
+            reports.insert(q.name.clone(), q);
+        }
+        if let Some(dir) = user_dir {
+            let folder_err = |source| ReportError::Folder {
+                path: dir.to_path_buf(),
+                source,
+            };
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(folder_err)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let sql = std::fs::read_to_string(&path).map_err(|source| ReportError::Folder {
+                    path: path.clone(),
+                    source,
+                })?;
+                let q = parse("report", &path.display().to_string(), &sql, Origin::File(path.clone()))?;
+                reports.insert(q.name.clone(), q);
+            }
+        }
+        Ok(Catalog { reports })
+    }
+
+    /// Every report, by name.
+    pub fn reports(&self) -> impl Iterator<Item = &Query> {
+        self.reports.values()
+    }
+
+    /// One report.
+    pub fn get(&self, name: &str) -> Result<&Query, ReportError> {
+        self.reports.get(name).ok_or_else(|| ReportError::Unknown {
+            name: name.to_string(),
+            available: self.reports.keys().cloned().collect(),
+        })
+    }
+}
+
+/// The built-in views (`queries/views/`), parsed.
+pub fn views() -> Result<Vec<Query>, ReportError> {
+    BUILTIN_VIEWS
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|x| x == "sql"))
+        .map(|f| {
+            let name = f.path().to_string_lossy().to_string();
+            parse(
+                "view",
+                &format!("queries/views/{name}"),
+                f.contents_utf8().unwrap_or_default(),
+                Origin::Builtin,
+            )
+        })
+        .collect()
+}
+
+/// Registers the views into `state`'s default schema (after the tables).
+pub async fn register_views(state: &SessionState) -> Result<(), ReportError> {
+    let catalog_name = state.config_options().catalog.default_catalog.clone();
+    let schema_name = state.config_options().catalog.default_schema.clone();
+    let schema = state
+        .catalog_list()
+        .catalog(&catalog_name)
+        .and_then(|c| c.schema(&schema_name))
+        .ok_or_else(|| {
+            DataFusionError::Plan(format!("default schema {catalog_name}.{schema_name} not found"))
+        })?;
+    for view in views()? {
+        let plan = state.create_logical_plan(&view.sql).await?;
+        let table: Arc<dyn TableProvider> = Arc::new(ViewTable::new(plan, Some(view.sql.clone())));
+        schema.register_table(view.name.clone(), table)?;
+    }
+    Ok(())
+}

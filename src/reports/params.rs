@@ -1,0 +1,217 @@
+//! Binding a report's parameters: `--from`/`--to`, `--param k=v`, and the
+//! defaults computed from the data.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, Utc};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::TimestampMicrosecondType;
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+
+use super::{Param, ParamDefault, ParamType, Query, ReportError};
+
+/// Bound parameter values, by name.
+pub type ParamValues = Vec<(String, ScalarValue)>;
+
+/// Parses an instant: `YYYY-MM-DD`, `YYYY-MM` (the first of the month),
+/// `YYYY-MM-DD HH:MM:SS` (UTC) or RFC 3339.
+pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d") {
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
+    }
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, format) {
+            return Some(dt.and_utc());
+        }
+    }
+    DateTime::parse_from_rfc3339(t).ok().map(|d| d.with_timezone(&Utc))
+}
+
+/// Binds every parameter of `report`: given values first (`from` and `to`
+/// are `start` and `end`), then defaults. A missing, unknown or ill-typed
+/// parameter is an error that lists the report's parameters.
+pub async fn bind(
+    ctx: &SessionContext,
+    report: &Query,
+    from: Option<&str>,
+    to: Option<&str>,
+    given: &[(String, String)],
+) -> Result<ParamValues, ReportError> {
+    let fail = |problem: String| ReportError::Param {
+        report: report.name.clone(),
+        problem,
+        params: report.params.clone(),
+    };
+    let mut raw: Vec<(String, String)> = Vec::new();
+    for (flag, name, value) in [("--from", "start", from), ("--to", "end", to)] {
+        if let Some(v) = value {
+            if report.params.iter().all(|p| p.name != name) {
+                return Err(fail(format!("report {} has no ${name} parameter for {flag}", report.name)));
+            }
+            raw.push((name.to_string(), v.to_string()));
+        }
+    }
+    for (name, value) in given {
+        if report.params.iter().all(|p| &p.name != name) {
+            return Err(fail(format!("report {} has no parameter {name:?}", report.name)));
+        }
+        raw.retain(|(n, _)| n != name);
+        raw.push((name.clone(), value.clone()));
+    }
+    let value_of = |name: &str| raw.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+
+    let mut facts: Option<Facts> = None;
+    let mut bound = Vec::new();
+    for p in &report.params {
+        let text = match (value_of(&p.name), &p.default) {
+            (Some(v), _) => v,
+            (None, ParamDefault::Literal(v)) => v.clone(),
+            (None, ParamDefault::None) => {
+                return Err(fail(format!("report {} needs a value for {}", report.name, p.name)));
+            }
+            (None, rule) => {
+                if facts.is_none() {
+                    facts = Some(Facts::of(ctx).await?);
+                }
+                let latest = facts.as_ref().and_then(|f| f.latest_full_month).ok_or_else(|| {
+                    fail(format!(
+                        "the lake has no interactions to take the default of {} from; give --from and --to",
+                        p.name
+                    ))
+                })?;
+                let instant = match rule {
+                    ParamDefault::LatestFullMonthStart => latest,
+                    ParamDefault::LatestFullMonthEnd => latest + Months::new(1),
+                    _ => {
+                        let month = fiscal_start_month(report, &value_of).map_err(fail)?;
+                        let back = (latest.month() + 12 - month) % 12;
+                        latest - Months::new(back)
+                    }
+                };
+                instant.and_hms_opt(0, 0, 0).map(|d| d.and_utc().to_rfc3339()).unwrap_or_default()
+            }
+        };
+        bound.push((p.name.clone(), scalar(p, &text).map_err(fail)?));
+    }
+    let instant = |name: &str| {
+        bound.iter().find_map(|(n, v)| match v {
+            ScalarValue::TimestampMicrosecond(Some(us), _) if n == name => Some(*us),
+            _ => None,
+        })
+    };
+    if let (Some(start), Some(end)) = (instant("start"), instant("end")) {
+        if start > end {
+            return Err(fail("the period's start is after its end (--from must not be after --to)".into()));
+        }
+    }
+    Ok(bound)
+}
+
+fn fiscal_start_month(
+    report: &Query,
+    value_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<u32, String> {
+    let text = value_of("fiscal_year_start_month")
+        .or_else(|| {
+            report.params.iter().find_map(|p| match &p.default {
+                ParamDefault::Literal(v) if p.name == "fiscal_year_start_month" => Some(v.clone()),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| "1".to_string());
+    match text.trim().parse::<u32>() {
+        Ok(m @ 1..=12) => Ok(m),
+        _ => Err(format!("fiscal_year_start_month must be a month number 1-12, got {text:?}")),
+    }
+}
+
+/// A parameter's text as a typed value.
+fn scalar(p: &Param, text: &str) -> Result<ScalarValue, String> {
+    let bad = |expected: &str| {
+        format!("parameter {} = {text:?} is not {expected}", p.name)
+    };
+    Ok(match p.ty {
+        ParamType::Timestamp => {
+            let t = parse_instant(text)
+                .ok_or_else(|| bad("a timestamp (YYYY-MM-DD, YYYY-MM or RFC 3339)"))?;
+            ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into()))
+        }
+        ParamType::Date => {
+            let d = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| bad("a date (YYYY-MM-DD)"))?;
+            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+            ScalarValue::Date32(Some((d - epoch).num_days() as i32))
+        }
+        ParamType::Int => ScalarValue::Int64(Some(text.trim().parse().map_err(|_| bad("an integer"))?)),
+        ParamType::Float => {
+            let v: f64 = text.trim().parse().map_err(|_| bad("a number"))?;
+            if !v.is_finite() {
+                return Err(bad("a finite number"));
+            }
+            ScalarValue::Float64(Some(v))
+        }
+        ParamType::Text => ScalarValue::Utf8(Some(text.to_string())),
+    })
+}
+
+/// What defaults are computed from.
+struct Facts {
+    /// First day of the latest full month of interactions.
+    latest_full_month: Option<NaiveDate>,
+}
+
+impl Facts {
+    async fn of(ctx: &SessionContext) -> Result<Facts, ReportError> {
+        let batches = ctx
+            .sql("SELECT max(created_at) FROM interactions")
+            .await?
+            .collect()
+            .await?;
+        let latest = batches
+            .first()
+            .map(|b| b.column(0).as_primitive::<TimestampMicrosecondType>().clone())
+            .filter(|a| !a.is_empty() && a.is_valid(0))
+            .and_then(|a| DateTime::<Utc>::from_timestamp_micros(a.value(0)));
+        Ok(Facts {
+            latest_full_month: latest.and_then(|t| latest_full_month(t.date_naive())),
+        })
+    }
+}
+
+/// The latest month fully covered by data that ends on `last_day`: its own
+/// month when `last_day` is that month's last day, else the month before.
+pub fn latest_full_month(last_day: NaiveDate) -> Option<NaiveDate> {
+    let month = last_day.with_day(1)?;
+    let next = last_day.succ_opt()?;
+    if next.day() == 1 {
+        Some(month)
+    } else {
+        month.checked_sub_months(Months::new(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latest_full_month_is_the_data_month_only_when_it_reaches_its_end() {
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        assert_eq!(latest_full_month(d("2026-10-31")), Some(d("2026-10-01")));
+        assert_eq!(latest_full_month(d("2026-10-30")), Some(d("2026-09-01")));
+        assert_eq!(latest_full_month(d("2024-02-29")), Some(d("2024-02-01")));
+        assert_eq!(latest_full_month(d("2026-01-15")), Some(d("2025-12-01")));
+    }
+
+    #[test]
+    fn instants_parse_in_the_forms_users_type() {
+        let us = |s| parse_instant(s).map(|t| t.to_rfc3339());
+        assert_eq!(us("2026-10-01"), Some("2026-10-01T00:00:00+00:00".to_string()));
+        assert_eq!(us("2026-10"), Some("2026-10-01T00:00:00+00:00".to_string()));
+        assert_eq!(us("2026-10-01 12:30:00"), Some("2026-10-01T12:30:00+00:00".to_string()));
+        assert_eq!(us("2026-10-01T12:30:00+02:00"), Some("2026-10-01T10:30:00+00:00".to_string()));
+        assert_eq!(us("October"), None);
+    }
+}
