@@ -124,6 +124,8 @@ pub async fn install(
         schema.register_table(table.name().to_string(), provider)?;
     }
     crate::functions::register_all(state)?;
-    crate::reports::register_views(state).await.map_err(Box::new)?;
+    crate::reports::register_views(state)
+        .await
+        .map_err(Box::new)?;
     Ok(lake.warnings)
 }

@@ -35,7 +35,10 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))?;
-    Ok((name.trim().trim_start_matches('$').to_string(), value.to_string()))
+    Ok((
+        name.trim().trim_start_matches('$').to_string(),
+        value.to_string(),
+    ))
 }
 
 pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
@@ -46,13 +49,18 @@ pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
             Origin::Builtin => String::new(),
             Origin::File(path) => format!(" (from {})", path.display()),
         };
-        out.push_str(&format!("{}{origin}\n    {}\n", report.name, report.description));
+        out.push_str(&format!(
+            "{}{origin}\n    {}\n",
+            report.name, report.description
+        ));
         for p in &report.params {
             out.push_str(&format!("    --param {}\n", p.describe()));
         }
         out.push('\n');
     }
-    out.push_str("Run one with `kpiql report NAME [--from DATE] [--to DATE] [--param name=value]`.\n");
+    out.push_str(
+        "Run one with `kpiql report NAME [--from DATE] [--to DATE] [--param name=value]`.\n",
+    );
     print(&out)?;
     Ok(ExitStatus::Success)
 }

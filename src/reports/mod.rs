@@ -176,11 +176,18 @@ impl Param {
         let default = match &self.default {
             ParamDefault::None => "required".to_string(),
             ParamDefault::Literal(v) => format!("default {v}"),
-            ParamDefault::LatestFullMonthStart => "default: start of the latest full month".to_string(),
+            ParamDefault::LatestFullMonthStart => {
+                "default: start of the latest full month".to_string()
+            }
             ParamDefault::LatestFullMonthEnd => "default: end of the latest full month".to_string(),
             ParamDefault::FiscalYearStart => "default: start of the fiscal year".to_string(),
         };
-        format!("{} ({}, {default}): {}", self.name, self.ty.name(), self.meaning)
+        format!(
+            "{} ({}, {default}): {}",
+            self.name,
+            self.ty.name(),
+            self.meaning
+        )
     }
 }
 
@@ -237,15 +244,23 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
             k if k == kind => name = Some(rest.to_string()),
             "description" => description = Some(rest.to_string()),
             "param" => {
-                let (spec, meaning) = rest
-                    .split_once('|')
-                    .ok_or_else(|| bad(n, "expected `@param NAME TYPE DEFAULT | meaning`".into()))?;
+                let (spec, meaning) = rest.split_once('|').ok_or_else(|| {
+                    bad(n, "expected `@param NAME TYPE DEFAULT | meaning`".into())
+                })?;
                 let parts: Vec<&str> = spec.split_whitespace().collect();
                 let [pname, ty, default] = parts[..] else {
-                    return Err(bad(n, "expected `@param NAME TYPE DEFAULT | meaning`".into()));
+                    return Err(bad(
+                        n,
+                        "expected `@param NAME TYPE DEFAULT | meaning`".into(),
+                    ));
                 };
                 let ty = ParamType::parse(ty).ok_or_else(|| {
-                    bad(n, format!("unknown type {ty:?}; expected timestamp, date, int, float or text"))
+                    bad(
+                        n,
+                        format!(
+                            "unknown type {ty:?}; expected timestamp, date, int, float or text"
+                        ),
+                    )
                 })?;
                 let default = match default {
                     "-" => ParamDefault::None,
@@ -278,10 +293,19 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
             other => return Err(bad(n, format!("unknown header tag @{other}"))),
         }
     }
-    let expected = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".sql");
+    let expected = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".sql");
     match name {
         Some(n) if n == expected => {}
-        Some(n) => return Err(bad(1, format!("@{kind} {n} does not match the file name {expected}.sql"))),
+        Some(n) => {
+            return Err(bad(
+                1,
+                format!("@{kind} {n} does not match the file name {expected}.sql"),
+            ));
+        }
         None => return Err(bad(1, format!("no `-- @{kind} {expected}` header line"))),
     }
     Ok(Query {
@@ -310,7 +334,12 @@ impl Catalog {
                 continue;
             }
             let sql = file.contents_utf8().unwrap_or_default();
-            let q = parse("report", &format!("queries/reports/{name}"), sql, Origin::Builtin)?;
+            let q = parse(
+                "report",
+                &format!("queries/reports/{name}"),
+                sql,
+                Origin::Builtin,
+            )?;
             reports.insert(q.name.clone(), q);
         }
         if let Some(dir) = user_dir {
@@ -329,7 +358,12 @@ impl Catalog {
                     path: path.clone(),
                     source,
                 })?;
-                let q = parse("report", &path.display().to_string(), &sql, Origin::File(path.clone()))?;
+                let q = parse(
+                    "report",
+                    &path.display().to_string(),
+                    &sql,
+                    Origin::File(path.clone()),
+                )?;
                 reports.insert(q.name.clone(), q);
             }
         }
@@ -376,7 +410,9 @@ pub async fn register_views(state: &SessionState) -> Result<(), ReportError> {
         .catalog(&catalog_name)
         .and_then(|c| c.schema(&schema_name))
         .ok_or_else(|| {
-            DataFusionError::Plan(format!("default schema {catalog_name}.{schema_name} not found"))
+            DataFusionError::Plan(format!(
+                "default schema {catalog_name}.{schema_name} not found"
+            ))
         })?;
     for view in views()? {
         let plan = state.create_logical_plan(&view.sql).await?;

@@ -27,7 +27,9 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
             return Some(dt.and_utc());
         }
     }
-    DateTime::parse_from_rfc3339(t).ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 /// Binds every parameter of `report`: given values first (`from` and `to`
@@ -49,14 +51,20 @@ pub async fn bind(
     for (flag, name, value) in [("--from", "start", from), ("--to", "end", to)] {
         if let Some(v) = value {
             if report.params.iter().all(|p| p.name != name) {
-                return Err(fail(format!("report {} has no ${name} parameter for {flag}", report.name)));
+                return Err(fail(format!(
+                    "report {} has no ${name} parameter for {flag}",
+                    report.name
+                )));
             }
             raw.push((name.to_string(), v.to_string()));
         }
     }
     for (name, value) in given {
         if report.params.iter().all(|p| &p.name != name) {
-            return Err(fail(format!("report {} has no parameter {name:?}", report.name)));
+            return Err(fail(format!(
+                "report {} has no parameter {name:?}",
+                report.name
+            )));
         }
         raw.retain(|(n, _)| n != name);
         raw.push((name.clone(), value.clone()));
@@ -70,7 +78,10 @@ pub async fn bind(
             (Some(v), _) => v,
             (None, ParamDefault::Literal(v)) => v.clone(),
             (None, ParamDefault::None) => {
-                return Err(fail(format!("report {} needs a value for {}", report.name, p.name)));
+                return Err(fail(format!(
+                    "report {} needs a value for {}",
+                    report.name, p.name
+                )));
             }
             (None, rule) => {
                 if facts.is_none() {
@@ -91,7 +102,10 @@ pub async fn bind(
                         latest - Months::new(back)
                     }
                 };
-                instant.and_hms_opt(0, 0, 0).map(|d| d.and_utc().to_rfc3339()).unwrap_or_default()
+                instant
+                    .and_hms_opt(0, 0, 0)
+                    .map(|d| d.and_utc().to_rfc3339())
+                    .unwrap_or_default()
             }
         };
         bound.push((p.name.clone(), scalar(p, &text).map_err(fail)?));
@@ -104,7 +118,9 @@ pub async fn bind(
     };
     if let (Some(start), Some(end)) = (instant("start"), instant("end")) {
         if start > end {
-            return Err(fail("the period's start is after its end (--from must not be after --to)".into()));
+            return Err(fail(
+                "the period's start is after its end (--from must not be after --to)".into(),
+            ));
         }
     }
     Ok(bound)
@@ -124,15 +140,15 @@ fn fiscal_start_month(
         .unwrap_or_else(|| "1".to_string());
     match text.trim().parse::<u32>() {
         Ok(m @ 1..=12) => Ok(m),
-        _ => Err(format!("fiscal_year_start_month must be a month number 1-12, got {text:?}")),
+        _ => Err(format!(
+            "fiscal_year_start_month must be a month number 1-12, got {text:?}"
+        )),
     }
 }
 
 /// A parameter's text as a typed value.
 fn scalar(p: &Param, text: &str) -> Result<ScalarValue, String> {
-    let bad = |expected: &str| {
-        format!("parameter {} = {text:?} is not {expected}", p.name)
-    };
+    let bad = |expected: &str| format!("parameter {} = {text:?} is not {expected}", p.name);
     Ok(match p.ty {
         ParamType::Timestamp => {
             let t = parse_instant(text)
@@ -140,11 +156,14 @@ fn scalar(p: &Param, text: &str) -> Result<ScalarValue, String> {
             ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into()))
         }
         ParamType::Date => {
-            let d = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| bad("a date (YYYY-MM-DD)"))?;
+            let d = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| bad("a date (YYYY-MM-DD)"))?;
             let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
             ScalarValue::Date32(Some((d - epoch).num_days() as i32))
         }
-        ParamType::Int => ScalarValue::Int64(Some(text.trim().parse().map_err(|_| bad("an integer"))?)),
+        ParamType::Int => {
+            ScalarValue::Int64(Some(text.trim().parse().map_err(|_| bad("an integer"))?))
+        }
         ParamType::Float => {
             let v: f64 = text.trim().parse().map_err(|_| bad("a number"))?;
             if !v.is_finite() {
@@ -171,7 +190,11 @@ impl Facts {
             .await?;
         let latest = batches
             .first()
-            .map(|b| b.column(0).as_primitive::<TimestampMicrosecondType>().clone())
+            .map(|b| {
+                b.column(0)
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .clone()
+            })
             .filter(|a| !a.is_empty() && a.is_valid(0))
             .and_then(|a| DateTime::<Utc>::from_timestamp_micros(a.value(0)));
         Ok(Facts {
@@ -208,10 +231,19 @@ mod tests {
     #[test]
     fn instants_parse_in_the_forms_users_type() {
         let us = |s| parse_instant(s).map(|t| t.to_rfc3339());
-        assert_eq!(us("2026-10-01"), Some("2026-10-01T00:00:00+00:00".to_string()));
+        assert_eq!(
+            us("2026-10-01"),
+            Some("2026-10-01T00:00:00+00:00".to_string())
+        );
         assert_eq!(us("2026-10"), Some("2026-10-01T00:00:00+00:00".to_string()));
-        assert_eq!(us("2026-10-01 12:30:00"), Some("2026-10-01T12:30:00+00:00".to_string()));
-        assert_eq!(us("2026-10-01T12:30:00+02:00"), Some("2026-10-01T10:30:00+00:00".to_string()));
+        assert_eq!(
+            us("2026-10-01 12:30:00"),
+            Some("2026-10-01T12:30:00+00:00".to_string())
+        );
+        assert_eq!(
+            us("2026-10-01T12:30:00+02:00"),
+            Some("2026-10-01T10:30:00+00:00".to_string())
+        );
         assert_eq!(us("October"), None);
     }
 }

@@ -6,4 +6,5 @@ mod drift;
 mod fixtures;
 mod functions;
 mod generate;
+mod reports;
 mod validate;

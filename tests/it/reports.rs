@@ -1,0 +1,870 @@
+//! Every report on a tiny lake written here, with every number worked out by
+//! hand in the comments, then asserted (not copied from kpiql's output).
+//!
+//! The period is October 2026. Contacts (created; first response; handle):
+//!
+//! | id  | ticket | seq | cust | agent | team | channel   | prio   | created     | wait  | hold | handle | res | esc | aband |
+//! | i01 | t1     | 1   | c1   | a1    | red  | phone     | high   | 10-01 09:00 | 60    | 30   | 600    | yes |     |       |
+//! | i02 | t2     | 1   | c2   | a1    | red  | chat      | normal | 10-01 10:00 | 30    |      | 300    |     | yes |       |
+//! | i03 | t2     | 2   | c2   | a2    | red  | chat      | normal | 10-02 10:00 | 20    |      | 200    | yes |     |       |
+//! | i04 | t3     | 1   | c3   |       | red  | phone     | urgent | 10-03 08:00 | 90    |      |        |     |     | yes   |
+//! | i05 | t3     | 2   | c3   | a2    | red  | phone     | urgent | 10-03 08:10 | 1200  | 0    | 400    | yes |     |       |
+//! | i06 | t4     | 1   | c4   | a3    | blue | email     | low    | 10-05 12:00 | 7200  |      | 900    | yes |     |       |
+//! | i07 | t5     | 1   | c1   | a3    | blue | chat      |        | 10-06 09:00 | 60    |      | 500    |     |     |       |
+//! | i08 | t6     | 1   | c5   |       | blue | email     | normal | 10-30 20:00 | (no response yet)      |     |     |       |
+//! | i09 | t7     | 1   | c2   | a1    | red  | chat      | high   | 2026-09-15  | 10    |      | 100    | yes |     |       |
+//! | i10 | t8     | 1   | c1   | a3    | blue | chat      | normal | 2025-10-10  | 40    |      | 700    | yes |     |       |
+//! | i11 | t9     | 1   | c6   | a2    | blue | phone     | normal | 10-20 11:00 | 45    | 50   | 250    | yes | yes |       |
+//! | i12 | t10    | 1   | c6   |       |      | messaging | low    | 10-31 23:00 | (no response yet)      |     |     |       |
+//!
+//! first_response_at = created + wait, ended = first response + handle,
+//! resolved_at = ended for resolved contacts.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::fixtures::*;
+
+/// (id, ticket, seq, customer, agent, team, channel, priority, created,
+/// wait, hold, handle, resolved, escalated, abandoned)
+type Contact = (
+    &'static str,
+    &'static str,
+    i32,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    bool,
+    bool,
+    bool,
+);
+
+const CONTACTS: [Contact; 12] = [
+    (
+        "i01",
+        "t1",
+        1,
+        "c1",
+        Some("a1"),
+        Some("red"),
+        "phone",
+        Some("high"),
+        "2026-10-01 09:00:00",
+        Some(60.0),
+        Some(30.0),
+        Some(600.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "i02",
+        "t2",
+        1,
+        "c2",
+        Some("a1"),
+        Some("red"),
+        "chat",
+        Some("normal"),
+        "2026-10-01 10:00:00",
+        Some(30.0),
+        None,
+        Some(300.0),
+        false,
+        true,
+        false,
+    ),
+    (
+        "i03",
+        "t2",
+        2,
+        "c2",
+        Some("a2"),
+        Some("red"),
+        "chat",
+        Some("normal"),
+        "2026-10-02 10:00:00",
+        Some(20.0),
+        None,
+        Some(200.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "i04",
+        "t3",
+        1,
+        "c3",
+        None,
+        Some("red"),
+        "phone",
+        Some("urgent"),
+        "2026-10-03 08:00:00",
+        Some(90.0),
+        None,
+        None,
+        false,
+        false,
+        true,
+    ),
+    (
+        "i05",
+        "t3",
+        2,
+        "c3",
+        Some("a2"),
+        Some("red"),
+        "phone",
+        Some("urgent"),
+        "2026-10-03 08:10:00",
+        Some(1200.0),
+        Some(0.0),
+        Some(400.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "i06",
+        "t4",
+        1,
+        "c4",
+        Some("a3"),
+        Some("blue"),
+        "email",
+        Some("low"),
+        "2026-10-05 12:00:00",
+        Some(7200.0),
+        None,
+        Some(900.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "i07",
+        "t5",
+        1,
+        "c1",
+        Some("a3"),
+        Some("blue"),
+        "chat",
+        None,
+        "2026-10-06 09:00:00",
+        Some(60.0),
+        None,
+        Some(500.0),
+        false,
+        false,
+        false,
+    ),
+    (
+        "i08",
+        "t6",
+        1,
+        "c5",
+        None,
+        Some("blue"),
+        "email",
+        Some("normal"),
+        "2026-10-30 20:00:00",
+        None,
+        None,
+        None,
+        false,
+        false,
+        false,
+    ),
+    (
+        "i09",
+        "t7",
+        1,
+        "c2",
+        Some("a1"),
+        Some("red"),
+        "chat",
+        Some("high"),
+        "2026-09-15 10:00:00",
+        Some(10.0),
+        None,
+        Some(100.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "i10",
+        "t8",
+        1,
+        "c1",
+        Some("a3"),
+        Some("blue"),
+        "chat",
+        Some("normal"),
+        "2025-10-10 10:00:00",
+        Some(40.0),
+        None,
+        Some(700.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "i11",
+        "t9",
+        1,
+        "c6",
+        Some("a2"),
+        Some("blue"),
+        "phone",
+        Some("normal"),
+        "2026-10-20 11:00:00",
+        Some(45.0),
+        Some(50.0),
+        Some(250.0),
+        true,
+        true,
+        false,
+    ),
+    (
+        "i12",
+        "t10",
+        1,
+        "c6",
+        None,
+        None,
+        "messaging",
+        Some("low"),
+        "2026-10-31 23:00:00",
+        None,
+        None,
+        None,
+        false,
+        false,
+        false,
+    ),
+];
+
+fn plus(ts: &str, seconds: f64) -> String {
+    let t = chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S").expect("ts")
+        + chrono::Duration::milliseconds((seconds * 1000.0) as i64);
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn opt(v: &[Option<String>]) -> Vec<Option<&str>> {
+    v.iter().map(|s| s.as_deref()).collect()
+}
+
+fn tiny_lake(dir: &Path) {
+    let c = &CONTACTS;
+    let created: Vec<String> = c.iter().map(|r| r.8.to_string()).collect();
+    let first: Vec<Option<String>> = c
+        .iter()
+        .map(|r| {
+            if r.14 {
+                None
+            } else {
+                r.9.map(|w| plus(r.8, w))
+            }
+        })
+        .collect();
+    let ended: Vec<Option<String>> = c
+        .iter()
+        .map(|r| match (r.14, r.9, r.11) {
+            (true, Some(w), _) => Some(plus(r.8, w)),
+            (false, Some(w), Some(h)) => Some(plus(r.8, w + h)),
+            _ => None,
+        })
+        .collect();
+    let resolved_at: Vec<Option<String>> = c
+        .iter()
+        .zip(&ended)
+        .map(|(r, e)| if r.12 { e.clone() } else { None })
+        .collect();
+    write_parquet(
+        &dir.join("interactions/part-0.parquet"),
+        vec![
+            (
+                "interaction_id",
+                strings(&c.iter().map(|r| r.0).collect::<Vec<_>>()),
+            ),
+            (
+                "ticket_id",
+                strings(&c.iter().map(|r| r.1).collect::<Vec<_>>()),
+            ),
+            (
+                "contact_seq",
+                ints(&c.iter().map(|r| r.2).collect::<Vec<_>>()),
+            ),
+            (
+                "customer_id",
+                strings(&c.iter().map(|r| r.3).collect::<Vec<_>>()),
+            ),
+            (
+                "agent_id",
+                opt_strings(&c.iter().map(|r| r.4).collect::<Vec<_>>()),
+            ),
+            (
+                "team",
+                opt_strings(&c.iter().map(|r| r.5).collect::<Vec<_>>()),
+            ),
+            (
+                "channel",
+                strings(&c.iter().map(|r| r.6).collect::<Vec<_>>()),
+            ),
+            (
+                "priority",
+                opt_strings(&c.iter().map(|r| r.7).collect::<Vec<_>>()),
+            ),
+            (
+                "created_at",
+                times(&created.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>()),
+            ),
+            ("first_response_at", times(&opt(&first))),
+            ("ended_at", times(&opt(&ended))),
+            ("resolved_at", times(&opt(&resolved_at))),
+            (
+                "wait_seconds",
+                floats(&c.iter().map(|r| r.9).collect::<Vec<_>>()),
+            ),
+            (
+                "hold_seconds",
+                floats(&c.iter().map(|r| r.10).collect::<Vec<_>>()),
+            ),
+            (
+                "handle_seconds",
+                floats(&c.iter().map(|r| r.11).collect::<Vec<_>>()),
+            ),
+            (
+                "resolved",
+                bools(&c.iter().map(|r| r.12).collect::<Vec<_>>()),
+            ),
+            (
+                "escalated",
+                bools(&c.iter().map(|r| r.13).collect::<Vec<_>>()),
+            ),
+            (
+                "abandoned",
+                bools(&c.iter().map(|r| r.14).collect::<Vec<_>>()),
+            ),
+        ],
+    );
+    // (survey, interaction, customer, kind, score, submitted)
+    let answers: [(&str, Option<&str>, &str, &str, i32, &str); 11] = [
+        ("s01", Some("i01"), "c1", "csat", 5, "2026-10-01 12:00:00"),
+        ("s02", Some("i02"), "c2", "csat", 2, "2026-10-01 12:00:00"),
+        ("s03", Some("i03"), "c2", "csat", 4, "2026-10-02 12:00:00"),
+        ("s04", Some("i05"), "c3", "nps", 10, "2026-10-03 12:00:00"),
+        ("s05", Some("i06"), "c4", "csat", 3, "2026-10-05 18:00:00"),
+        ("s06", Some("i07"), "c1", "nps", 6, "2026-10-06 12:00:00"),
+        ("s07", Some("i11"), "c6", "csat", 5, "2026-10-20 12:00:00"),
+        ("s08", None, "c1", "nps", 9, "2026-10-15 12:00:00"),
+        ("s09", Some("i09"), "c2", "csat", 1, "2026-09-16 12:00:00"),
+        ("s10", Some("i10"), "c1", "csat", 4, "2025-10-11 12:00:00"),
+        ("s11", Some("i01"), "c1", "ces", 6, "2026-10-01 13:00:00"),
+    ];
+    write_parquet(
+        &dir.join("surveys/part-0.parquet"),
+        vec![
+            (
+                "survey_id",
+                strings(&answers.iter().map(|a| a.0).collect::<Vec<_>>()),
+            ),
+            (
+                "interaction_id",
+                opt_strings(&answers.iter().map(|a| a.1).collect::<Vec<_>>()),
+            ),
+            (
+                "ticket_id",
+                opt_strings(&answers.iter().map(|_| None).collect::<Vec<_>>()),
+            ),
+            (
+                "customer_id",
+                strings(&answers.iter().map(|a| a.2).collect::<Vec<_>>()),
+            ),
+            (
+                "kind",
+                strings(&answers.iter().map(|a| a.3).collect::<Vec<_>>()),
+            ),
+            (
+                "score",
+                ints(&answers.iter().map(|a| a.4).collect::<Vec<_>>()),
+            ),
+            (
+                "submitted_at",
+                times(&answers.iter().map(|a| Some(a.5)).collect::<Vec<_>>()),
+            ),
+        ],
+    );
+    // (agent, team, state, started, seconds)
+    let spans: [(&str, &str, &str, &str, f64); 9] = [
+        ("a1", "red", "handling", "2026-10-01 09:00:00", 900.0),
+        ("a1", "red", "available", "2026-10-01 09:15:00", 300.0),
+        ("a1", "red", "break", "2026-10-01 09:20:00", 600.0),
+        ("a2", "red", "handling", "2026-10-02 10:00:00", 600.0),
+        ("a2", "red", "available", "2026-10-02 10:10:00", 600.0),
+        ("a3", "blue", "handling", "2026-10-05 12:00:00", 1400.0),
+        ("a3", "blue", "available", "2026-10-05 12:30:00", 200.0),
+        ("a3", "blue", "meeting", "2026-10-05 13:00:00", 400.0),
+        ("a1", "red", "handling", "2026-09-15 10:00:00", 1000.0),
+    ];
+    write_parquet(
+        &dir.join("agent_states/part-0.parquet"),
+        vec![
+            (
+                "agent_id",
+                strings(&spans.iter().map(|s| s.0).collect::<Vec<_>>()),
+            ),
+            (
+                "team",
+                opt_strings(&spans.iter().map(|s| Some(s.1)).collect::<Vec<_>>()),
+            ),
+            (
+                "state",
+                strings(&spans.iter().map(|s| s.2).collect::<Vec<_>>()),
+            ),
+            (
+                "started_at",
+                times(&spans.iter().map(|s| Some(s.3)).collect::<Vec<_>>()),
+            ),
+            (
+                "seconds",
+                floats(&spans.iter().map(|s| Some(s.4)).collect::<Vec<_>>()),
+            ),
+        ],
+    );
+    // 2026-10: red 1000, blue 500, shared 300; 2025-10: red 800; 2026-09: red 900.
+    write_parquet(
+        &dir.join("costs.parquet"),
+        vec![
+            (
+                "month",
+                std::sync::Arc::new(datafusion::arrow::array::Date32Array::from(vec![
+                    20727, 20727, 20727, 20362, 20697,
+                ])) as datafusion::arrow::array::ArrayRef,
+            ),
+            (
+                "team",
+                opt_strings(&[Some("red"), Some("blue"), None, Some("red"), Some("red")]),
+            ),
+            (
+                "amount",
+                std::sync::Arc::new(
+                    datafusion::arrow::array::Decimal128Array::from(vec![
+                        100000, 50000, 30000, 80000, 90000,
+                    ])
+                    .with_precision_and_scale(18, 2)
+                    .expect("decimal"),
+                ),
+            ),
+            ("currency", strings(&["EUR"; 5])),
+        ],
+    );
+}
+
+fn report(dir: &Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--data", dir.to_str().expect("utf-8"), "report"])
+        .args(args)
+        .args(["--format", "csv"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "kpiql report {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn lake() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    tiny_lake(dir.path());
+    dir
+}
+
+const OCTOBER: [&str; 4] = ["--from", "2026-10-01", "--to", "2026-11-01"];
+
+#[test]
+fn dates_in_the_fixture_are_what_the_comments_say() {
+    // 2026-10-01, 2025-10-01, 2026-09-01 as days since 1970-01-01.
+    let d = |s| {
+        (chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+            - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+        .num_days()
+    };
+    assert_eq!(
+        [d("2026-10-01"), d("2025-10-01"), d("2026-09-01")],
+        [20727, 20362, 20697]
+    );
+}
+
+#[test]
+fn team_report_by_hand() {
+    let dir = lake();
+    // red: i01..i05 = 5 contacts, tickets t1 t2 t3 = 3. AHT (600+300+200+400)/4
+    // = 375. First response (60+30+20+1200)/4 = 327.5. Longest wait 1200.
+    // Hold: i01 30, i05 0 -> 15. States: handling 900+600, available
+    // 300+600, break 600 -> occupancy 1500/2400 = 62.5, utilization
+    // 1500/3000 = 50, logged in 3000 s = 0.8333 h. CSAT s01 5, s02 2, s03 4
+    // -> 2/3 = 66.67, mean 11/3 = 3.67, 3 answers. NPS s04 10 -> 100. FCR
+    // first contacts i01 yes, i02 no, i04 no -> 33.33. Escalated i02 -> 20.
+    // Abandoned i04 -> 20. Repeat i03, i05 -> 40. Handled i01 i02 i03 i05 = 4
+    // / 0.8333 h = 4.8; solved i01 i03 i05 = 3 / 0.8333 = 3.6.
+    // blue: i06 i07 i08 i11 = 4, tickets 4. AHT (900+500+250)/3 = 550. First
+    // response (7200+60+45)/3 = 2435. Longest wait 7200. Hold i11 50. States
+    // handling 1400, available 200, meeting 400 -> 87.5 and 70, 2000 s =
+    // 0.5556 h. CSAT s05 3, s07 5 -> 50, mean 4, 2 answers. NPS s06 6 -> -100.
+    // FCR i06 yes, i07 no, i08 no, i11 yes -> 50. Escalated i11 -> 25.
+    // Handled i06 i07 i11 = 3 / 0.5556 = 5.4; solved i06 i11 = 2 -> 3.6.
+    // No team: i12 only: FCR 0 (first contact, unresolved), no times.
+    assert_eq!(
+        report(dir.path(), &[&["team"][..], &OCTOBER].concat()),
+        "team,interactions,tickets,aht_seconds,avg_first_response_seconds,longest_wait_seconds,avg_hold_seconds,\
+occupancy_pct,utilization_pct,csat_pct,csat_mean_score,csat_answers,nps,fcr_pct,escalation_rate_pct,\
+abandonment_rate_pct,repeat_contact_rate_pct,handled_per_logged_in_hour,solved_per_logged_in_hour\n\
+blue,4,4,550.0,2435.0,7200.0,50.0,87.5,70.0,50.0,4.0,2,-100.0,50.0,25.0,0.0,0.0,5.4,3.6\n\
+red,5,3,375.0,327.5,1200.0,15.0,62.5,50.0,66.67,3.67,3,100.0,33.33,20.0,20.0,40.0,4.8,3.6\n\
+,1,1,,,,,,,,,0,,0.0,0.0,0.0,0.0,,\n"
+    );
+}
+
+#[test]
+fn agent_report_by_hand() {
+    let dir = lake();
+    // a1: i01 i02 -> handled 2, solved 1, latest contact i02 (red). AHT 450.
+    // FCR 1/2 = 50, escalated 1/2 = 50, CSAT s01 5, s02 2 -> 50 (2). States
+    // handling 900, available 300, break 600 -> 75 and 50; 0.5 h -> 4.0 and 2.0.
+    // a2: i03 i05 i11 -> 3 handled, 3 solved, latest i11 (blue). AHT
+    // 850/3 = 283.3. FCR: only i11 is a first contact, resolved -> 100.
+    // Escalated i11 1/3 = 33.33. CSAT s03 4, s07 5 -> 100 (2). States 600
+    // handling, 600 available -> 50 and 50; 1/3 h -> 9.0 and 9.0.
+    // a3: i06 i07 -> 2 handled, 1 solved (blue). AHT 700. FCR 50, escalated
+    // 0, CSAT s05 3 -> 0 (1). States 87.5 and 70; 0.5556 h -> 3.6 and 1.8.
+    assert_eq!(
+        report(dir.path(), &[&["agent"][..], &OCTOBER].concat()),
+        "agent_id,team,handled,handled_per_logged_in_hour,solved_per_logged_in_hour,aht_seconds,fcr_pct,\
+csat_pct,csat_answers,escalation_rate_pct,occupancy_pct,utilization_pct\n\
+a2,blue,3,9.0,9.0,283.3,100.0,100.0,2,33.33,50.0,50.0\n\
+a3,blue,2,3.6,1.8,700.0,50.0,0.0,1,0.0,87.5,70.0\n\
+a1,red,2,4.0,2.0,450.0,50.0,50.0,2,50.0,75.0,50.0\n"
+    );
+}
+
+#[test]
+fn channels_report_by_hand() {
+    let dir = lake();
+    // phone i01 i04 i05 i11 = 4 of 10 -> 40; chat i02 i03 i07 = 3 -> 30;
+    // email i06 i08 -> 20; messaging i12 -> 10.
+    // First response: phone (60+1200+45)/3 = 435; chat (30+20+60)/3 = 36.7;
+    // email 7200; messaging none.
+    // Resolution of tickets opened in October, by first channel: phone t1
+    // 660 s, t3 (i04 08:00 -> i05 resolved 08:36:40) 2200 s, t9 295 s ->
+    // hours 0.0819, 0.1833, 0.6111: median 0.18, p90 at 1.8 of 2 ->
+    // 0.1833 + 0.8 x 0.4278 = 0.5256 -> 0.53. chat t2 10-01 10:00 -> 10-02
+    // 10:03:40 = 86620 s = 24.06 h. email t4 8100 s = 2.25 h.
+    // FCR phone i01 yes, i04 no, i11 yes -> 66.67; chat i02 no, i07 no -> 0;
+    // email i06 yes, i08 no -> 50; messaging i12 no -> 0.
+    // CSAT phone s01 5, s07 5 -> 100; chat s02 2, s03 4 -> 50; email s05 3 -> 0.
+    // Escalated phone i11 1/4 = 25; chat i02 1/3 = 33.33.
+    assert_eq!(
+        report(dir.path(), &[&["channels"][..], &OCTOBER].concat()),
+        "channel,interactions,share_pct,avg_first_response_seconds,median_resolution_hours,\
+p90_resolution_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
+phone,4,40.0,435.0,0.18,0.53,66.67,100.0,25.0\n\
+chat,3,30.0,36.7,24.06,24.06,0.0,50.0,33.33\n\
+email,2,20.0,7200.0,2.25,2.25,50.0,0.0,0.0\n\
+messaging,1,10.0,,,,0.0,,0.0\n"
+    );
+}
+
+#[test]
+fn sla_report_by_hand() {
+    let dir = lake();
+    // First response, abandoned i04 left out; no priority counts as normal.
+    // urgent: i05 1200 > 900 -> breach: 0 %. high: i01 60 -> 100 %.
+    // normal: i02 30, i03 20, i07 60, i11 45 met; i08 unanswered since 10-30
+    // 20:00, 28 h > 4 h at the period's end -> breach: 4/5 = 80.
+    // low: i06 7200 met; i12 unanswered for 1 h < 24 h -> pending: 1/1.
+    // Resolution, tickets opened in October by first-contact priority:
+    // urgent t3 2200 s met; high t1 660 met; normal t2 86620 met, t9 295 met,
+    // t5 unresolved for 25 d 15 h > 3 d -> breach, t6 open 28 h -> pending:
+    // 2/3 = 66.67; low t4 8100 met, t10 pending -> 100.
+    assert_eq!(
+        report(dir.path(), &[&["sla"][..], &OCTOBER].concat()),
+        "priority,contacts,first_response_target_seconds,first_response_compliance_pct,\
+first_response_breached,first_response_pending,tickets,resolution_target_seconds,\
+resolution_compliance_pct,resolution_breached,resolution_pending\n\
+urgent,1,900.0,0.0,1,0,1,14400.0,100.0,0,0\n\
+high,1,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
+normal,5,14400.0,80.0,1,0,4,259200.0,66.67,1,1\n\
+low,2,86400.0,100.0,0,1,2,604800.0,100.0,0,1\n"
+    );
+}
+
+#[test]
+fn management_report_by_hand_with_default_period() {
+    let dir = lake();
+    // The data ends 2026-10-31 23:00, the last day of October, so the latest
+    // full month is October and the default period is the fiscal year to
+    // date: 2026-01-01 to 2026-11-01. Months with contacts: September (i09)
+    // and October.
+    // September: 1 contact, YTD 1. ASA (answered phone/chat) i09 10. CSAT
+    // s09 1 -> 0. No NPS. AHT 100. Cost red 900 -> 900 per contact. No
+    // September 2025.
+    // October: 10 contacts, YTD 11. ASA i01 60, i02 30, i03 20, i05 1200,
+    // i07 60, i11 45 -> 1415/6 = 235.8. CSAT s01 5, s02 2, s03 4, s05 3, s07
+    // 5 -> 3/5 = 60. NPS s04 10, s06 6, s08 9 (relationship) -> (2-1)/3 =
+    // 33.33. AHT 3150/7 = 450. Cost 1000 + 500 + 300 shared = 1800 -> 180.
+    // October 2025: i10 -> 1 contact, CSAT s10 4 -> 100, no NPS, AHT 700,
+    // cost 800 -> 800.
+    assert_eq!(
+        report(dir.path(), &["management"]),
+        "month,interactions,ytd_interactions,asa_seconds,csat_pct,nps,aht_seconds,total_cost,\
+cost_per_interaction,interactions_prev_year,csat_pct_prev_year,nps_prev_year,\
+aht_seconds_prev_year,cost_per_interaction_prev_year\n\
+2026-09-01,1,1,10.0,0.0,,100.0,900.00,900.0,,,,,\n\
+2026-10-01,10,11,235.8,60.0,33.33,450.0,1800.00,180.0,1,100.0,,700.0,800.0\n"
+    );
+}
+
+#[test]
+fn a_fiscal_year_starting_in_october_restarts_the_year_to_date() {
+    let dir = lake();
+    // Fiscal years from October: the default period is 2026-10-01 to
+    // 2026-11-01, so only October, YTD 10.
+    let csv = report(
+        dir.path(),
+        &["management", "--param", "fiscal_year_start_month=10"],
+    );
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert!(rows[0].starts_with("2026-10-01,10,10,"), "{csv}");
+}
+
+#[test]
+fn team_month_report_by_hand() {
+    let dir = lake();
+    // red September: i09, AHT 100, CSAT s09 1 -> 0 (1 answer). red October:
+    // 5 contacts, AHT 375, CSAT 66.67 (3). blue October: 4, AHT 550, CSAT 50
+    // (2). No team, October: i12, nothing else.
+    assert_eq!(
+        report(
+            dir.path(),
+            &["team_month", "--from", "2026-09-01", "--to", "2026-11-01"]
+        ),
+        "team,month,interactions,aht_seconds,csat_pct,csat_answers\n\
+blue,2026-10-01,4,550.0,50.0,2\n\
+red,2026-09-01,1,100.0,0.0,1\n\
+red,2026-10-01,5,375.0,66.67,3\n\
+,2026-10-01,1,,,0\n"
+    );
+}
+
+#[test]
+fn customers_report_by_hand() {
+    let dir = lake();
+    // October contacts: c1 i01 phone, i07 chat -> 2 (1 chat); c2 i02 i03 chat
+    // -> 2 (2); c3 2 (0); c4 1; c5 1; c6 i11 i12 -> 2 (0).
+    // CSAT answers: c1 s01 5 -> 100 (1); c2 s02 2, s03 4 -> 50 (2); c4 s05 3
+    // -> 0 (1); c6 s07 5 -> 100 (1); c3 only NPS.
+    // Most chat: c2 1, c1 2. Lowest CSAT (>= 1 answer): c4 1, c2 2, c1 and c6
+    // 3. Highest: c1 and c6 1, c2 3, c4 4. c3 and c5 are on no list.
+    assert_eq!(
+        report(
+            dir.path(),
+            &[&["customers", "--param", "min_answers=1"][..], &OCTOBER].concat()
+        ),
+        "customer_id,interactions,chat_interactions,csat_pct,csat_answers,rank_most_chat,\
+rank_lowest_csat,rank_highest_csat\n\
+c2,2,2,50.0,2,1,2,3\n\
+c1,2,1,100.0,1,2,3,1\n\
+c4,1,0,0.0,1,,1,4\n\
+c6,2,0,100.0,1,,3,1\n"
+    );
+    // top = 1 keeps the first place of each list (ties share it).
+    assert_eq!(
+        report(
+            dir.path(),
+            &[
+                &["customers", "--param", "min_answers=1", "--param", "top=1"][..],
+                &OCTOBER
+            ]
+            .concat()
+        ),
+        "customer_id,interactions,chat_interactions,csat_pct,csat_answers,rank_most_chat,\
+rank_lowest_csat,rank_highest_csat\n\
+c2,2,2,50.0,2,1,,\n\
+c4,1,0,0.0,1,,1,\n\
+c1,2,1,100.0,1,,,1\n\
+c6,2,0,100.0,1,,,1\n"
+    );
+}
+
+#[test]
+fn an_empty_period_is_not_an_error() {
+    let dir = lake();
+    let empty = ["--from", "2020-01-01", "--to", "2020-02-01"];
+    for name in [
+        "team",
+        "agent",
+        "management",
+        "team_month",
+        "customers",
+        "channels",
+    ] {
+        let csv = report(dir.path(), &[&[name][..], &empty].concat());
+        assert_eq!(csv.lines().count(), 1, "{name}: only the header\n{csv}");
+    }
+    // sla keeps one row per priority, with nothing counted.
+    let csv = report(dir.path(), &[&["sla"][..], &empty].concat());
+    assert!(
+        csv.contains("\nurgent,0,900.0,,0,0,0,14400.0,,0,0\n"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn parameter_errors_list_the_parameters() {
+    let dir = lake();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("kpiql")
+            .expect("binary")
+            .args([
+                "-q",
+                "--data",
+                dir.path().to_str().expect("utf-8"),
+                "report",
+            ])
+            .args(args)
+            .assert()
+            .code(2)
+    };
+    for (args, problem) in [
+        (
+            &["customers", "--param", "top=many"][..],
+            "parameter top = \"many\" is not an integer",
+        ),
+        (
+            &["customers", "--param", "colour=red"][..],
+            "report customers has no parameter \"colour\"",
+        ),
+        (
+            &["team", "--from", "last week"][..],
+            "parameter start = \"last week\" is not a timestamp",
+        ),
+        (
+            &["team", "--from", "2026-10-01", "--to", "2026-09-01"][..],
+            "the period's start is after its end",
+        ),
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(problem), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("parameters of report {}:", args[0])),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("  start (timestamp, default: start of the latest full month)"),
+            "{stderr}"
+        );
+    }
+    let out = run(&["no_such_report"]);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, channels, customers, management, sla, team, team_month"), "{stderr}");
+}
+
+#[test]
+fn a_users_report_folder_adds_and_overrides_reports() {
+    let dir = lake();
+    let queries = dir.path().join("my-queries");
+    std::fs::create_dir(&queries).expect("mkdir");
+    std::fs::write(
+        queries.join("team.sql"),
+        "-- @report team\n-- @description My own team report.\n\
+         -- @param start timestamp latest_full_month_start | From.\n\
+         -- @param end timestamp latest_full_month_end | To.\n\
+         SELECT team, count(*) AS n FROM interactions\n\
+         WHERE created_at >= $start AND created_at < $end AND team IS NOT NULL GROUP BY team ORDER BY team\n",
+    )
+    .expect("write");
+    std::fs::write(
+        queries.join("volume.sql"),
+        "-- @report volume\n-- @description Contacts per channel.\n\
+         SELECT channel, count(*) AS n FROM interactions GROUP BY channel ORDER BY channel\n",
+    )
+    .expect("write");
+    let base = [
+        "-q",
+        "--data",
+        dir.path().to_str().expect("utf-8"),
+        "--queries",
+        queries.to_str().expect("utf-8"),
+    ];
+    // The override: October has blue 4 and red 5.
+    Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(base)
+        .args(["report", "team"])
+        .assert()
+        .success()
+        .stdout("team,n\nblue,4\nred,5\n");
+    // The addition: all 12 contacts by channel.
+    Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(base)
+        .args(["report", "volume"])
+        .assert()
+        .success()
+        .stdout("channel,n\nchat,5\nemail,2\nmessaging,1\nphone,4\n");
+    let listing = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(base)
+        .arg("reports")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&listing.get_output().stdout).to_string();
+    assert!(stdout.contains("volume (from "), "{stdout}");
+    assert!(stdout.contains("    My own team report."), "{stdout}");
+}
+
+/// Every report on the built-in sample lake, as a snapshot: a change to any
+/// number shows up in review.
+#[test]
+fn reports_on_the_sample_lake() {
+    for name in [
+        "team",
+        "agent",
+        "management",
+        "team_month",
+        "customers",
+        "channels",
+        "sla",
+    ] {
+        let out = Command::cargo_bin("kpiql")
+            .expect("binary")
+            .args(["-q", "report", name, "--format", "csv"])
+            .env_remove("KPIQL_DATA")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        insta::assert_snapshot!(
+            format!("sample_{name}"),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
