@@ -9,6 +9,7 @@ pub mod functions;
 pub mod generate;
 pub mod lake;
 pub mod output;
+pub mod repl;
 pub mod reports;
 pub mod session;
 pub mod sql;

@@ -230,7 +230,7 @@ impl Output {
 }
 
 /// Writes one result set in `format`; returns the rows written.
-async fn write_all(
+pub(crate) async fn write_all(
     format: Format,
     first: bool,
     schema: SchemaRef,

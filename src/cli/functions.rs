@@ -5,7 +5,7 @@
 use anyhow::bail;
 use clap::Args;
 
-use super::ExitStatus;
+use super::{ExitStatus, print};
 use crate::functions::all_functions;
 
 /// Arguments of `kpiql functions`.
@@ -16,9 +16,15 @@ pub struct FunctionsArgs {
 }
 
 pub(super) fn run(args: &FunctionsArgs) -> anyhow::Result<ExitStatus> {
+    print(&functions_text(args.name.as_deref())?)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The functions' documentation: all in brief, or one in full.
+pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
     let functions = all_functions();
     let mut out = String::new();
-    match &args.name {
+    match name {
         None => {
             for f in &functions {
                 let Some(doc) = f.documentation() else {
@@ -65,6 +71,5 @@ pub(super) fn run(args: &FunctionsArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    super::print(&out)?;
-    Ok(ExitStatus::Success)
+    Ok(out)
 }

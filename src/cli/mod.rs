@@ -46,6 +46,8 @@ pub struct Cli {
 /// The sub-commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The interactive shell (the default on a terminal; reads statements from stdin otherwise).
+    Repl,
     /// Run SQL on the lake and print or save the result.
     Sql(sql::SqlArgs),
     /// Write a synthetic lake that follows the contract.
@@ -64,6 +66,9 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+pub use functions::functions_text;
+pub use report::reports_text;
 
 /// How the process ends: 0 ok, 1 a check failed, 2 an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,10 +140,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             clap_complete::generate(*shell, &mut command, "kpiql", &mut std::io::stdout());
             Ok(ExitStatus::Success)
         }
-        None => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            command.print_help().context("cannot print help")?;
-            Ok(ExitStatus::Error)
+        Some(Command::Repl) | None => {
+            let kpiql = runtime.block_on(cli.open())?;
+            let catalog = crate::reports::Catalog::load(cli.queries.as_deref())?;
+            crate::repl::Shell::new(kpiql, catalog).run(&runtime)?;
+            Ok(ExitStatus::Success)
         }
     }
 }

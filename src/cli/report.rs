@@ -43,6 +43,12 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
 
 pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
     let catalog = Catalog::load(cli.queries.as_deref())?;
+    print(&reports_text(&catalog))?;
+    Ok(ExitStatus::Success)
+}
+
+/// Each report with its description and parameters.
+pub fn reports_text(catalog: &Catalog) -> String {
     let mut out = String::new();
     for report in catalog.reports() {
         let origin = match &report.origin {
@@ -61,8 +67,7 @@ pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
     out.push_str(
         "Run one with `kpiql report NAME [--from DATE] [--to DATE] [--param name=value]`.\n",
     );
-    print(&out)?;
-    Ok(ExitStatus::Success)
+    out
 }
 
 pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStatus> {

@@ -191,7 +191,7 @@ async fn row_problems(ctx: &SessionContext, table: Table) -> Result<Vec<Problem>
 }
 
 /// A string column as owned strings, whatever its Arrow string type.
-fn string_column(batch: &RecordBatch, index: usize) -> Vec<String> {
+pub fn string_column(batch: &RecordBatch, index: usize) -> Vec<String> {
     let column = batch.column(index);
     let formatted =
         datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8);

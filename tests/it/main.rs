@@ -6,5 +6,6 @@ mod drift;
 mod fixtures;
 mod functions;
 mod generate;
+mod repl;
 mod reports;
 mod validate;
