@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::util::pretty::pretty_format_batches;
@@ -266,11 +266,11 @@ pub(crate) async fn write_all(
             let mut wrote = false;
             while let Some(batch) = stream.try_next().await? {
                 rows += batch.num_rows();
-                writer.write(&batch)?;
+                writer.write(&flat(&batch)?)?;
                 wrote = true;
             }
             if !wrote {
-                writer.write(&RecordBatch::new_empty(schema))?;
+                writer.write(&flat(&RecordBatch::new_empty(schema))?)?;
             }
         }
         Format::Json => {
@@ -288,6 +288,34 @@ pub(crate) async fn write_all(
         }
     }
     Ok(rows)
+}
+
+/// The batch with nested columns (lists, structs, maps), which CSV cannot
+/// hold, written as text the way the table format shows them.
+fn flat(batch: &RecordBatch) -> Result<RecordBatch, OutputError> {
+    use datafusion::arrow::array::{ArrayRef, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    if !batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+        return Ok(batch.clone());
+    }
+    let options = FormatOptions::default();
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if field.data_type().is_nested() {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
+            let text: StringArray = (0..column.len())
+                .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+                .collect();
+            fields.push(Field::new(field.name(), DataType::Utf8, true));
+            columns.push(std::sync::Arc::new(text));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    Ok(RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), columns)?)
 }
 
 /// A writer that remembers whether the reader went away.

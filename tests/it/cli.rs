@@ -238,6 +238,17 @@ fn a_closed_stdout_is_not_an_error() {
 }
 
 #[test]
+fn show_functions_lists_the_kpis_even_as_csv() {
+    // SHOW FUNCTIONS has list columns, which CSV cannot hold as such.
+    kpiql()
+        .args(["-q", "sql", "SHOW FUNCTIONS LIKE 'sla_compliance'"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sla_compliance,Float64,"))
+        .stdout(predicate::str::contains("Service-level compliance in percent"));
+}
+
+#[test]
 fn completions_are_printed() {
     kpiql()
         .args(["completions", "bash"])

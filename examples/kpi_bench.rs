@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -- generate --out /tmp/lake10m --rows 10000000
-//! cargo bench --bench kpis -- /tmp/lake10m
+//! cargo run --release --example kpi_bench -- /tmp/lake10m
 //! ```
 //!
 //! Prints one row per case: the median time of the UDAF query, of the
@@ -87,7 +87,7 @@ const KEYS: &[(&str, u64)] = &[
     ("~1M keys", 1_000_000),
 ];
 
-const RUNS: usize = 5;
+const RUNS: usize = 3;
 
 async fn time(kpiql: &Kpiql, sql: &str) -> Duration {
     let start = Instant::now();
@@ -113,7 +113,7 @@ async fn main() {
     let data = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
-        .expect("usage: cargo bench --bench kpis -- LAKE_DIR");
+        .expect("usage: cargo run --release --example kpi_bench -- LAKE_DIR");
     let options = Options {
         location: Location::parse(&data).expect("a lake folder"),
         ..Options::default()
