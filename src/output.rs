@@ -296,7 +296,12 @@ fn flat(batch: &RecordBatch) -> Result<RecordBatch, OutputError> {
     use datafusion::arrow::array::{ArrayRef, StringArray};
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
     use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-    if !batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_nested())
+    {
         return Ok(batch.clone());
     }
     let options = FormatOptions::default();
@@ -315,7 +320,10 @@ fn flat(batch: &RecordBatch) -> Result<RecordBatch, OutputError> {
             columns.push(column.clone());
         }
     }
-    Ok(RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        std::sync::Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// A writer that remembers whether the reader went away.

@@ -245,7 +245,9 @@ fn show_functions_lists_the_kpis_even_as_csv() {
         .assert()
         .success()
         .stdout(predicate::str::contains("sla_compliance,Float64,"))
-        .stdout(predicate::str::contains("Service-level compliance in percent"));
+        .stdout(predicate::str::contains(
+            "Service-level compliance in percent",
+        ));
 }
 
 #[test]
