@@ -151,10 +151,10 @@ impl ShellHelper {
             // Columns of the tables the statement names.
             let named: Vec<&str> = line.split(|c: char| !is_word(c)).collect();
             for table in &words.tables {
-                if named.iter().any(|w| w.eq_ignore_ascii_case(table)) {
-                    if let Some(columns) = words.columns.get(table) {
-                        pool.extend(columns.iter().cloned());
-                    }
+                if named.iter().any(|w| w.eq_ignore_ascii_case(table))
+                    && let Some(columns) = words.columns.get(table)
+                {
+                    pool.extend(columns.iter().cloned());
                 }
             }
         }

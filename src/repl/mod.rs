@@ -504,10 +504,10 @@ fn limit(batches: &[RecordBatch], max: usize) -> Vec<RecordBatch> {
         out.push(batch.slice(0, take));
         left -= take;
     }
-    if out.is_empty() {
-        if let Some(first) = batches.first() {
-            out.push(first.slice(0, 0));
-        }
+    if out.is_empty()
+        && let Some(first) = batches.first()
+    {
+        out.push(first.slice(0, 0));
     }
     out
 }

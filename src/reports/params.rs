@@ -116,12 +116,12 @@ pub async fn bind(
             _ => None,
         })
     };
-    if let (Some(start), Some(end)) = (instant("start"), instant("end")) {
-        if start > end {
-            return Err(fail(
-                "the period's start is after its end (--from must not be after --to)".into(),
-            ));
-        }
+    if let (Some(start), Some(end)) = (instant("start"), instant("end"))
+        && start > end
+    {
+        return Err(fail(
+            "the period's start is after its end (--from must not be after --to)".into(),
+        ));
     }
     Ok(bound)
 }

@@ -259,6 +259,16 @@ fn plus(ts: &str, seconds: f64) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// (survey, interaction, customer, kind, score, submitted)
+type Answer = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    i32,
+    &'static str,
+);
+
 fn opt(v: &[Option<String>]) -> Vec<Option<&str>> {
     v.iter().map(|s| s.as_deref()).collect()
 }
@@ -358,7 +368,7 @@ fn tiny_lake(dir: &Path) {
         ],
     );
     // (survey, interaction, customer, kind, score, submitted)
-    let answers: [(&str, Option<&str>, &str, &str, i32, &str); 11] = [
+    let answers: [Answer; 11] = [
         ("s01", Some("i01"), "c1", "csat", 5, "2026-10-01 12:00:00"),
         ("s02", Some("i02"), "c2", "csat", 2, "2026-10-01 12:00:00"),
         ("s03", Some("i03"), "c2", "csat", 4, "2026-10-02 12:00:00"),
