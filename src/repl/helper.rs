@@ -237,7 +237,9 @@ mod tests {
         let h = helper();
         assert_eq!(
             h.candidates("SELECT * FROM inter", 19),
-            (14, vec!["interactions".to_string()])
+            // The keyword INTERVAL shares the prefix (offered in lower case
+            // like the word typed).
+            (14, vec!["interactions".to_string(), "interval".to_string()])
         );
         assert_eq!(
             h.candidates("select abandon", 14).1,
