@@ -238,16 +238,24 @@ fn a_closed_stdout_is_not_an_error() {
 }
 
 #[test]
-fn show_functions_lists_the_kpis_even_as_csv() {
-    // SHOW FUNCTIONS has list columns, which CSV cannot hold as such.
+fn list_columns_are_written_as_text_in_csv() {
+    // SHOW FUNCTIONS has list columns, which the CSV writer refuses as such.
     kpiql()
-        .args(["-q", "sql", "SHOW FUNCTIONS LIKE 'sla_compliance'"])
+        .args(["-q", "sql", "SHOW FUNCTIONS LIKE 'abs'"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("sla_compliance,Float64,"))
-        .stdout(predicate::str::contains(
-            "Service-level compliance in percent",
-        ));
+        .stdout(predicate::str::contains("abs,"));
+}
+
+#[test]
+fn the_kpi_functions_are_documented_in_information_schema() {
+    kpiql()
+        .args(["-q", "sql"])
+        .arg("SELECT routine_name, description FROM information_schema.routines WHERE routine_name = 'sla_compliance'")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sla_compliance,"))
+        .stdout(predicate::str::contains("Service-level compliance in percent"));
 }
 
 #[test]
