@@ -2,15 +2,18 @@
 //! documentation section.
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, UInt8Array,
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, Scalar, StringViewArray,
+    UInt8Array,
 };
 use datafusion::arrow::buffer::NullBuffer;
-use datafusion::arrow::compute::{cast, prep_null_mask_filter};
+use datafusion::arrow::compute::kernels::{cmp, numeric};
+use datafusion::arrow::compute::{cast, or, prep_null_mask_filter};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::DocSection;
 
 use super::kernels::count::{counted, with_filter};
+use super::kernels::ratio::Terms;
 
 /// The section the KPI functions are listed under.
 pub const DOC_SECTION: DocSection = DocSection {
@@ -177,4 +180,44 @@ pub fn boolean_classes(array: &ArrayRef, filter: Option<&BooleanArray>) -> Resul
         .as_primitive::<datafusion::arrow::datatypes::UInt8Type>()
         .unary(|v| v + 1);
     Ok(with_filter(classes, filter))
+}
+
+/// The terms of the time-share KPIs (`occupancy`, `utilization`): handling
+/// seconds over the seconds of the states `counted` (all states when
+/// `None`). Negative or NaN seconds of a counted row are an error.
+pub fn handling_share(
+    syntax: &str,
+    args: &[ArrayRef],
+    filter: Option<&BooleanArray>,
+    counted: Option<&[&str]>,
+) -> Result<Terms> {
+    let is_state = |name: &str| -> Result<BooleanArray> {
+        let scalar = Scalar::new(StringViewArray::from(vec![name]));
+        Ok(cmp::eq(&args[0], &scalar)?)
+    };
+    let seconds = float64(&args[1])?;
+    let handling = is_state("handling")?;
+    let numerator = numeric::mul(&seconds, &cast(&handling, &DataType::Float64)?)?;
+    let numerator: Float64Array = numerator.as_primitive::<Float64Type>().clone();
+    let counted = match counted {
+        None => None,
+        Some(states) => {
+            let mut mask = BooleanArray::from(vec![false; seconds.len()]);
+            for state in states {
+                mask = or(&mask, &is_state(state)?)?;
+            }
+            Some(keep_where(&mask))
+        }
+    };
+    let keep = filter.map(keep_where);
+    let denominator = restrict(
+        seconds,
+        &[counted.as_ref(), handling.nulls(), keep.as_ref()],
+    );
+    let numerator = restrict(numerator, &[denominator.nulls()]);
+    check_non_negative(syntax, "seconds", &denominator)?;
+    Ok(Terms {
+        numerator,
+        denominator,
+    })
 }

@@ -2,16 +2,12 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Scalar, StringViewArray,
-};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::compute::kernels::{cmp, numeric};
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::array::{ArrayRef, BooleanArray};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
 
-use super::common::{Arg, DOC_SECTION, check_non_negative, coerce, float64, keep_where, restrict};
+use super::common::{Arg, DOC_SECTION, coerce, handling_share};
 use super::kernels::ratio::{RatioOfSums, RatioUdaf, Terms};
 
 const SYNTAX: &str = "utilization(state, seconds)";
@@ -27,11 +23,6 @@ pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(RatioUdaf(Utilization {
         signature: Signature::user_defined(Volatility::Immutable),
     }))
-}
-
-fn is_state(states: &ArrayRef, name: &str) -> Result<BooleanArray> {
-    let scalar = Scalar::new(StringViewArray::from(vec![name]));
-    Ok(cmp::eq(states, &scalar)?)
 }
 
 impl RatioOfSums for Utilization {
@@ -56,24 +47,7 @@ impl RatioOfSums for Utilization {
     }
 
     fn terms(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Terms> {
-        let seconds = float64(&args[1])?;
-        let handling = is_state(&args[0], "handling")?;
-        let handling_share = cast(&handling, &DataType::Float64)?;
-        let numerator = numeric::mul(&seconds, &handling_share)?;
-        let numerator: Float64Array = numerator.as_primitive::<Float64Type>().clone();
-        // Every logged-in state is counted.
-        let counted: Option<datafusion::arrow::buffer::NullBuffer> = None;
-        let keep = filter.map(keep_where);
-        let denominator = restrict(
-            seconds,
-            &[counted.as_ref(), handling.nulls(), keep.as_ref()],
-        );
-        let numerator = restrict(numerator, &[denominator.nulls()]);
-        check_non_negative(SYNTAX, "seconds", &denominator)?;
-        Ok(Terms {
-            numerator,
-            denominator,
-        })
+        handling_share(SYNTAX, args, filter, None)
     }
 
     fn documentation(&self) -> &Documentation {
