@@ -109,17 +109,7 @@ pub async fn install(
     location: Location,
 ) -> Result<Vec<Warning>, LakeError> {
     let lake = Lake::open(state, location).await?;
-    let catalog_name = state.config_options().catalog.default_catalog.clone();
-    let schema_name = state.config_options().catalog.default_schema.clone();
-    let schema = state
-        .catalog_list()
-        .catalog(&catalog_name)
-        .and_then(|c| c.schema(&schema_name))
-        .ok_or_else(|| {
-            datafusion::error::DataFusionError::Plan(format!(
-                "default schema {catalog_name}.{schema_name} not found"
-            ))
-        })?;
+    let schema = default_schema(state)?;
     for (table, provider) in lake.tables {
         schema.register_table(table.name().to_string(), provider)?;
     }
@@ -128,4 +118,22 @@ pub async fn install(
         .await
         .map_err(Box::new)?;
     Ok(lake.warnings)
+}
+
+/// The schema unqualified names resolve in (`datafusion.public` unless the
+/// session says otherwise): where the tables and views are registered.
+pub fn default_schema(
+    state: &SessionState,
+) -> Result<Arc<dyn datafusion::catalog::SchemaProvider>, datafusion::error::DataFusionError> {
+    let catalog_name = &state.config_options().catalog.default_catalog;
+    let schema_name = &state.config_options().catalog.default_schema;
+    state
+        .catalog_list()
+        .catalog(catalog_name)
+        .and_then(|c| c.schema(schema_name))
+        .ok_or_else(|| {
+            datafusion::error::DataFusionError::Plan(format!(
+                "default schema {catalog_name}.{schema_name} not found"
+            ))
+        })
 }

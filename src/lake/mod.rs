@@ -144,8 +144,7 @@ impl Lake {
                 tables.push((table, empty_table(table)?));
                 continue;
             };
-            let files = source.files.clone();
-            problems.extend(check::check_files(state, table, &files).await);
+            problems.extend(check::check_files(state, table, &source.files).await);
             tables.push((table, listing_table(table, &source)?));
         }
         if !problems.is_empty() {

@@ -403,17 +403,7 @@ pub fn views() -> Result<Vec<Query>, ReportError> {
 
 /// Registers the views into `state`'s default schema (after the tables).
 pub async fn register_views(state: &SessionState) -> Result<(), ReportError> {
-    let catalog_name = state.config_options().catalog.default_catalog.clone();
-    let schema_name = state.config_options().catalog.default_schema.clone();
-    let schema = state
-        .catalog_list()
-        .catalog(&catalog_name)
-        .and_then(|c| c.schema(&schema_name))
-        .ok_or_else(|| {
-            DataFusionError::Plan(format!(
-                "default schema {catalog_name}.{schema_name} not found"
-            ))
-        })?;
+    let schema = crate::session::default_schema(state)?;
     for view in views()? {
         let plan = state.create_logical_plan(&view.sql).await?;
         let table: Arc<dyn TableProvider> = Arc::new(ViewTable::new(plan, Some(view.sql.clone())));

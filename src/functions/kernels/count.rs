@@ -128,7 +128,7 @@ impl<C: ClassCount> CountAccumulator<C> {
         }
     }
 
-    /// Adds (`sign` 1) or removes (`sign` -1) the rows of a batch.
+    /// Adds the rows of a batch, or removes them when `retract`.
     fn add(&mut self, values: &[ArrayRef], retract: bool) -> Result<()> {
         let classes = self.kpi.classify(values, None)?;
         let mut batch = [0u64; 9];
