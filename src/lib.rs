@@ -4,6 +4,7 @@
 //! `SessionContext` with the lake's tables (DESIGN §1) registered; the CLI,
 //! the REPL and batch jobs all start from it.
 
+pub mod batch;
 pub mod cli;
 pub mod functions;
 pub mod generate;
@@ -13,6 +14,7 @@ pub mod repl;
 pub mod reports;
 pub mod session;
 pub mod sql;
+pub mod store;
 pub mod validate;
 
 pub use lake::{LakeError, Location, Table};

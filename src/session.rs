@@ -14,7 +14,8 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::lake::{Lake, LakeError, Location, Warning};
+use crate::lake::{Lake, LakeError, Location, ParquetFile, Warning};
+use crate::store::StorageOptions;
 
 /// How to open a lake.
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct Options {
     pub memory_limit: Option<usize>,
     /// Parallelism of query execution (`None`: one per core).
     pub threads: Option<usize>,
+    /// Object-store settings for `s3://` locations, after the environment.
+    pub storage_options: StorageOptions,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             location: Location::Sample,
             memory_limit: None,
             threads: None,
+            storage_options: StorageOptions::new(),
         }
     }
 }
@@ -46,6 +50,8 @@ pub struct Kpiql {
     pub location: Location,
     /// Non-fatal findings (e.g. a missing optional table).
     pub warnings: Vec<Warning>,
+    /// The Parquet files the tables read (batch manifests list them).
+    pub inputs: Vec<ParquetFile>,
 }
 
 impl std::fmt::Debug for Kpiql {
@@ -54,6 +60,7 @@ impl std::fmt::Debug for Kpiql {
             .field("session_id", &self.ctx.session_id())
             .field("location", &self.location)
             .field("warnings", &self.warnings)
+            .field("inputs", &self.inputs.len())
             .finish()
     }
 }
@@ -67,11 +74,15 @@ impl Kpiql {
             .with_runtime_env(runtime_env(options)?)
             .with_default_features()
             .build();
-        let warnings = install(&mut state, options.location.clone()).await?;
+        if let Location::Remote(url) = &options.location {
+            crate::store::register(state.runtime_env(), url, &options.storage_options)?;
+        }
+        let installed = install(&mut state, options.location.clone()).await?;
         Ok(Kpiql {
             ctx: SessionContext::new_with_state(state),
             location: options.location.clone(),
-            warnings,
+            warnings: installed.warnings,
+            inputs: installed.inputs,
         })
     }
 }
@@ -81,6 +92,11 @@ pub fn session_config(options: &Options) -> SessionConfig {
     let mut config = SessionConfig::new().with_information_schema(true);
     if let Some(threads) = options.threads {
         config = config.with_target_partitions(threads.max(1));
+    }
+    // Under a memory limit, joins must be able to spill: DataFusion's hash
+    // join cannot, its sort-merge join (over spilling sorts) can.
+    if options.memory_limit.is_some() {
+        config.options_mut().optimizer.prefer_hash_join = false;
     }
     // Lakes nest files at any depth (DESIGN §1), not only in hive folders.
     config
@@ -101,13 +117,18 @@ pub fn runtime_env(options: &Options) -> Result<Arc<RuntimeEnv>, LakeError> {
     Ok(builder.build_arc()?)
 }
 
+/// What [`install`] found.
+#[derive(Debug)]
+pub struct Installed {
+    /// Non-fatal findings (e.g. a missing optional table).
+    pub warnings: Vec<Warning>,
+    /// The Parquet files the tables read.
+    pub inputs: Vec<ParquetFile>,
+}
+
 /// Registers the lake at `location` (tables checked against the contract)
-/// into `state`'s default schema, the KPI functions and the views. Returns the
-/// warnings found.
-pub async fn install(
-    state: &mut SessionState,
-    location: Location,
-) -> Result<Vec<Warning>, LakeError> {
+/// into `state`'s default schema, the KPI functions and the views.
+pub async fn install(state: &mut SessionState, location: Location) -> Result<Installed, LakeError> {
     let lake = Lake::open(state, location).await?;
     let schema = default_schema(state)?;
     for (table, provider) in lake.tables {
@@ -117,7 +138,10 @@ pub async fn install(
     crate::reports::register_views(state)
         .await
         .map_err(Box::new)?;
-    Ok(lake.warnings)
+    Ok(Installed {
+        warnings: lake.warnings,
+        inputs: lake.files,
+    })
 }
 
 /// The schema unqualified names resolve in (`datafusion.public` unless the

@@ -4,6 +4,7 @@
 //! To add a sub-command: a variant in [`Command`], a file with its handler,
 //! one arm in [`run`].
 
+mod batch;
 mod functions;
 mod generate;
 mod report;
@@ -36,6 +37,10 @@ pub struct Cli {
     /// A folder of your own report files; one named like a built-in replaces it.
     #[arg(long, global = true, env = "KPIQL_QUERIES", value_name = "DIR")]
     pub queries: Option<std::path::PathBuf>,
+    /// An object-store setting for s3:// locations, KEY=VALUE (repeatable; wins over the
+    /// AWS_* environment), e.g. aws_endpoint=http://localhost:9000.
+    #[arg(long = "storage-option", global = true, value_name = "KEY=VALUE", value_parser = crate::store::parse_option)]
+    pub storage_options: Vec<(String, String)>,
     /// No warnings or progress on stderr; errors are still printed.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -58,6 +63,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// List the reports with their parameters.
     Reports,
+    /// Publish reports as Delta or Parquet tables into a lake folder or S3, atomically.
+    Batch(batch::BatchArgs),
     /// List the KPI functions, or show one in full.
     Functions(functions::FunctionsArgs),
     /// Print shell completions.
@@ -102,6 +109,7 @@ impl Cli {
             location,
             memory_limit: self.memory_limit,
             threads: self.threads.map(usize::from),
+            storage_options: self.storage_options.clone(),
         })
     }
 
@@ -135,6 +143,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Some(Command::Functions(args)) => functions::run(args),
         Some(Command::Report(args)) => runtime.block_on(report::run(&cli, args)),
         Some(Command::Reports) => report::list(&cli),
+        Some(Command::Batch(args)) => runtime.block_on(batch::run(&cli, args)),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "kpiql", &mut std::io::stdout());

@@ -127,15 +127,23 @@ impl Location {
         }
     }
 
-    /// The store the lake lives in, registering the embedded sample on first
-    /// use. Remote stores must have been registered by the caller.
+    /// The store the lake lives in, registering the embedded sample, or a
+    /// remote store configured from the environment, on first use.
     async fn store(&self, state: &SessionState) -> Result<Arc<dyn ObjectStore>, LakeError> {
         let base = self.base_url();
         let store_url = ObjectStoreUrl::parse(&base[..url::Position::BeforePath])?;
-        if *self == Location::Sample && state.runtime_env().object_store(&store_url).is_err() {
-            state
-                .runtime_env()
-                .register_object_store(store_url.as_ref(), Arc::new(sample_store().await?));
+        if state.runtime_env().object_store(&store_url).is_err() {
+            match self {
+                Location::Sample => {
+                    state
+                        .runtime_env()
+                        .register_object_store(store_url.as_ref(), Arc::new(sample_store().await?));
+                }
+                Location::Remote(url) => {
+                    crate::store::register(state.runtime_env(), url, &Vec::new())?;
+                }
+                Location::Local(_) => {}
+            }
         }
         state
             .runtime_env()

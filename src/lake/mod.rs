@@ -74,6 +74,9 @@ pub enum LakeError {
         /// The store's error.
         source: object_store::Error,
     },
+    /// No object store could be made for the location.
+    #[error(transparent)]
+    ObjectStore(#[from] crate::store::StoreError),
     /// An error from DataFusion while registering tables.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
@@ -122,6 +125,8 @@ pub struct Lake {
     pub tables: Vec<(Table, Arc<dyn TableProvider>)>,
     /// Findings that did not stop the lake from opening.
     pub warnings: Vec<Warning>,
+    /// Every Parquet file of the lake's tables.
+    pub files: Vec<ParquetFile>,
 }
 
 impl Lake {
@@ -135,6 +140,7 @@ impl Lake {
         let mut problems = Vec::new();
         let mut tables = Vec::new();
         let mut warnings = Vec::new();
+        let mut files = Vec::new();
         for (table, source) in found {
             let Some(source) = source else {
                 warnings.push(Warning(format!(
@@ -146,6 +152,7 @@ impl Lake {
             };
             problems.extend(check::check_files(state, table, &source.files).await);
             tables.push((table, listing_table(table, &source)?));
+            files.extend(source.files);
         }
         if !problems.is_empty() {
             return Err(LakeError::Contract { problems });
@@ -154,6 +161,7 @@ impl Lake {
             location,
             tables,
             warnings,
+            files,
         })
     }
 }

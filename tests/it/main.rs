@@ -1,6 +1,7 @@
 //! The one integration-test binary (every extra test binary links DataFusion
 //! again). One module per concern.
 
+mod batch;
 mod cli;
 mod drift;
 mod fixtures;

@@ -1,0 +1,162 @@
+//! Delta Lake report tables.
+//!
+//! A run overwrites its period with `replaceWhere period = '<key>'`: the new
+//! files and the removal of the period's old files are one commit, so a
+//! reader sees the table before or after it. Data files of a killed run are
+//! in no commit, so no reader reads them; Delta's vacuum deletes them (and
+//! files replaced by newer commits) once older than `--retain-hours`.
+
+use std::sync::{Arc, Once};
+
+use anyhow::Context;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::prelude::{col, lit};
+use deltalake::logstore::{
+    LogStoreFactory, LogStoreRef, ObjectStoreRef, StorageConfig, default_logstore,
+    logstore_factories,
+};
+use deltalake::operations::vacuum::VacuumMode;
+use deltalake::protocol::SaveMode;
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, FilterOp, FilterValue};
+use futures::TryStreamExt;
+use url::Url;
+
+use super::manifest::{MANIFEST, Manifest, RunInfo, file_entry};
+use super::{Computed, Destination, Job, PERIOD_COLUMN, Progress, Stage, test_pause};
+use crate::reports::Query;
+
+/// Publishes `computed` as the period's rows of the report's Delta table.
+/// Returns the bytes written and the table's URL.
+pub(crate) async fn publish(
+    dest: &Destination,
+    job: &Job,
+    run: &RunInfo,
+    report: &Query,
+    computed: &Computed,
+    progress: &dyn Progress,
+) -> anyhow::Result<(u64, String)> {
+    let url = dest.table_url(&report.name);
+    let table = open(dest, &url).await?;
+
+    progress.stage(&report.name, Stage::Write);
+    let mut batches = computed.batches.clone();
+    // An empty period still replaces the old one, and a new table needs a
+    // schema even when it has no rows.
+    batches.push(RecordBatch::new_empty(Arc::clone(&computed.schema)));
+    test_pause(&report.name, "staged");
+    progress.stage(&report.name, Stage::Publish);
+    let table = table
+        .write(batches)
+        .with_save_mode(SaveMode::Overwrite)
+        .with_replace_where(col(PERIOD_COLUMN).eq(lit(computed.period.key.clone())))
+        .with_partition_columns(computed.partition_by.clone())
+        .await
+        .context("writing the Delta table")?;
+    test_pause(&report.name, "published");
+
+    progress.stage(&report.name, Stage::Cleanup);
+    let table = vacuum(table, job.retain_hours).await?;
+    let store = table.object_store();
+    let views: Vec<_> = table
+        .get_active_add_actions_by_partitions(&[(
+            PERIOD_COLUMN,
+            FilterOp::Eq,
+            FilterValue::Scalar(&computed.period.key),
+        )])
+        .try_collect()
+        .await?;
+    let mut files = Vec::new();
+    for view in views {
+        files.push(
+            file_entry(
+                store.as_ref(),
+                &view.object_store_path(),
+                view.path().to_string(),
+                &computed.period.key,
+            )
+            .await?,
+        );
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let bytes = files.iter().map(|f| f.size).sum();
+    let mut manifest = Manifest::new(run, &report.name, computed, files);
+    manifest.delta_version = table.version();
+    manifest
+        .write(store.as_ref(), &object_store::path::Path::from(MANIFEST))
+        .await?;
+    Ok((bytes, url.to_string()))
+}
+
+/// The report's table, loaded when it exists.
+async fn open(dest: &Destination, url: &Url) -> anyhow::Result<DeltaTable> {
+    register_s3_logstore();
+    if let Some(folder) = &dest.local {
+        let path = url
+            .to_file_path()
+            .map_err(|()| anyhow::anyhow!("{url} is not a local path"))?;
+        std::fs::create_dir_all(&path).with_context(|| {
+            format!(
+                "cannot create {} under {}",
+                path.display(),
+                folder.display()
+            )
+        })?;
+    }
+    let mut builder = DeltaTableBuilder::from_url(url.clone())?;
+    if dest.local.is_none() {
+        let root = Url::parse(&url[..url::Position::BeforePath])?;
+        builder = builder.with_storage_backend(Arc::clone(&dest.store), root);
+    }
+    let mut table = builder.build()?;
+    match table.load().await {
+        Ok(()) | Err(DeltaTableError::NotATable(_)) => Ok(table),
+        Err(e) => Err(e).context("reading the Delta table's log"),
+    }
+}
+
+/// Deletes files no commit needs any more once older than `hours`.
+async fn vacuum(table: DeltaTable, hours: u64) -> anyhow::Result<DeltaTable> {
+    let hours = i64::try_from(hours).unwrap_or(i64::MAX / 3_600_000);
+    let (table, _metrics) = table
+        .vacuum()
+        .with_retention_period(chrono::Duration::hours(hours))
+        .with_enforce_retention_duration(false)
+        .with_mode(VacuumMode::Full)
+        .await
+        .context("vacuuming the Delta table")?;
+    Ok(table)
+}
+
+/// delta-rs commits with put-if-absent; S3 (and S3-compatible servers that
+/// honour `If-None-Match`) provide it, so S3 tables use the default log store
+/// over the store kpiql configured.
+pub fn register_s3_logstore() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        for scheme in ["s3://", "s3a://"] {
+            if let Ok(url) = Url::parse(scheme) {
+                logstore_factories().insert(url, Arc::new(PutIfAbsent));
+            }
+        }
+    });
+}
+
+#[derive(Debug)]
+struct PutIfAbsent;
+
+impl LogStoreFactory for PutIfAbsent {
+    fn with_options(
+        &self,
+        prefixed_store: ObjectStoreRef,
+        root_store: ObjectStoreRef,
+        location: &Url,
+        options: &StorageConfig,
+    ) -> deltalake::DeltaResult<LogStoreRef> {
+        Ok(default_logstore(
+            prefixed_store,
+            root_store,
+            location,
+            options,
+        ))
+    }
+}

@@ -1,0 +1,204 @@
+//! `_manifest.json`: what the run that last wrote a report table did.
+
+use bytes::Bytes;
+use chrono::{DateTime, SecondsFormat, Utc};
+use datafusion::common::ScalarValue;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Computed, Job};
+use crate::session::Kpiql;
+
+/// The manifest's file name inside a report's table folder.
+pub const MANIFEST: &str = "_manifest.json";
+
+/// Facts about the whole run, shared by its reports' manifests.
+#[derive(Debug, Clone)]
+pub(crate) struct RunInfo {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub inputs: Vec<InputEntry>,
+    pub format: &'static str,
+}
+
+impl RunInfo {
+    pub fn start(kpiql: &Kpiql, job: &Job) -> RunInfo {
+        let started_at = Utc::now();
+        let nonce: u32 = rand::random();
+        RunInfo {
+            id: format!("{}-{nonce:08x}", started_at.format("%Y%m%dT%H%M%S%.3fZ")),
+            started_at,
+            inputs: kpiql
+                .inputs
+                .iter()
+                .map(|f| InputEntry {
+                    path: f.display.clone(),
+                    size: f.meta.size,
+                })
+                .collect(),
+            format: job.format.name(),
+        }
+    }
+}
+
+/// A report table's manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    /// The kpiql version that wrote it.
+    pub kpiql_version: String,
+    /// `delta` or `parquet`.
+    pub table_format: String,
+    /// The report.
+    pub report: String,
+    /// The run's id (also the name of its folder under `_runs/` on S3).
+    pub run_id: String,
+    /// When the run started and when this report was published (RFC 3339).
+    pub started_at: String,
+    /// When this report was published.
+    pub finished_at: String,
+    /// The parameters the report ran with.
+    pub parameters: std::collections::BTreeMap<String, String>,
+    /// The period the run replaced.
+    pub period: String,
+    /// Its first instant (RFC 3339), when the report has `$start`.
+    pub period_start: Option<String>,
+    /// Its end, exclusive, when the report has `$end`.
+    pub period_end: Option<String>,
+    /// The table's partition columns.
+    pub partition_by: Vec<String>,
+    /// Rows the run wrote for its period.
+    pub rows: usize,
+    /// Bytes the query spilled under the memory limit.
+    pub spilled_bytes: usize,
+    /// Delta only: the table version the run committed.
+    pub delta_version: Option<u64>,
+    /// Every data file of the table after the run (Parquet format), or the
+    /// files the run added (Delta), with paths relative to the table folder.
+    pub files: Vec<FileEntry>,
+    /// The lake files the run read.
+    pub inputs: Vec<InputEntry>,
+}
+
+/// A data file of a report table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileEntry {
+    /// Path relative to the table folder.
+    pub path: String,
+    /// The period the file holds.
+    pub period: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Rows, from the file's footer.
+    pub rows: i64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+}
+
+/// A lake file a run read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputEntry {
+    /// The file, as a path or URL.
+    pub path: String,
+    /// Its size in bytes when the lake was opened.
+    pub size: u64,
+}
+
+impl Manifest {
+    pub(crate) fn new(
+        run: &RunInfo,
+        report: &str,
+        computed: &Computed,
+        files: Vec<FileEntry>,
+    ) -> Manifest {
+        let rfc = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+        Manifest {
+            kpiql_version: env!("CARGO_PKG_VERSION").to_string(),
+            table_format: run.format.to_string(),
+            report: report.to_string(),
+            run_id: run.id.clone(),
+            started_at: rfc(&run.started_at),
+            finished_at: rfc(&Utc::now()),
+            parameters: computed
+                .params
+                .iter()
+                .map(|(n, v)| (n.clone(), param_text(v)))
+                .collect(),
+            period: computed.period.key.clone(),
+            period_start: computed.period.start.as_ref().map(rfc),
+            period_end: computed.period.end.as_ref().map(rfc),
+            partition_by: computed.partition_by.clone(),
+            rows: computed.rows(),
+            spilled_bytes: computed.spilled_bytes,
+            delta_version: None,
+            files,
+            inputs: run.inputs.clone(),
+        }
+    }
+
+    /// Reads the manifest at `path`, `None` when there is none.
+    pub async fn read(store: &dyn ObjectStore, path: &Path) -> anyhow::Result<Option<Manifest>> {
+        match store.get(path).await {
+            Ok(got) => {
+                let bytes = got.bytes().await?;
+                let manifest = serde_json::from_slice(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{path} is not a kpiql batch manifest: {e}"))?;
+                Ok(Some(manifest))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The manifest as pretty JSON.
+    pub fn to_bytes(&self) -> anyhow::Result<Bytes> {
+        let mut text = serde_json::to_vec_pretty(self)?;
+        text.push(b'\n');
+        Ok(Bytes::from(text))
+    }
+
+    /// Writes the manifest at `path` in one PUT (atomic on object stores).
+    pub async fn write(&self, store: &dyn ObjectStore, path: &Path) -> anyhow::Result<()> {
+        store.put(path, PutPayload::from(self.to_bytes()?)).await?;
+        Ok(())
+    }
+}
+
+/// A file's entry: size, checksum and rows read back from the store.
+pub(crate) async fn file_entry(
+    store: &dyn ObjectStore,
+    path: &Path,
+    relative: String,
+    period: &str,
+) -> anyhow::Result<FileEntry> {
+    let bytes = store.get(path).await?.bytes().await?;
+    let reader =
+        datafusion::parquet::file::serialized_reader::SerializedFileReader::new(bytes.clone())
+            .map_err(|e| anyhow::anyhow!("{path} just written is not readable Parquet: {e}"))?;
+    use datafusion::parquet::file::reader::FileReader;
+    let rows = reader.metadata().file_metadata().num_rows();
+    Ok(FileEntry {
+        path: relative,
+        period: period.to_string(),
+        size: bytes.len() as u64,
+        rows,
+        sha256: hex(&Sha256::digest(&bytes)),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn param_text(value: &ScalarValue) -> String {
+    match value {
+        ScalarValue::TimestampMicrosecond(Some(us), _) => {
+            DateTime::<Utc>::from_timestamp_micros(*us)
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .unwrap_or_else(|| value.to_string())
+        }
+        ScalarValue::Utf8(Some(s)) => s.clone(),
+        other => other.to_string(),
+    }
+}

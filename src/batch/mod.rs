@@ -1,0 +1,349 @@
+//! `kpiql batch`: reports published as tables into a lake, atomically.
+//!
+//! Each report's rows carry a leading `period` column (the period's key:
+//! `2026-10` for a calendar month, else `START_END`), and every table is
+//! partitioned by it. A run computes one period and replaces that period in
+//! the table, leaving the others, so re-running a period never duplicates
+//! rows. How a table is published depends on its format:
+//!
+//! - [`delta`]: a Delta Lake table; the commit is the publish.
+//! - [`parquet`]: plain Parquet, staged under a hidden name and published by
+//!   an atomic directory exchange (local) or a manifest written last (S3).
+//!
+//! Every table gets a `_manifest.json` describing the run that last wrote it.
+
+mod delta;
+mod manifest;
+mod parquet;
+mod period;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::ScalarValue;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::{col, lit};
+use object_store::ObjectStore;
+use url::Url;
+
+pub use delta::register_s3_logstore;
+pub use manifest::{InputEntry, Manifest};
+pub use period::Period;
+
+use crate::reports::{Query, bind};
+use crate::session::Kpiql;
+use crate::store::{StorageOptions, store_for};
+
+/// The column every published row starts with.
+pub const PERIOD_COLUMN: &str = "period";
+
+/// How report tables are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    /// A Delta Lake table (readable by Spark, Trino, DuckDB, Databricks).
+    Delta,
+    /// Plain Parquet files under hive `period=` folders, with a manifest.
+    Parquet,
+}
+
+impl TableFormat {
+    /// The name used in flags and manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Delta => "delta",
+            TableFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// Where report tables go: a local folder or an `s3://` prefix.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    /// The destination as a URL ending in `/`.
+    pub url: Url,
+    /// The local folder, when it is one.
+    pub local: Option<PathBuf>,
+    /// The store holding it, rooted at the bucket or the filesystem root.
+    pub store: Arc<dyn ObjectStore>,
+}
+
+impl Destination {
+    /// Understands `--out`: `s3://bucket/prefix` or a local folder (created
+    /// when missing).
+    pub fn parse(text: &str, options: &StorageOptions) -> anyhow::Result<Destination> {
+        let (url, local) = match text.split_once("://") {
+            Some(("file", _)) | None => {
+                let path = match Url::parse(text) {
+                    Ok(url) if url.scheme() == "file" => url
+                        .to_file_path()
+                        .map_err(|()| anyhow::anyhow!("--out {text}: not a local path"))?,
+                    _ => PathBuf::from(text),
+                };
+                std::fs::create_dir_all(&path)
+                    .with_context(|| format!("cannot create --out folder {}", path.display()))?;
+                let path = std::fs::canonicalize(&path)
+                    .with_context(|| format!("cannot open --out folder {}", path.display()))?;
+                let url = Url::from_directory_path(&path)
+                    .map_err(|()| anyhow::anyhow!("--out {text}: not an absolute path"))?;
+                (url, Some(path))
+            }
+            Some(_) => {
+                let mut url =
+                    Url::parse(text).with_context(|| format!("--out {text:?} is not a URL"))?;
+                if !url.path().ends_with('/') {
+                    url.set_path(&format!("{}/", url.path()));
+                }
+                (url, None)
+            }
+        };
+        let store = store_for(&url, options)?;
+        Ok(Destination { url, local, store })
+    }
+
+    /// The URL of a report's table, ending in `/`.
+    pub fn table_url(&self, report: &str) -> Url {
+        // Joining a plain name onto a URL ending in `/` cannot fail.
+        self.url
+            .join(&format!("{report}/"))
+            .unwrap_or_else(|_| self.url.clone())
+    }
+
+    /// The object-store path of a report's table (no trailing `/`).
+    pub fn table_path(&self, report: &str) -> object_store::path::Path {
+        object_store::path::Path::from_url_path(self.table_url(report).path())
+            .unwrap_or_else(|_| object_store::path::Path::from(report))
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The reports, in order.
+    pub reports: Vec<Query>,
+    /// `--from` (the reports' `$start`).
+    pub from: Option<String>,
+    /// `--to` (the reports' `$end`).
+    pub to: Option<String>,
+    /// `--param name=value`, given to each report that has the parameter.
+    pub params: Vec<(String, String)>,
+    /// Columns to partition by after `period`, for reports that have them.
+    pub partition_by: Vec<String>,
+    /// The table format.
+    pub format: TableFormat,
+    /// Delta only: data files no longer in the table, and files of killed
+    /// runs, are deleted once older than this many hours (Delta's vacuum).
+    pub retain_hours: u64,
+}
+
+/// The stages of one report, for progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Running the report's query.
+    Query,
+    /// Writing the new files (staged, not yet visible).
+    Write,
+    /// Making the new files the table's content.
+    Publish,
+    /// Removing what earlier or killed runs left behind.
+    Cleanup,
+}
+
+impl Stage {
+    /// A word for the stage.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Query => "query",
+            Stage::Write => "write",
+            Stage::Publish => "publish",
+            Stage::Cleanup => "cleanup",
+        }
+    }
+}
+
+/// Progress callbacks; the CLI draws bars, tests and libraries may ignore them.
+pub trait Progress: Send + Sync {
+    /// A report entered a stage.
+    fn stage(&self, report: &str, stage: Stage);
+    /// A report was published.
+    fn done(&self, report: &str, published: &Published);
+    /// A note for the user (e.g. a partition column a report lacks).
+    fn note(&self, text: &str);
+}
+
+/// What publishing one report did.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The report.
+    pub report: String,
+    /// The table, as a URL.
+    pub table: String,
+    /// The period replaced.
+    pub period: Period,
+    /// Rows written for the period.
+    pub rows: usize,
+    /// Bytes of the files written.
+    pub bytes: u64,
+    /// Bytes the query spilled to disk under the memory limit.
+    pub spilled_bytes: usize,
+}
+
+/// A report that could not be published, named with its destination.
+#[derive(Debug, thiserror::Error)]
+#[error("report {report} was not published to {destination}: {detail}")]
+pub struct BatchError {
+    /// The report.
+    pub report: String,
+    /// Its table.
+    pub destination: String,
+    /// What went wrong, with its causes.
+    pub detail: String,
+}
+
+/// Runs every report of `job` against `kpiql`'s lake and publishes each to
+/// `dest`. Stops at the first report that fails; the reports published
+/// before it stay published (each report is atomic on its own).
+pub async fn run(
+    kpiql: &Kpiql,
+    dest: &Destination,
+    job: &Job,
+    progress: &dyn Progress,
+) -> Result<Vec<Published>, BatchError> {
+    let run = manifest::RunInfo::start(kpiql, job);
+    let mut published = Vec::new();
+    for report in &job.reports {
+        let table = dest.table_url(&report.name).to_string();
+        let result = run_one(kpiql, dest, job, &run, report, progress)
+            .await
+            .map_err(|e| BatchError {
+                report: report.name.clone(),
+                destination: table,
+                detail: format!("{e:#}"),
+            })?;
+        progress.done(&report.name, &result);
+        published.push(result);
+    }
+    Ok(published)
+}
+
+/// The rows of one report for one period, ready to write.
+pub(crate) struct Computed {
+    pub period: Period,
+    pub params: Vec<(String, ScalarValue)>,
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+    pub partition_by: Vec<String>,
+    pub spilled_bytes: usize,
+}
+
+impl Computed {
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+async fn run_one(
+    kpiql: &Kpiql,
+    dest: &Destination,
+    job: &Job,
+    run: &manifest::RunInfo,
+    report: &Query,
+    progress: &dyn Progress,
+) -> anyhow::Result<Published> {
+    progress.stage(&report.name, Stage::Query);
+    let computed = compute(kpiql, job, report, progress).await?;
+    test_pause(&report.name, "computed");
+    let (bytes, table) = match job.format {
+        TableFormat::Parquet => {
+            parquet::publish(kpiql, dest, run, report, &computed, progress).await?
+        }
+        TableFormat::Delta => delta::publish(dest, job, run, report, &computed, progress).await?,
+    };
+    Ok(Published {
+        report: report.name.clone(),
+        table,
+        rows: computed.rows(),
+        period: computed.period.clone(),
+        bytes,
+        spilled_bytes: computed.spilled_bytes,
+    })
+}
+
+/// Binds the report's parameters, runs it and prepends the period column.
+async fn compute(
+    kpiql: &Kpiql,
+    job: &Job,
+    report: &Query,
+    progress: &dyn Progress,
+) -> anyhow::Result<Computed> {
+    let has = |name: &str| report.params.iter().any(|p| p.name == name);
+    let from = job.from.as_deref().filter(|_| has("start"));
+    let to = job.to.as_deref().filter(|_| has("end"));
+    let given: Vec<_> = job
+        .params
+        .iter()
+        .filter(|(name, _)| has(name))
+        .cloned()
+        .collect();
+    let params = bind(&kpiql.ctx, report, from, to, &given).await?;
+    let period = Period::of(&params);
+    if report.columns.iter().any(|c| c.name == PERIOD_COLUMN) {
+        anyhow::bail!(
+            "the report has a column named {PERIOD_COLUMN}, which batch tables use for the period; rename it"
+        );
+    }
+    let mut partition_by = vec![PERIOD_COLUMN.to_string()];
+    for name in &job.partition_by {
+        if report.columns.iter().any(|c| &c.name == name) {
+            partition_by.push(name.clone());
+        } else {
+            progress.note(&format!(
+                "report {} has no column {name}: partitioned by {PERIOD_COLUMN} only",
+                report.name
+            ));
+        }
+    }
+    let df = kpiql
+        .ctx
+        .sql(&report.sql)
+        .await
+        .and_then(|df| df.with_param_values(params.clone()))
+        .context("planning the report")?;
+    let mut columns = vec![lit(period.key.clone()).alias(PERIOD_COLUMN)];
+    columns.extend(df.schema().columns().into_iter().map(|c| col(c.clone())));
+    let df = df.select(columns)?;
+    let plan = df.create_physical_plan().await?;
+    let task = kpiql.ctx.task_ctx();
+    let batches = datafusion::physical_plan::collect(Arc::clone(&plan), task)
+        .await
+        .context("running the report")?;
+    Ok(Computed {
+        period,
+        params,
+        schema: plan.schema(),
+        batches,
+        partition_by,
+        spilled_bytes: spilled(&plan),
+    })
+}
+
+/// Bytes spilled by a plan and its children.
+fn spilled(plan: &Arc<dyn ExecutionPlan>) -> usize {
+    plan.metrics().and_then(|m| m.spilled_bytes()).unwrap_or(0)
+        + plan.children().into_iter().map(spilled).sum::<usize>()
+}
+
+/// A test hook: with `KPIQL_BATCH_PAUSE=REPORT:POINT`, the run stops at that
+/// point (printing `paused at REPORT:POINT` on stderr) so a test can kill
+/// it there. Points: `computed` (nothing written yet), `staged` (new files
+/// written, not published), `published` (published, not cleaned up).
+pub(crate) fn test_pause(report: &str, point: &str) {
+    if let Ok(at) = std::env::var("KPIQL_BATCH_PAUSE")
+        && at == format!("{report}:{point}")
+    {
+        eprintln!("paused at {at}");
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,316 @@
+//! Plain-Parquet report tables, published atomically.
+//!
+//! A table is hive-partitioned by `period` (then by any `--partition-by`
+//! columns). A run writes the new period's files where no reader looks,
+//! carries the other periods' files over, and publishes in one atomic step:
+//!
+//! - **Local folder.** The new version is built in `DEST/.<report>.<run>/`
+//!   (hidden: Hive-convention readers skip names starting with `.`), the
+//!   other periods hard-linked from the current version, then exchanged with
+//!   `DEST/<report>/` by one `renameat2(RENAME_EXCHANGE)`. Readers of
+//!   `DEST/<report>/` see the old folder or the new one, never a mix.
+//! - **S3.** There is no rename. New files go under
+//!   `DEST/<report>/_runs/<run>/`; `DEST/<report>/_manifest.json`, written
+//!   last in one PUT, lists every file of the current table. Readers read
+//!   the files the manifest lists.
+//!
+//! Leftovers of a killed run (a hidden staging folder, an unreferenced
+//! `_runs/<run>/`) are deleted by the next run and never listed by a manifest.
+
+use std::path::Path as FsPath;
+use std::sync::Arc;
+
+use anyhow::Context;
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::datasource::MemTable;
+use futures::TryStreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use url::Url;
+
+use super::manifest::{FileEntry, MANIFEST, Manifest, RunInfo, file_entry};
+use super::{Computed, Destination, Progress, Stage, test_pause};
+use crate::reports::Query;
+use crate::session::Kpiql;
+
+/// The folder S3 runs write their files under, inside the table folder.
+pub const RUNS: &str = "_runs";
+
+/// Publishes `computed` as the period's rows of the report's table.
+/// Returns the bytes written and the table's URL.
+pub(crate) async fn publish(
+    kpiql: &Kpiql,
+    dest: &Destination,
+    run: &RunInfo,
+    report: &Query,
+    computed: &Computed,
+    progress: &dyn Progress,
+) -> anyhow::Result<(u64, String)> {
+    let table_url = dest.table_url(&report.name).to_string();
+    let bytes = match &dest.local {
+        Some(folder) => publish_local(kpiql, dest, folder, run, report, computed, progress).await?,
+        None => publish_remote(kpiql, dest, run, report, computed, progress).await?,
+    };
+    Ok((bytes, table_url))
+}
+
+async fn publish_local(
+    kpiql: &Kpiql,
+    dest: &Destination,
+    folder: &FsPath,
+    run: &RunInfo,
+    report: &Query,
+    computed: &Computed,
+    progress: &dyn Progress,
+) -> anyhow::Result<u64> {
+    let table = folder.join(&report.name);
+    remove_local_leftovers(folder, &report.name)?;
+    let previous = local_manifest(&table)?;
+    let staging = folder.join(format!(".{}.{}", report.name, run.id));
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+
+    progress.stage(&report.name, Stage::Write);
+    let mut files = Vec::new();
+    for entry in previous.iter().flat_map(|m| &m.files) {
+        if entry.period == computed.period.key {
+            continue;
+        }
+        let to = staging.join(&entry.path);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::hard_link(table.join(&entry.path), &to).with_context(|| {
+            format!(
+                "cannot carry {} over into the new version",
+                table.join(&entry.path).display()
+            )
+        })?;
+        files.push(entry.clone());
+    }
+    let staging_url = Url::from_directory_path(&staging)
+        .map_err(|()| anyhow::anyhow!("{} is not an absolute path", staging.display()))?;
+    write_period(kpiql, &staging_url, computed).await?;
+    let staging_path = store_path(&staging_url)?;
+    let new = new_files(dest.store.as_ref(), &staging_path, &files, computed, "").await?;
+    let bytes = new.iter().map(|f| f.size).sum();
+    files.extend(new);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest::new(run, &report.name, computed, files);
+    std::fs::write(staging.join(MANIFEST), manifest.to_bytes()?)?;
+    test_pause(&report.name, "staged");
+
+    progress.stage(&report.name, Stage::Publish);
+    if table.exists() {
+        exchange(&staging, &table)
+            .with_context(|| format!("cannot publish {}", table.display()))?;
+    } else {
+        std::fs::rename(&staging, &table)
+            .with_context(|| format!("cannot publish {}", table.display()))?;
+    }
+    test_pause(&report.name, "published");
+
+    progress.stage(&report.name, Stage::Cleanup);
+    // After the exchange the staging name holds the previous version.
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove the old version {}", staging.display()))?;
+    }
+    Ok(bytes)
+}
+
+/// The manifest of the current local table; an error when the folder holds
+/// something kpiql did not write (it would otherwise be replaced).
+fn local_manifest(table: &FsPath) -> anyhow::Result<Option<Manifest>> {
+    if !table.exists() {
+        return Ok(None);
+    }
+    match std::fs::read(table.join(MANIFEST)) {
+        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not a kpiql batch manifest",
+                table.join(MANIFEST).display()
+            )
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::read_dir(table)?.next().is_none() {
+                return Ok(None);
+            }
+            anyhow::bail!(
+                "{} exists but has no {MANIFEST}: it was not written by kpiql batch, and is left alone",
+                table.display()
+            )
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", table.join(MANIFEST).display())),
+    }
+}
+
+/// Removes staging folders `.<report>.<run>` of earlier, killed runs.
+fn remove_local_leftovers(folder: &FsPath, report: &str) -> anyhow::Result<()> {
+    let prefix = format!(".{report}.");
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(&prefix) && entry.path().is_dir() {
+            std::fs::remove_dir_all(entry.path()).with_context(|| {
+                format!("cannot remove the leftover {}", entry.path().display())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Swaps two folders in one step.
+#[cfg(target_os = "linux")]
+fn exchange(a: &FsPath, b: &FsPath) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// Without `renameat2`, two renames: a reader may briefly find no table.
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &FsPath, b: &FsPath) -> std::io::Result<()> {
+    let parked: std::path::PathBuf = a.with_extension("old");
+    std::fs::rename(b, &parked)?;
+    std::fs::rename(a, b)?;
+    std::fs::rename(&parked, a)
+}
+
+async fn publish_remote(
+    kpiql: &Kpiql,
+    dest: &Destination,
+    run: &RunInfo,
+    report: &Query,
+    computed: &Computed,
+    progress: &dyn Progress,
+) -> anyhow::Result<u64> {
+    let store = dest.store.as_ref();
+    let table = dest.table_path(&report.name);
+    let manifest_path = table.clone().join(MANIFEST);
+    let previous = Manifest::read(store, &manifest_path).await?;
+    if previous.is_none() {
+        let foreign = store
+            .list(Some(&table))
+            .try_filter(|m| {
+                let inside = m.location.prefix_match(&table.clone().join(RUNS)).is_some();
+                futures::future::ready(!inside)
+            })
+            .try_next()
+            .await?;
+        if let Some(object) = foreign {
+            anyhow::bail!(
+                "{} holds {} but no {MANIFEST}: it was not written by kpiql batch, and is left alone",
+                dest.table_url(&report.name),
+                object.location
+            );
+        }
+    }
+
+    progress.stage(&report.name, Stage::Write);
+    let relative_run = format!("{RUNS}/{}", run.id);
+    let run_url = dest
+        .table_url(&report.name)
+        .join(&format!("{relative_run}/"))?;
+    write_period(kpiql, &run_url, computed).await?;
+    let mut files: Vec<FileEntry> = previous
+        .iter()
+        .flat_map(|m| &m.files)
+        .filter(|f| f.period != computed.period.key)
+        .cloned()
+        .collect();
+    let run_path = table.clone().join(RUNS).join(run.id.as_str());
+    let new = new_files(store, &run_path, &[], computed, &format!("{relative_run}/")).await?;
+    let bytes = new.iter().map(|f| f.size).sum();
+    files.extend(new);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    test_pause(&report.name, "staged");
+
+    progress.stage(&report.name, Stage::Publish);
+    let manifest = Manifest::new(run, &report.name, computed, files);
+    manifest.write(store, &manifest_path).await?;
+    test_pause(&report.name, "published");
+
+    progress.stage(&report.name, Stage::Cleanup);
+    // Keep the runs the new manifest and the previous one refer to: a
+    // reader that read the previous manifest may still be reading them.
+    let keep: Vec<String> = manifest
+        .files
+        .iter()
+        .chain(previous.iter().flat_map(|m| &m.files))
+        .filter_map(|f| f.path.split('/').nth(1).map(str::to_string))
+        .chain([run.id.clone()])
+        .collect();
+    let runs = table.clone().join(RUNS);
+    let stale: Vec<Path> = store
+        .list(Some(&runs))
+        .try_filter(|m| {
+            let run = m
+                .location
+                .prefix_match(&runs)
+                .and_then(|mut parts| parts.next())
+                .map(|p| p.as_ref().to_string());
+            futures::future::ready(run.is_some_and(|r| !keep.contains(&r)))
+        })
+        .map_ok(|m| m.location)
+        .try_collect()
+        .await?;
+    for path in stale {
+        store.delete(&path).await?;
+    }
+    Ok(bytes)
+}
+
+/// Writes the period's rows under `url`, hive-partitioned.
+async fn write_period(kpiql: &Kpiql, url: &Url, computed: &Computed) -> anyhow::Result<()> {
+    if computed.rows() == 0 {
+        return Ok(());
+    }
+    let table = MemTable::try_new(Arc::clone(&computed.schema), vec![computed.batches.clone()])?;
+    kpiql
+        .ctx
+        .read_table(Arc::new(table))?
+        .write_parquet(
+            url.as_str(),
+            DataFrameWriteOptions::new().with_partition_by(computed.partition_by.clone()),
+            None,
+        )
+        .await
+        .with_context(|| format!("writing {url}"))?;
+    Ok(())
+}
+
+/// Entries for the files under `root` that are not `carried`; paths are
+/// given relative to the table as `relative_root` + the path under `root`.
+async fn new_files(
+    store: &dyn ObjectStore,
+    root: &Path,
+    carried: &[FileEntry],
+    computed: &Computed,
+    relative_root: &str,
+) -> anyhow::Result<Vec<FileEntry>> {
+    let objects: Vec<_> = store.list(Some(root)).try_collect().await?;
+    let mut entries = Vec::new();
+    for object in objects {
+        let Some(parts) = object.location.prefix_match(root) else {
+            continue;
+        };
+        let under: Vec<String> = parts.map(|p| p.as_ref().to_string()).collect();
+        let under = under.join("/");
+        if !under.ends_with(".parquet") || carried.iter().any(|c| c.path == under) {
+            continue;
+        }
+        entries.push(
+            file_entry(
+                store,
+                &object.location,
+                format!("{relative_root}{under}"),
+                &computed.period.key,
+            )
+            .await?,
+        );
+    }
+    Ok(entries)
+}
+
+fn store_path(url: &Url) -> anyhow::Result<Path> {
+    Ok(Path::from_url_path(url.path())?)
+}

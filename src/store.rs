@@ -1,0 +1,110 @@
+//! Object stores for `s3://` lakes and destinations.
+//!
+//! A store is configured from the standard AWS environment (`AWS_ENDPOINT`,
+//! `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! `AWS_ALLOW_HTTP`, ...) and then from `--storage-option KEY=VALUE` flags,
+//! which win. Keys are object_store's (`aws_endpoint`, `aws_region`,
+//! `aws_allow_http`, `aws_virtual_hosted_style_request`, ...).
+
+use std::sync::Arc;
+
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use object_store::ObjectStore;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::local::LocalFileSystem;
+use url::Url;
+
+/// `KEY=VALUE` settings for object stores, applied after the environment.
+pub type StorageOptions = Vec<(String, String)>;
+
+/// Why a store could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A scheme kpiql has no store for.
+    #[error("{url}: unsupported scheme {scheme:?}; use a local folder or s3://bucket/prefix")]
+    Scheme {
+        /// The location.
+        url: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// A `--storage-option` key object_store does not know.
+    #[error(
+        "unknown storage option {key:?}: expected an object_store S3 key such as aws_endpoint, aws_region, aws_allow_http"
+    )]
+    Option {
+        /// The key.
+        key: String,
+    },
+    /// The store's configuration was refused.
+    #[error("cannot configure the object store for {url}: {source}")]
+    Build {
+        /// The location.
+        url: String,
+        /// object_store's reason.
+        source: object_store::Error,
+    },
+}
+
+/// The store serving `url` (`s3://bucket/...` or `file:///...`), rooted at
+/// the bucket (S3) or the filesystem root (local).
+pub fn store_for(url: &Url, options: &StorageOptions) -> Result<Arc<dyn ObjectStore>, StoreError> {
+    match url.scheme() {
+        "s3" | "s3a" => {
+            let mut builder = AmazonS3Builder::from_env().with_url(url.as_str());
+            for (key, value) in options {
+                let key_name = key.trim().to_ascii_lowercase();
+                let parsed: AmazonS3ConfigKey = key_name
+                    .parse()
+                    .or_else(|_| format!("aws_{key_name}").parse())
+                    .map_err(|_| StoreError::Option { key: key.clone() })?;
+                builder = builder.with_config(parsed, value);
+            }
+            let store = builder.build().map_err(|source| StoreError::Build {
+                url: url.to_string(),
+                source,
+            })?;
+            Ok(Arc::new(store))
+        }
+        "file" => Ok(Arc::new(LocalFileSystem::new())),
+        scheme => Err(StoreError::Scheme {
+            url: url.to_string(),
+            scheme: scheme.to_string(),
+        }),
+    }
+}
+
+/// The part of `url` a store is registered under (`s3://bucket`).
+pub fn store_url(url: &Url) -> Result<ObjectStoreUrl, datafusion::error::DataFusionError> {
+    ObjectStoreUrl::parse(&url[..url::Position::BeforePath])
+}
+
+/// Registers the store for `url` in `runtime` unless one is registered.
+pub fn register(
+    runtime: &RuntimeEnv,
+    url: &Url,
+    options: &StorageOptions,
+) -> Result<Arc<dyn ObjectStore>, StoreError> {
+    if let Ok(key) = store_url(url)
+        && let Ok(store) = runtime.object_store(&key)
+        && options.is_empty()
+    {
+        return Ok(store);
+    }
+    let store = store_for(url, options)?;
+    let base = Url::parse(&url[..url::Position::BeforePath]).map_err(|e| StoreError::Scheme {
+        url: url.to_string(),
+        scheme: e.to_string(),
+    })?;
+    runtime.register_object_store(&base, Arc::clone(&store));
+    Ok(store)
+}
+
+/// Parses `KEY=VALUE`.
+pub fn parse_option(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text.split_once('=').ok_or_else(|| {
+        format!("{text:?} is not KEY=VALUE (e.g. aws_endpoint=http://localhost:9000)")
+    })?;
+    Ok((key.trim().to_string(), value.to_string()))
+}

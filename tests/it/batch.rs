@@ -1,0 +1,995 @@
+//! `kpiql batch`: report tables published atomically, locally and on S3,
+//! in both table formats; re-runs replace their period; killed runs leave
+//! the previous complete output; a memory limit spills instead of failing.
+//!
+//! Published tables are read back the way a reader would: Delta tables
+//! through delta-rs, Parquet tables through the manifest's file list.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::prelude::SessionContext;
+use object_store::ObjectStoreExt;
+use object_store::path::Path as StorePath;
+
+fn kpiql() -> Command {
+    let mut cmd = Command::cargo_bin("kpiql").expect("binary");
+    cmd.env_remove("KPIQL_DATA").env_remove("KPIQL_BATCH_PAUSE");
+    cmd
+}
+
+/// Rows as sorted lines of comma-separated display values, the columns
+/// in the order given (so a reader's column order does not matter).
+fn lines(batches: &[RecordBatch], columns: &[String]) -> Vec<String> {
+    let options = FormatOptions::default().with_null("");
+    let mut out = Vec::new();
+    for batch in batches {
+        let formatters: Vec<_> = columns
+            .iter()
+            .map(|c| {
+                let array = batch
+                    .column_by_name(c)
+                    .unwrap_or_else(|| panic!("column {c} in {:?}", batch.schema()));
+                ArrayFormatter::try_new(array.as_ref(), &options).expect("formatter")
+            })
+            .collect();
+        for row in 0..batch.num_rows() {
+            let cells: Vec<String> = formatters
+                .iter()
+                .map(|f| f.value(row).to_string())
+                .collect();
+            out.push(cells.join(","));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What `kpiql report` prints for a report and period, as sorted lines
+/// prefixed with the period key, and the report's column names.
+fn report_lines(
+    data: &str,
+    queries: Option<&Path>,
+    report: &str,
+    args: &[&str],
+    period: &str,
+) -> (Vec<String>, Vec<String>) {
+    let mut cmd = kpiql();
+    if data != "sample" {
+        cmd.args(["--data", data]);
+    }
+    if let Some(q) = queries {
+        cmd.arg("--queries").arg(q);
+    }
+    let out = cmd
+        .args(["report", report, "--format", "csv"])
+        .args(args)
+        .output()
+        .expect("run report");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut rows = text.lines();
+    let header: Vec<String> = rows
+        .next()
+        .expect("header")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let mut body: Vec<String> = rows.map(|r| format!("{period},{r}")).collect();
+    body.sort();
+    (header, body)
+}
+
+fn with_period(columns: &[String]) -> Vec<String> {
+    let mut all = vec!["period".to_string()];
+    all.extend(columns.iter().cloned());
+    all
+}
+
+// ---------------------------------------------------------------- readers
+
+/// A Parquet-format table read by the manifest rule: the files listed in
+/// `_manifest.json`, each with its `period`.
+async fn read_parquet_table(
+    store: Arc<dyn object_store::ObjectStore>,
+    table: &StorePath,
+) -> Vec<RecordBatch> {
+    let manifest = store
+        .get(&table.clone().join("_manifest.json"))
+        .await
+        .expect("manifest")
+        .bytes()
+        .await
+        .expect("bytes");
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).expect("json");
+    let mut batches = Vec::new();
+    for file in manifest["files"].as_array().expect("files") {
+        let mut path = table.clone();
+        for part in file["path"].as_str().expect("path").split('/') {
+            path = path.join(part);
+        }
+        let bytes = store
+            .get(&path)
+            .await
+            .expect("listed file")
+            .bytes()
+            .await
+            .expect("bytes");
+        let period = file["period"].as_str().expect("period");
+        let reader =
+            datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                bytes,
+            )
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        for batch in reader {
+            let batch = batch.expect("batch");
+            // Hive style: the period lives in the path, not in the file.
+            let mut fields = vec![Arc::new(datafusion::arrow::datatypes::Field::new(
+                "period",
+                datafusion::arrow::datatypes::DataType::Utf8,
+                false,
+            ))];
+            fields.extend(batch.schema().fields().iter().cloned());
+            let mut columns: Vec<datafusion::arrow::array::ArrayRef> = vec![Arc::new(
+                datafusion::arrow::array::StringArray::from(vec![period; batch.num_rows()]),
+            )];
+            columns.extend(batch.columns().iter().cloned());
+            batches.push(
+                RecordBatch::try_new(
+                    Arc::new(datafusion::arrow::datatypes::Schema::new(fields)),
+                    columns,
+                )
+                .expect("batch"),
+            );
+        }
+    }
+    batches
+}
+
+/// A Delta table read by delta-rs.
+async fn read_delta_table(
+    url: &str,
+    store: Option<Arc<dyn object_store::ObjectStore>>,
+) -> Vec<RecordBatch> {
+    kpiql::batch::register_s3_logstore();
+    let url = url::Url::parse(url).expect("url");
+    let mut builder = deltalake::DeltaTableBuilder::from_url(url.clone()).expect("builder");
+    if let Some(store) = store {
+        let root = url::Url::parse(&url[..url::Position::BeforePath]).expect("root");
+        builder = builder.with_storage_backend(store, root);
+    }
+    let table = builder.load().await.expect("a Delta table");
+    let ctx = SessionContext::new();
+    table
+        .update_datafusion_session(&ctx.state())
+        .expect("session");
+    let provider = table.table_provider().await.expect("provider");
+    ctx.read_table(provider)
+        .expect("read")
+        .collect()
+        .await
+        .expect("rows")
+}
+
+fn local_store() -> Arc<dyn object_store::ObjectStore> {
+    Arc::new(object_store::local::LocalFileSystem::new())
+}
+
+fn store_path(dir: &Path) -> StorePath {
+    StorePath::from_filesystem_path(dir).expect("path")
+}
+
+async fn read_local(format: &str, out: &Path, report: &str) -> Vec<RecordBatch> {
+    let table = out.join(report);
+    match format {
+        "delta" => {
+            let url = url::Url::from_directory_path(&table).expect("url");
+            read_delta_table(url.as_str(), None).await
+        }
+        _ => read_parquet_table(local_store(), &store_path(&table)).await,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// `kpiql batch` on `data` ("sample": the built-in lake).
+fn batch(data: &str, out: &Path, format: &str, extra: &[&str]) -> std::process::Output {
+    let mut cmd = kpiql();
+    if data != "sample" {
+        cmd.args(["--data", data]);
+    }
+    cmd.args(["batch", "--out"])
+        .arg(out)
+        .args(["--table-format", format])
+        .args(extra)
+        .output()
+        .expect("run batch")
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// Every path under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("ls") {
+            let path = entry.expect("entry").path();
+            out.push(path.strip_prefix(dir).expect("under").display().to_string());
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// ------------------------------------------------------------ local runs
+
+/// Every report of two months, each month run twice: each table holds both
+/// months once, equal to `kpiql report` for that month.
+fn publishes_every_report_and_reruns_replace_their_period(format: &str) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    let rt = runtime();
+    for period in ["2026-09", "2026-10", "2026-09", "2026-10"] {
+        ok(batch("sample", &out, format, &["--period", period]));
+    }
+    let reports = [
+        "team",
+        "agent",
+        "management",
+        "team_month",
+        "customers",
+        "channels",
+        "sla",
+    ];
+    for report in reports {
+        let mut expected = Vec::new();
+        let mut header = Vec::new();
+        for (period, from, to) in [
+            ("2026-09", "2026-09-01", "2026-10-01"),
+            ("2026-10", "2026-10-01", "2026-11-01"),
+        ] {
+            let (h, rows) = report_lines(
+                "sample",
+                None,
+                report,
+                &["--from", from, "--to", to],
+                period,
+            );
+            header = h;
+            expected.extend(rows);
+        }
+        expected.sort();
+        assert!(!expected.is_empty(), "{report} has rows in the sample lake");
+        let batches = rt.block_on(read_local(format, &out, report));
+        assert_eq!(
+            lines(&batches, &with_period(&header)),
+            expected,
+            "{format} table {report}"
+        );
+    }
+    let names: BTreeSet<String> = std::fs::read_dir(&out)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        reports.iter().map(|r| r.to_string()).collect(),
+        "no staging folders left"
+    );
+}
+
+#[test]
+fn parquet_tables_hold_each_period_once() {
+    publishes_every_report_and_reruns_replace_their_period("parquet");
+}
+
+#[test]
+fn delta_tables_hold_each_period_once() {
+    publishes_every_report_and_reruns_replace_their_period("delta");
+}
+
+#[test]
+fn parquet_folder_is_the_manifest_and_partitions_by_period_then_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    let stderr = ok(batch(
+        "sample",
+        &out,
+        "parquet",
+        &[
+            "--reports",
+            "team_month,team",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-10-01",
+            "--partition-by",
+            "month",
+        ],
+    ));
+    assert!(
+        stderr.contains("report team has no column month"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("published 2 reports"), "{stderr}");
+    let files = tree(&out.join("team_month"));
+    let parquet: Vec<&String> = files.iter().filter(|f| f.ends_with(".parquet")).collect();
+    assert!(!parquet.is_empty());
+    for f in &parquet {
+        assert!(
+            f.starts_with("period=2026-08-01_2026-10-01/month=2026-0"),
+            "hive folders period=/month=: {f}"
+        );
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("team_month/_manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let listed: BTreeSet<&str> = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(
+        listed,
+        parquet.iter().map(|s| s.as_str()).collect(),
+        "the folder holds exactly the manifest's files"
+    );
+    assert_eq!(
+        manifest["partition_by"],
+        serde_json::json!(["period", "month"])
+    );
+    assert_eq!(manifest["period_start"], "2026-08-01T00:00:00.000Z");
+    assert_eq!(manifest["report"], "team_month");
+    let inputs = manifest["inputs"].as_array().expect("inputs");
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["path"].as_str().expect("path").contains("interactions/"))
+    );
+    for f in manifest["files"].as_array().expect("files") {
+        let bytes = std::fs::read(
+            out.join("team_month")
+                .join(f["path"].as_str().expect("path")),
+        )
+        .expect("file");
+        assert_eq!(f["size"].as_u64(), Some(bytes.len() as u64));
+        use sha2::Digest;
+        let hex: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(f["sha256"].as_str(), Some(hex.as_str()));
+    }
+}
+
+#[test]
+fn bad_batch_input_is_a_clear_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    let err = batch("sample", &out, "parquet", &["--period", "2026-13"]);
+    assert_eq!(err.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&err.stderr).contains("--period \"2026-13\" is not a month"));
+    let err = batch("sample", &out, "delta", &["--reports", "team,nope"]);
+    assert_eq!(err.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&err.stderr).contains("nope"));
+    let err = batch("sample", &out, "delta", &["--param", "colour=red"]);
+    assert_eq!(err.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&err.stderr)
+            .contains("none of the chosen reports has a parameter \"colour\"")
+    );
+    // A folder kpiql did not write is never replaced.
+    std::fs::create_dir_all(out.join("team")).expect("mkdir");
+    std::fs::write(out.join("team/precious.txt"), "keep me").expect("write");
+    let err = batch(
+        "sample",
+        &out,
+        "parquet",
+        &["--reports", "team", "--period", "2026-10"],
+    );
+    assert_eq!(err.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(
+        stderr.contains("report team was not published to"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not written by kpiql batch"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("team/precious.txt")).expect("kept"),
+        "keep me"
+    );
+}
+
+// ------------------------------------------------------------ kill tests
+
+const PROBE: &str = "-- @report probe
+-- @description A test report whose rows carry a tag, so a reader can tell runs apart.
+-- @param start timestamp latest_full_month_start | Start.
+-- @param end timestamp latest_full_month_end | End.
+-- @param tag text - | The run's tag.
+-- @column tag - | The tag.
+-- @column channel - | The channel.
+-- @column n count | Interactions.
+SELECT $tag AS tag, channel, count(*) AS n
+FROM interactions
+WHERE created_at >= $start AND created_at < $end
+GROUP BY channel
+";
+
+fn probe_queries(dir: &Path) -> PathBuf {
+    let q = dir.join("queries");
+    std::fs::create_dir_all(&q).expect("mkdir");
+    std::fs::write(q.join("probe.sql"), PROBE).expect("write");
+    q
+}
+
+fn spawn_batch(out: &Path, queries: &Path, format: &str, tag: &str, pause: Option<&str>) -> Child {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kpiql"));
+    cmd.env_remove("KPIQL_DATA")
+        .arg("--queries")
+        .arg(queries)
+        .args([
+            "batch",
+            "--reports",
+            "probe",
+            "--period",
+            "2026-10",
+            "--retain-hours",
+            "0",
+        ])
+        .args([
+            "--table-format",
+            format,
+            "--param",
+            &format!("tag={tag}"),
+            "--out",
+        ])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    match pause {
+        Some(point) => cmd.env("KPIQL_BATCH_PAUSE", point),
+        None => cmd.env_remove("KPIQL_BATCH_PAUSE"),
+    };
+    cmd.spawn().expect("spawn")
+}
+
+/// Waits until the child prints `paused at ...` on stderr.
+fn wait_paused(child: &mut Child) {
+    use std::io::Read;
+    let mut stderr = child.stderr.take().expect("stderr");
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("paused at") {
+        match stderr.read(&mut byte) {
+            Ok(1) => seen.push(byte[0]),
+            _ => panic!(
+                "batch ended before pausing: {}",
+                String::from_utf8_lossy(&seen)
+            ),
+        }
+    }
+}
+
+/// The probe table's tags and total count, as a reader sees it.
+fn probe_seen(rt: &tokio::runtime::Runtime, format: &str, out: &Path) -> (BTreeSet<String>, i64) {
+    let batches = rt.block_on(read_local(format, out, "probe"));
+    let rows = lines(&batches, &["tag".to_string(), "n".to_string()]);
+    let tags = rows
+        .iter()
+        .map(|r| r.split(',').next().expect("tag").to_string())
+        .collect();
+    let total = rows
+        .iter()
+        .map(|r| {
+            r.split(',')
+                .nth(1)
+                .expect("n")
+                .parse::<i64>()
+                .expect("count")
+        })
+        .sum();
+    (tags, total)
+}
+
+fn run_probe(out: &Path, queries: &Path, format: &str, tag: &str) {
+    let child = spawn_batch(out, queries, format, tag, None);
+    let done = child.wait_with_output().expect("wait");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
+fn killed_runs_leave_the_previous_output(format: &str) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let queries = probe_queries(dir.path());
+    let out = dir.path().join("out");
+    let rt = runtime();
+    run_probe(&out, &queries, format, "old");
+    let (tags, total) = probe_seen(&rt, format, &out);
+    assert_eq!(tags, BTreeSet::from(["old".to_string()]));
+    assert!(total > 0);
+
+    // Killed before anything was written, and with the new files written
+    // but not published: readers see the old run.
+    for point in ["probe:computed", "probe:staged"] {
+        let mut child = spawn_batch(&out, &queries, format, "new", Some(point));
+        wait_paused(&mut child);
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        assert_eq!(
+            probe_seen(&rt, format, &out),
+            (BTreeSet::from(["old".to_string()]), total),
+            "killed at {point}"
+        );
+    }
+    // Killed after publishing, before cleaning up: readers see the new run.
+    let mut child = spawn_batch(&out, &queries, format, "new", Some("probe:published"));
+    wait_paused(&mut child);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    assert_eq!(
+        probe_seen(&rt, format, &out),
+        (BTreeSet::from(["new".to_string()]), total)
+    );
+
+    // Killed at arbitrary moments: always one complete run's output.
+    for delay_ms in [30, 120, 250, 400, 700] {
+        let mut child = spawn_batch(&out, &queries, format, &format!("t{delay_ms}"), None);
+        let start = Instant::now();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        child.wait().expect("reap");
+        let (tags, seen) = probe_seen(&rt, format, &out);
+        assert_eq!(
+            tags.len(),
+            1,
+            "one run's rows after a kill at {:?}: {tags:?}",
+            start.elapsed()
+        );
+        assert_eq!(seen, total, "a complete run after a kill at {delay_ms} ms");
+    }
+
+    // The next run succeeds, publishes, and removes what killed runs left.
+    run_probe(&out, &queries, format, "last");
+    assert_eq!(
+        probe_seen(&rt, format, &out),
+        (BTreeSet::from(["last".to_string()]), total)
+    );
+    let files = tree(&out);
+    assert!(
+        files.iter().all(|f| !f.starts_with(".probe.")),
+        "staging folders removed: {files:?}"
+    );
+    let data: Vec<&String> = files.iter().filter(|f| f.ends_with(".parquet")).collect();
+    let live = match format {
+        "delta" => rt.block_on(async {
+            let url = url::Url::from_directory_path(out.join("probe")).expect("url");
+            let table = deltalake::open_table(url).await.expect("table");
+            table.get_file_uris().expect("files").count()
+        }),
+        _ => {
+            let manifest: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(out.join("probe/_manifest.json")).expect("manifest"),
+            )
+            .expect("json");
+            manifest["files"].as_array().expect("files").len()
+        }
+    };
+    assert_eq!(data.len(), live, "only live data files remain: {data:?}");
+}
+
+#[test]
+fn parquet_kill_test() {
+    killed_runs_leave_the_previous_output("parquet");
+}
+
+#[test]
+fn delta_kill_test() {
+    killed_runs_leave_the_previous_output("delta");
+}
+
+// ------------------------------------------------------------ memory
+
+#[test]
+fn a_memory_limit_spills_and_gives_the_same_tables() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let lake = dir.path().join("lake");
+    kpiql()
+        .args([
+            "-q",
+            "generate",
+            "--rows",
+            "200000",
+            "--months",
+            "2",
+            "--start",
+            "2026-01-01",
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(&lake)
+        .assert()
+        .success();
+    let lake = lake.to_str().expect("utf-8").to_string();
+    let free = dir.path().join("free");
+    let tight = dir.path().join("tight");
+    let args = ["--reports", "team,agent,channels", "--period", "2026-01"];
+    ok(batch(&lake, &free, "parquet", &args));
+    let stderr = ok(kpiql()
+        // One thread: how much memory the engine needs grows with threads
+        // (DESIGN §5); 32 MiB is far below what this lake's queries hold.
+        .args(["--threads", "1", "--memory-limit", "32M", "--data", &lake])
+        .args(["batch", "--table-format", "parquet", "--out"])
+        .arg(&tight)
+        .args(args)
+        .output()
+        .expect("run"));
+    assert!(
+        stderr.contains("spilled"),
+        "the limit forced spilling: {stderr}"
+    );
+    let rt = runtime();
+    for report in ["team", "agent", "channels"] {
+        let a = rt.block_on(read_local("parquet", &free, report));
+        let b = rt.block_on(read_local("parquet", &tight, report));
+        let columns: Vec<String> = a[0]
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(lines(&a, &columns), lines(&b, &columns), "{report}");
+    }
+}
+
+// ------------------------------------------------------------ S3
+
+/// The Python of `target/moto-venv`, with `moto[server]` installed; the
+/// venv is made on first use (`.ci/run` makes it up front).
+fn moto_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/moto-venv");
+    let python = venv.join("bin/python");
+    let has_moto = |python: &Path| {
+        std::process::Command::new(python)
+            .args(["-c", "import moto.server, flask"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has_moto(&python) {
+        eprintln!("installing moto[server] into {}", venv.display());
+        let made = std::process::Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 -m venv");
+        assert!(made.success(), "python3 -m venv {}", venv.display());
+        let installed = std::process::Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "moto[server]"])
+            .status()
+            .expect("pip install moto[server]");
+        assert!(
+            installed.success(),
+            "pip install moto[server] into {}",
+            venv.display()
+        );
+    }
+    python
+}
+
+/// A moto S3 server on a free loopback port, stopped on drop.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = std::process::Command::new(moto_python())
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto.server");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto server did not start; is moto[server] installed?"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Moto { child, endpoint }
+    }
+
+    fn create_bucket(&self, bucket: &str) {
+        use std::io::{Read, Write};
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        write!(
+            stream,
+            "PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .expect("request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response");
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "create bucket: {response}"
+        );
+    }
+
+    fn store(&self, bucket: &str) -> Arc<dyn object_store::ObjectStore> {
+        Arc::new(
+            object_store::aws::AmazonS3Builder::new()
+                .with_bucket_name(bucket)
+                .with_endpoint(&self.endpoint)
+                .with_region("us-east-1")
+                .with_access_key_id("test")
+                .with_secret_access_key("test")
+                .with_allow_http(true)
+                .build()
+                .expect("s3 store"),
+        )
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = kpiql();
+        cmd.env("AWS_ENDPOINT", &self.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_ALLOW_HTTP", "true");
+        cmd
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn s3_round_trip_in_both_formats_matches_the_local_run() {
+    let moto = Moto::start();
+    moto.create_bucket("lake");
+    moto.create_bucket("reports");
+    let rt = runtime();
+    // The sample lake, uploaded to s3://lake/support/.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let lake = moto.store("lake");
+    rt.block_on(async {
+        let mut stack = vec![sample.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("ls") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let rel = path
+                    .strip_prefix(&sample)
+                    .expect("under")
+                    .to_str()
+                    .expect("utf-8")
+                    .to_string();
+                let bytes = std::fs::read(&path).expect("read");
+                lake.put(&StorePath::from(format!("support/{rel}")), bytes.into())
+                    .await
+                    .expect("upload");
+            }
+        }
+    });
+    // sql and report read the S3 lake too; --storage-option wins over the
+    // environment (here the environment points at a closed port).
+    let out = moto
+        .cmd()
+        .env("AWS_ENDPOINT", "http://127.0.0.1:9")
+        .args([
+            "--storage-option",
+            &format!("aws_endpoint={}", moto.endpoint),
+        ])
+        .args([
+            "--data",
+            "s3://lake/support",
+            "sql",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM interactions",
+        ])
+        .output()
+        .expect("sql");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "n\n20000\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = moto
+        .cmd()
+        .args([
+            "--data",
+            "s3://lake/support",
+            "report",
+            "team",
+            "--format",
+            "csv",
+            "--from",
+            "2026-10",
+        ])
+        .args(["--to", "2026-11"])
+        .output()
+        .expect("report");
+    let mut from_s3: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| format!("2026-10,{l}"))
+        .collect();
+    from_s3.sort();
+    let (_, local_rows) = report_lines(
+        "sample",
+        None,
+        "team",
+        &["--from", "2026-10", "--to", "2026-11"],
+        "2026-10",
+    );
+    assert_eq!(
+        from_s3,
+        local_rows,
+        "report on the S3 lake: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let local = tempfile::tempdir().expect("tmp");
+    let reports_store = moto.store("reports");
+    for format in ["parquet", "delta"] {
+        let local_out = local.path().join(format);
+        ok(batch(
+            "sample",
+            &local_out,
+            format,
+            &["--reports", "team,management", "--period", "2026-10"],
+        ));
+        for period in ["2026-10", "2026-10", "2026-09"] {
+            ok(moto
+                .cmd()
+                .args([
+                    "--data",
+                    "s3://lake/support",
+                    "batch",
+                    "--reports",
+                    "team,management",
+                    "--period",
+                    period,
+                ])
+                .args([
+                    "--table-format",
+                    format,
+                    "--out",
+                    &format!("s3://reports/{format}"),
+                ])
+                .output()
+                .expect("batch"));
+        }
+        for report in ["team", "management"] {
+            let expected = rt.block_on(read_local(format, &local_out, report));
+            let columns: Vec<String> = expected[0]
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            let remote = match format {
+                "delta" => rt.block_on(read_delta_table(
+                    &format!("s3://reports/{format}/{report}/"),
+                    Some(Arc::clone(&reports_store)),
+                )),
+                _ => rt.block_on(read_parquet_table(
+                    Arc::clone(&reports_store),
+                    &StorePath::from(format!("{format}/{report}")),
+                )),
+            };
+            let remote_lines: Vec<String> = lines(&remote, &columns);
+            let october: Vec<String> = remote_lines
+                .iter()
+                .filter(|l| l.starts_with("2026-10,"))
+                .cloned()
+                .collect();
+            assert_eq!(
+                october,
+                lines(&expected, &columns),
+                "{format} {report} from S3"
+            );
+            assert!(
+                remote_lines.iter().any(|l| l.starts_with("2026-09,")),
+                "September kept beside October"
+            );
+        }
+        if format == "parquet" {
+            // Three runs: the manifest's run and the previous one are kept.
+            let runs: BTreeSet<String> = rt.block_on(async {
+                use futures::TryStreamExt;
+                let listed: Vec<_> = reports_store
+                    .list(Some(&StorePath::from("parquet/team/_runs")))
+                    .try_collect()
+                    .await
+                    .expect("list");
+                listed
+                    .iter()
+                    .filter_map(|m| m.location.as_ref().split('/').nth(3).map(str::to_string))
+                    .collect()
+            });
+            assert_eq!(runs.len(), 2, "older runs deleted: {runs:?}");
+        }
+    }
+    // A bad bucket is an error naming the report and the destination.
+    let err = moto
+        .cmd()
+        .args([
+            "batch",
+            "--reports",
+            "team",
+            "--table-format",
+            "parquet",
+            "--out",
+            "s3://no-such-bucket/x",
+        ])
+        .output()
+        .expect("batch");
+    assert_eq!(err.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(
+        stderr.contains("report team was not published to s3://no-such-bucket/x/team/"),
+        "{stderr}"
+    );
+}
