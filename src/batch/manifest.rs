@@ -68,6 +68,9 @@ pub struct Manifest {
     pub period_end: Option<String>,
     /// The table's partition columns.
     pub partition_by: Vec<String>,
+    /// The table's columns as `name type` (Arrow types), partition columns
+    /// included.
+    pub columns: Vec<String>,
     /// Rows the run wrote for its period.
     pub rows: usize,
     /// Bytes the query spilled under the memory limit.
@@ -129,6 +132,7 @@ impl Manifest {
             period_start: computed.period.start.as_ref().map(rfc),
             period_end: computed.period.end.as_ref().map(rfc),
             partition_by: computed.partition_by.clone(),
+            columns: columns(computed),
             rows: computed.rows(),
             spilled_bytes: computed.spilled_bytes,
             delta_version: None,
@@ -163,6 +167,37 @@ impl Manifest {
         store.put(path, PutPayload::from(self.to_bytes()?)).await?;
         Ok(())
     }
+}
+
+/// `name type` of each column of the computed rows.
+pub(crate) fn columns(computed: &Computed) -> Vec<String> {
+    computed
+        .schema
+        .fields()
+        .iter()
+        .map(|f| format!("{} {}", f.name(), f.data_type()))
+        .collect()
+}
+
+/// Refuses to add a period to a table whose layout differs: its files would
+/// not read as one table.
+pub(crate) fn check_same_layout(previous: &Manifest, computed: &Computed) -> anyhow::Result<()> {
+    if previous.partition_by != computed.partition_by {
+        anyhow::bail!(
+            "the table is partitioned by {:?} but this run asks for {:?}; keep --partition-by as it was, or publish to a new destination",
+            previous.partition_by,
+            computed.partition_by
+        );
+    }
+    let now = columns(computed);
+    if previous.columns != now {
+        anyhow::bail!(
+            "the report's columns changed since the table was written (was: {}; now: {}); publish to a new destination or remove the table",
+            previous.columns.join(", "),
+            now.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// A file's entry: size, checksum and rows read back from the store.

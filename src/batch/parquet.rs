@@ -28,7 +28,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
-use super::manifest::{FileEntry, MANIFEST, Manifest, RunInfo, file_entry};
+use super::manifest::{FileEntry, MANIFEST, Manifest, RunInfo, check_same_layout, file_entry};
 use super::{Computed, Destination, Progress, Stage, test_pause};
 use crate::reports::Query;
 use crate::session::Kpiql;
@@ -66,6 +66,9 @@ async fn publish_local(
     let table = folder.join(&report.name);
     remove_local_leftovers(folder, &report.name)?;
     let previous = local_manifest(&table)?;
+    if let Some(m) = &previous {
+        check_same_layout(m, computed)?;
+    }
     let staging = folder.join(format!(".{}.{}", report.name, run.id));
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
@@ -187,6 +190,9 @@ async fn publish_remote(
     let table = dest.table_path(&report.name);
     let manifest_path = table.clone().join(MANIFEST);
     let previous = Manifest::read(store, &manifest_path).await?;
+    if let Some(m) = &previous {
+        check_same_layout(m, computed)?;
+    }
     if previous.is_none() {
         let foreign = store
             .list(Some(&table))

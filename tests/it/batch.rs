@@ -410,6 +410,32 @@ fn bad_batch_input_is_a_clear_error_and_writes_nothing() {
         String::from_utf8_lossy(&err.stderr)
             .contains("none of the chosen reports has a parameter \"colour\"")
     );
+    // A table keeps its layout: a run with other partition columns is refused.
+    for format in ["parquet", "delta"] {
+        let table = dir.path().join(format);
+        ok(batch(
+            "sample",
+            &table,
+            format,
+            &["--reports", "team_month", "--period", "2026-10"],
+        ));
+        let err = batch(
+            "sample",
+            &table,
+            format,
+            &[
+                "--reports",
+                "team_month",
+                "--period",
+                "2026-09",
+                "--partition-by",
+                "month",
+            ],
+        );
+        assert_eq!(err.status.code(), Some(2), "{format}");
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert!(stderr.contains("partition"), "{format}: {stderr}");
+    }
     // A folder kpiql did not write is never replaced.
     std::fs::create_dir_all(out.join("team")).expect("mkdir");
     std::fs::write(out.join("team/precious.txt"), "keep me").expect("write");
