@@ -5,12 +5,14 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{ArrayRef, BooleanArray, UInt8Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, boolean_classes, coerce};
+use super::common::{Arg, DOC_SECTION, Forms, boolean_classes, coerce, signature};
 use super::kernels::count::{ClassCount, CountUdaf, percent};
 
 const SYNTAX: &str = "abandonment_rate(abandoned)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[("abandoned", Arg::Boolean)]];
 
 /// The share of rows with `abandoned` true.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,7 +23,7 @@ pub struct AbandonmentRate {
 /// The `abandonment_rate` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(CountUdaf(AbandonmentRate {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -34,8 +36,8 @@ impl ClassCount for AbandonmentRate {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(SYNTAX, arg_types, &[&[("abandoned", Arg::Boolean)]])
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn classes(&self) -> &'static [&'static str] {

@@ -5,12 +5,16 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, check_range, coerce, int64, keep_where, restrict};
+use super::common::{
+    Arg, DOC_SECTION, Forms, check_range, coerce, int64, keep_where, restrict, signature,
+};
 use super::kernels::ratio::{RatioOfSums, RatioUdaf, Terms};
 
 const SYNTAX: &str = "ces(score)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[("score", Arg::Integer)]];
 
 /// Customer effort score: the mean of 1-7 answers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,7 +25,7 @@ pub struct Ces {
 /// The `ces` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(RatioUdaf(Ces {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -34,8 +38,8 @@ impl RatioOfSums for Ces {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(SYNTAX, arg_types, &[&[("score", Arg::Integer)]])
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn scale(&self) -> f64 {

@@ -7,10 +7,10 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::kernels::{cmp, numeric};
-use datafusion::arrow::compute::{cast, or, prep_null_mask_filter};
+use datafusion::arrow::compute::{CastOptions, cast, cast_with_options, or, prep_null_mask_filter};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::{Result, exec_err, plan_err};
-use datafusion::logical_expr::DocSection;
+use datafusion::logical_expr::{DocSection, Signature, TypeSignature, Volatility};
 
 use super::kernels::count::{counted, with_filter};
 use super::kernels::ratio::Terms;
@@ -38,6 +38,10 @@ pub enum Arg {
 impl Arg {
     fn accepts(self, ty: &DataType) -> Option<DataType> {
         let target = match self {
+            // UInt64 is kept as it is: DataFusion cannot coerce it to Int64
+            // implicitly, and `int64` converts it (refusing values past
+            // i64::MAX) when reading.
+            Arg::Integer if *ty == DataType::UInt64 => DataType::UInt64,
             Arg::Integer if ty.is_integer() => DataType::Int64,
             Arg::Numeric if ty.is_numeric() => DataType::Float64,
             Arg::Boolean if *ty == DataType::Boolean => DataType::Boolean,
@@ -49,15 +53,20 @@ impl Arg {
             {
                 DataType::Utf8View
             }
-            _ if *ty == DataType::Null => match self {
-                Arg::Integer => DataType::Int64,
-                Arg::Numeric => DataType::Float64,
-                Arg::Boolean => DataType::Boolean,
-                Arg::String => DataType::Utf8View,
-            },
+            _ if *ty == DataType::Null => self.normalised(),
             _ => return None,
         };
         Some(target)
+    }
+
+    /// The type every accepted type of this kind is read as.
+    fn normalised(self) -> DataType {
+        match self {
+            Arg::Integer => DataType::Int64,
+            Arg::Numeric => DataType::Float64,
+            Arg::Boolean => DataType::Boolean,
+            Arg::String => DataType::Utf8View,
+        }
     }
 
     fn describe(self) -> &'static str {
@@ -70,14 +79,31 @@ impl Arg {
     }
 }
 
+/// The accepted argument lists of a function: `forms[i][j]` is the name
+/// and kind of argument j in form i.
+pub type Forms = &'static [&'static [(&'static str, Arg)]];
+
+/// A KPI function's signature: user-defined, so [`coerce`] decides what is
+/// accepted and names the function in its error, and one exact form per
+/// accepted argument list in its normalised types, so that
+/// `information_schema.parameters` and `SHOW FUNCTIONS` list the function.
+///
+/// The exact forms never widen what is accepted: `check_types` returns the
+/// argument types unchanged when they fit no form, DataFusion then takes
+/// them as they are, and the kernel's `return_type` reports the error.
+pub fn signature(forms: Forms) -> Signature {
+    let mut signatures = vec![TypeSignature::UserDefined];
+    for form in forms {
+        let types = form.iter().map(|(_, arg)| arg.normalised()).collect();
+        signatures.push(TypeSignature::Exact(types));
+    }
+    Signature::one_of(signatures, Volatility::Immutable)
+}
+
 /// Checks the argument types against one of the accepted forms
 /// (`forms[i][j]`: what argument j may be in form i) and returns the
 /// normalised types of the first form that fits.
-pub fn coerce(
-    syntax: &str,
-    arg_types: &[DataType],
-    forms: &[&[(&str, Arg)]],
-) -> Result<Vec<DataType>> {
+pub fn coerce(syntax: &str, arg_types: &[DataType], forms: Forms) -> Result<Vec<DataType>> {
     for form in forms {
         if form.len() != arg_types.len() {
             continue;
@@ -110,7 +136,13 @@ pub fn coerce(
 
 /// An Int64 argument (after coercion).
 pub fn int64(array: &ArrayRef) -> Result<Int64Array> {
-    Ok(cast(array, &DataType::Int64)?
+    // Not the "safe" cast, which would turn a UInt64 past i64::MAX into a
+    // NULL and so silently not count it.
+    let options = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    Ok(cast_with_options(array, &DataType::Int64, &options)?
         .as_primitive::<Int64Type>()
         .clone())
 }

@@ -5,12 +5,16 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{ArrayRef, BooleanArray, UInt8Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, boolean_classes, check_range, coerce, int64};
+use super::common::{
+    Arg, DOC_SECTION, Forms, boolean_classes, check_range, coerce, int64, signature,
+};
 use super::kernels::count::{ClassCount, CountUdaf, classes_of, percent};
 
 const SYNTAX: &str = "csat(score)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[("score", Arg::Integer)], &[("good", Arg::Boolean)]];
 
 /// Customer satisfaction: % of answers 4-5 of 1-5 (or % true).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,7 +25,7 @@ pub struct Csat {
 /// The `csat` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(CountUdaf(Csat {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -34,12 +38,8 @@ impl ClassCount for Csat {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(
-            SYNTAX,
-            arg_types,
-            &[&[("score", Arg::Integer)], &[("good", Arg::Boolean)]],
-        )
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn classes(&self) -> &'static [&'static str] {

@@ -5,12 +5,14 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{ArrayRef, BooleanArray, UInt8Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, boolean_classes, coerce};
+use super::common::{Arg, DOC_SECTION, Forms, boolean_classes, coerce, signature};
 use super::kernels::count::{ClassCount, CountUdaf, percent};
 
 const SYNTAX: &str = "escalation_rate(escalated)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[("escalated", Arg::Boolean)]];
 
 /// The share of rows with `escalated` true.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,7 +23,7 @@ pub struct EscalationRate {
 /// The `escalation_rate` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(CountUdaf(EscalationRate {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -34,8 +36,8 @@ impl ClassCount for EscalationRate {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(SYNTAX, arg_types, &[&[("escalated", Arg::Boolean)]])
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn classes(&self) -> &'static [&'static str] {

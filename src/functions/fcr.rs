@@ -6,12 +6,14 @@ use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, UInt8Array};
 use datafusion::arrow::compute::{binary, cast};
 use datafusion::arrow::datatypes::{DataType, Int64Type, UInt8Type};
 use datafusion::common::{Result, exec_err};
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, coerce, int64};
+use super::common::{Arg, DOC_SECTION, Forms, coerce, int64, signature};
 use super::kernels::count::{ClassCount, CountUdaf, counted, percent, with_filter};
 
 const SYNTAX: &str = "fcr(contact_seq, resolved)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[("contact_seq", Arg::Integer), ("resolved", Arg::Boolean)]];
 
 /// First contact resolution: of first contacts, the share resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -22,7 +24,7 @@ pub struct Fcr {
 /// The `fcr` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(CountUdaf(Fcr {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -35,12 +37,8 @@ impl ClassCount for Fcr {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(
-            SYNTAX,
-            arg_types,
-            &[&[("contact_seq", Arg::Integer), ("resolved", Arg::Boolean)]],
-        )
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn classes(&self) -> &'static [&'static str] {

@@ -5,12 +5,14 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{ArrayRef, BooleanArray, UInt8Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, check_range, coerce, int64};
+use super::common::{Arg, DOC_SECTION, Forms, check_range, coerce, int64, signature};
 use super::kernels::count::{ClassCount, CountUdaf, classes_of};
 
 const SYNTAX: &str = "nps(score)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[("score", Arg::Integer)]];
 
 /// Net promoter score: % promoters (9-10) minus % detractors (0-6).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,7 +23,7 @@ pub struct Nps {
 /// The `nps` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(CountUdaf(Nps {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -34,8 +36,8 @@ impl ClassCount for Nps {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(SYNTAX, arg_types, &[&[("score", Arg::Integer)]])
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn classes(&self) -> &'static [&'static str] {

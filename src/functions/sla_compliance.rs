@@ -6,12 +6,19 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, UInt8Array};
 use datafusion::arrow::compute::binary;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, check_non_negative, coerce, float64, restrict};
+use super::common::{
+    Arg, DOC_SECTION, Forms, check_non_negative, coerce, float64, restrict, signature,
+};
 use super::kernels::count::{ClassCount, CountUdaf, counted, percent, with_filter};
 
 const SYNTAX: &str = "sla_compliance(elapsed_seconds, target_seconds)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[
+    ("elapsed_seconds", Arg::Numeric),
+    ("target_seconds", Arg::Numeric),
+]];
 
 /// The share of rows whose elapsed time is within the target.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -22,7 +29,7 @@ pub struct SlaCompliance {
 /// The `sla_compliance` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(CountUdaf(SlaCompliance {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -35,15 +42,8 @@ impl ClassCount for SlaCompliance {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(
-            SYNTAX,
-            arg_types,
-            &[&[
-                ("elapsed_seconds", Arg::Numeric),
-                ("target_seconds", Arg::Numeric),
-            ]],
-        )
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn classes(&self) -> &'static [&'static str] {

@@ -5,12 +5,14 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{ArrayRef, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature, Volatility};
+use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, coerce, handling_share};
+use super::common::{Arg, DOC_SECTION, Forms, coerce, handling_share, signature};
 use super::kernels::ratio::{RatioOfSums, RatioUdaf, Terms};
 
 const SYNTAX: &str = "utilization(state, seconds)";
+/// The accepted argument lists.
+const FORMS: Forms = &[&[("state", Arg::String), ("seconds", Arg::Numeric)]];
 
 /// Time handling contacts as a share of time logged in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,7 +23,7 @@ pub struct Utilization {
 /// The `utilization` aggregate.
 pub fn udaf() -> AggregateUDF {
     AggregateUDF::new_from_impl(RatioUdaf(Utilization {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: signature(FORMS),
     }))
 }
 
@@ -34,12 +36,8 @@ impl RatioOfSums for Utilization {
         &self.signature
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(
-            SYNTAX,
-            arg_types,
-            &[&[("state", Arg::String), ("seconds", Arg::Numeric)]],
-        )
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce(SYNTAX, arg_types, FORMS)
     }
 
     fn scale(&self) -> f64 {

@@ -259,6 +259,51 @@ fn the_kpi_functions_are_documented_in_information_schema() {
 }
 
 #[test]
+fn show_functions_lists_every_kpi_function_with_its_argument_types() {
+    // Each accepted argument list in the types the function reads its
+    // arguments as (DESIGN §2: any integer as Int64, any number as Float64,
+    // any string as Utf8View, shown as String).
+    let expected = [
+        (
+            "fcr",
+            r#"fcr,Float64,"[contact_seq, resolved]","[Int64, Boolean]",AGGREGATE"#,
+        ),
+        ("nps", "nps,Float64,[score],[Int64],AGGREGATE"),
+        ("csat", "csat,Float64,[score],[Int64],AGGREGATE"),
+        ("csat", "csat,Float64,[score],[Boolean],AGGREGATE"),
+        ("ces", "ces,Float64,[score],[Int64],AGGREGATE"),
+        (
+            "escalation_rate",
+            "escalation_rate,Float64,[escalated],[Boolean],AGGREGATE",
+        ),
+        (
+            "abandonment_rate",
+            "abandonment_rate,Float64,[abandoned],[Boolean],AGGREGATE",
+        ),
+        (
+            "occupancy",
+            r#"occupancy,Float64,"[state, seconds]","[String, Float64]",AGGREGATE"#,
+        ),
+        (
+            "utilization",
+            r#"utilization,Float64,"[state, seconds]","[String, Float64]",AGGREGATE"#,
+        ),
+        (
+            "sla_compliance",
+            r#"sla_compliance,Float64,"[elapsed_seconds, target_seconds]","[Float64, Float64]",AGGREGATE"#,
+        ),
+    ];
+    for (name, row) in expected {
+        kpiql()
+            .args(["-q", "sql", "--format", "csv"])
+            .arg(format!("SHOW FUNCTIONS LIKE '{name}'"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(row));
+    }
+}
+
+#[test]
 fn completions_are_printed() {
     kpiql()
         .args(["completions", "bash"])

@@ -28,7 +28,7 @@ pub trait ClassCount: Debug + Clone + Send + Sync + PartialEq + Eq + Hash + 'sta
     /// The signature (argument types are checked in `coerce_types`).
     fn signature(&self) -> &Signature;
     /// Checks and normalises argument types (e.g. any integer to Int64).
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
     /// The classes, named as state columns; K = its length (at most 8).
     fn classes(&self) -> &'static [&'static str];
     /// The class (1..=K) of each row, NULL or 0 for a row not counted. Rows
@@ -55,10 +55,17 @@ impl<C: ClassCount> AggregateUDFImpl for CountUdaf<C> {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.0.coerce_types(arg_types)
+        // Types that fit no form are left as they are and reported by
+        // `return_type`, so the error is ours and not a generic coercion
+        // failure against the signature's exact forms (common::signature).
+        Ok(self
+            .0
+            .check_types(arg_types)
+            .unwrap_or_else(|_| arg_types.to_vec()))
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.0.check_types(arg_types)?;
         Ok(DataType::Float64)
     }
 

@@ -37,10 +37,10 @@ pub struct Terms {
 pub trait RatioOfSums: Debug + Clone + Send + Sync + PartialEq + Eq + Hash + 'static {
     /// SQL name.
     fn name(&self) -> &'static str;
-    /// The signature (argument types are checked in `coerce_types`).
+    /// The signature (argument types are checked in `check_types`).
     fn signature(&self) -> &Signature;
     /// Checks and normalises argument types.
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
+    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
     /// 100 for a percentage, 1 for a mean.
     fn scale(&self) -> f64;
     /// The terms of each row. Rows where `filter` is not true are not
@@ -64,10 +64,17 @@ impl<R: RatioOfSums> AggregateUDFImpl for RatioUdaf<R> {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.0.coerce_types(arg_types)
+        // Types that fit no form are left as they are and reported by
+        // `return_type`, so the error is ours and not a generic coercion
+        // failure against the signature's exact forms (common::signature).
+        Ok(self
+            .0
+            .check_types(arg_types)
+            .unwrap_or_else(|_| arg_types.to_vec()))
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.0.check_types(arg_types)?;
         Ok(DataType::Float64)
     }
 
