@@ -50,12 +50,8 @@ impl RatioOfSums for Ces {
         let scores = int64(&args[0])?;
         check_range(SYNTAX, &scores, filter, 1, 7)?;
         let keep = filter.map(keep_where);
-        let numerator: Float64Array = scores.unary(|s| s as f64);
-        let denominator: Float64Array = scores.unary(|_| 1.0);
-        Ok(Terms {
-            numerator: restrict(numerator, &[keep.as_ref()]),
-            denominator: restrict(denominator, &[keep.as_ref()]),
-        })
+        let scores: Float64Array = scores.unary(|s| s as f64);
+        Ok(Terms::Mean(restrict(scores, &[keep.as_ref()])))
     }
 
     fn documentation(&self) -> &Documentation {

@@ -6,7 +6,7 @@ use datafusion::arrow::array::{
     UInt8Array,
 };
 use datafusion::arrow::buffer::NullBuffer;
-use datafusion::arrow::compute::kernels::{cmp, numeric};
+use datafusion::arrow::compute::kernels::cmp;
 use datafusion::arrow::compute::{CastOptions, cast, cast_with_options, or, prep_null_mask_filter};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::{Result, exec_err, plan_err};
@@ -229,27 +229,25 @@ pub fn handling_share(
     };
     let seconds = float64(&args[1])?;
     let handling = is_state("handling")?;
-    let numerator = numeric::mul(&seconds, &cast(&handling, &DataType::Float64)?)?;
-    let numerator: Float64Array = numerator.as_primitive::<Float64Type>().clone();
     let counted = match counted {
         None => None,
         Some(states) => {
-            let mut mask = BooleanArray::from(vec![false; seconds.len()]);
-            for state in states {
+            let mut mask = handling.clone();
+            for state in states.iter().filter(|s| **s != "handling") {
                 mask = or(&mask, &is_state(state)?)?;
             }
             Some(keep_where(&mask))
         }
     };
     let keep = filter.map(keep_where);
-    let denominator = restrict(
+    // A NULL state is not counted (handling's nulls are the state's).
+    let values = restrict(
         seconds,
         &[counted.as_ref(), handling.nulls(), keep.as_ref()],
     );
-    let numerator = restrict(numerator, &[denominator.nulls()]);
-    check_non_negative(syntax, "seconds", &denominator)?;
-    Ok(Terms {
-        numerator,
-        denominator,
+    check_non_negative(syntax, "seconds", &values)?;
+    Ok(Terms::Share {
+        values,
+        numerator: handling.values().clone(),
     })
 }

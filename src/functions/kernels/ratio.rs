@@ -1,10 +1,12 @@
 //! The "ratio of sums" kernel, shared by occupancy, utilization and ces.
 //!
-//! A function turns each row into a numerator and a denominator term with
-//! Arrow kernels (NULL in both for a row not counted) and checks the domain
-//! of the counted rows; the kernel keeps, per group, the two sums and the
-//! number of rows counted, and returns `scale * numerator / denominator`,
-//! NULL when no row was counted or the denominator is 0.
+//! A function turns a batch into [`Terms`] with Arrow kernels (a value per
+//! row, NULL for a row not counted: a mean's value over 1, or a share's
+//! value over itself where a mask says so) and checks the domain of the
+//! counted rows; the kernel keeps, per group, the two sums and the number
+//! of rows counted, in one pass over the counted rows, and returns
+//! `scale * numerator / denominator`, NULL when no row was counted or the
+//! denominator is 0.
 //!
 //! Sums are `f64`: exact for integer terms (CES scores) below 2^53, and
 //! for fractional seconds exact up to the rounding of addition, which can
@@ -15,22 +17,63 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
+use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature,
 };
-use datafusion_functions_aggregate_common::aggregate::groups_accumulator::accumulate::accumulate;
 
-/// The numerator and denominator terms of a batch; NULL (in both) where a
-/// row is not counted.
+/// The terms of a batch. `values` is NULL where a row is not counted.
 #[derive(Debug)]
-pub struct Terms {
-    /// Numerator term per row.
-    pub numerator: Float64Array,
-    /// Denominator term per row.
-    pub denominator: Float64Array,
+pub enum Terms {
+    /// A mean: numerator `value`, denominator 1 (ces).
+    Mean(Float64Array),
+    /// A share: numerator `value` where `numerator` is true (else 0),
+    /// denominator `value` (occupancy, utilization).
+    Share {
+        /// Numerator and denominator term per row.
+        values: Float64Array,
+        /// Whether the row's value also counts in the numerator.
+        numerator: BooleanBuffer,
+    },
+}
+
+impl Terms {
+    fn values(&self) -> &Float64Array {
+        match self {
+            Terms::Mean(values) | Terms::Share { values, .. } => values,
+        }
+    }
+
+    /// Calls `f(row, numerator term, denominator term)` for each counted row.
+    fn for_each(&self, mut f: impl FnMut(usize, f64, f64)) {
+        let values = self.values();
+        let v = values.values();
+        let mut each = |row: usize| match self {
+            Terms::Mean(_) => f(row, v[row], 1.0),
+            Terms::Share { numerator, .. } => {
+                let value = v[row];
+                f(row, if numerator.value(row) { value } else { 0.0 }, value)
+            }
+        };
+        match values.nulls() {
+            Some(nulls) if nulls.null_count() > 0 => nulls.valid_indices().for_each(&mut each),
+            _ => (0..values.len()).for_each(&mut each),
+        }
+    }
+
+    /// The batch's numerator sum, denominator sum and counted rows.
+    fn totals(&self) -> (f64, f64, u64) {
+        let (mut n, mut d, mut rows) = (0.0, 0.0, 0);
+        self.for_each(|_, num, den| {
+            n += num;
+            d += den;
+            rows += 1;
+        });
+        (n, d, rows)
+    }
 }
 
 /// A KPI computed as a ratio of two sums.
@@ -124,9 +167,7 @@ impl<R: RatioOfSums> AggregateUDFImpl for RatioUdaf<R> {
     ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(RatioGroupsAccumulator {
             kpi: self.0.clone(),
-            numerators: Vec::new(),
-            denominators: Vec::new(),
-            rows: Vec::new(),
+            sums: Vec::new(),
         }))
     }
 
@@ -161,18 +202,18 @@ impl<R: RatioOfSums> RatioAccumulator<R> {
 
 impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let terms = self.kpi.terms(values, None)?;
-        self.numerator += datafusion::arrow::compute::sum(&terms.numerator).unwrap_or(0.0);
-        self.denominator += datafusion::arrow::compute::sum(&terms.denominator).unwrap_or(0.0);
-        self.rows += (terms.denominator.len() - terms.denominator.null_count()) as u64;
+        let (n, d, rows) = self.kpi.terms(values, None)?.totals();
+        self.numerator += n;
+        self.denominator += d;
+        self.rows += rows;
         Ok(())
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let terms = self.kpi.terms(values, None)?;
-        self.numerator -= datafusion::arrow::compute::sum(&terms.numerator).unwrap_or(0.0);
-        self.denominator -= datafusion::arrow::compute::sum(&terms.denominator).unwrap_or(0.0);
-        self.rows -= (terms.denominator.len() - terms.denominator.null_count()) as u64;
+        let (n, d, rows) = self.kpi.terms(values, None)?.totals();
+        self.numerator -= n;
+        self.denominator -= d;
+        self.rows -= rows;
         if self.rows == 0 {
             // Forget the rounding left by adding and removing the same terms.
             self.numerator = 0.0;
@@ -217,21 +258,20 @@ impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
     }
 }
 
-/// The sums of every group (GROUP BY).
+/// One group's sums.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    numerator: f64,
+    denominator: f64,
+    rows: u64,
+}
+
+/// The sums of every group (GROUP BY), group-major so that a row touches
+/// one cache line.
 #[derive(Debug)]
 pub struct RatioGroupsAccumulator<R> {
     kpi: R,
-    numerators: Vec<f64>,
-    denominators: Vec<f64>,
-    rows: Vec<u64>,
-}
-
-impl<R: RatioOfSums> RatioGroupsAccumulator<R> {
-    fn resize(&mut self, total_num_groups: usize) {
-        self.numerators.resize(total_num_groups, 0.0);
-        self.denominators.resize(total_num_groups, 0.0);
-        self.rows.resize(total_num_groups, 0);
-    }
+    sums: Vec<Sums>,
 }
 
 impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
@@ -242,17 +282,14 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.resize(total_num_groups);
+        self.sums.resize(total_num_groups, Sums::default());
         let terms = self.kpi.terms(values, opt_filter)?;
-        let numerators = &mut self.numerators;
-        accumulate(group_indices, &terms.numerator, None, |g, v| {
-            numerators[g] += v
-        });
-        let denominators = &mut self.denominators;
-        let rows = &mut self.rows;
-        accumulate(group_indices, &terms.denominator, None, |g, v| {
-            denominators[g] += v;
-            rows[g] += 1;
+        let sums = &mut self.sums;
+        terms.for_each(|row, n, d| {
+            let s = &mut sums[group_indices[row]];
+            s.numerator += n;
+            s.denominator += d;
+            s.rows += 1;
         });
         Ok(())
     }
@@ -263,60 +300,39 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.resize(total_num_groups);
-        let numerators = &mut self.numerators;
-        accumulate(
-            group_indices,
-            values[0].as_primitive::<Float64Type>(),
-            None,
-            |g, v| {
-                numerators[g] += v;
-            },
-        );
-        let denominators = &mut self.denominators;
-        accumulate(
-            group_indices,
-            values[1].as_primitive::<Float64Type>(),
-            None,
-            |g, v| {
-                denominators[g] += v;
-            },
-        );
-        let rows = &mut self.rows;
-        accumulate(
-            group_indices,
-            values[2].as_primitive::<UInt64Type>(),
-            None,
-            |g, n| {
-                rows[g] += n;
-            },
-        );
+        self.sums.resize(total_num_groups, Sums::default());
+        let numerators = values[0].as_primitive::<Float64Type>().values();
+        let denominators = values[1].as_primitive::<Float64Type>().values();
+        let rows = values[2].as_primitive::<UInt64Type>().values();
+        for (i, &group) in group_indices.iter().enumerate() {
+            let s = &mut self.sums[group];
+            s.numerator += numerators[i];
+            s.denominator += denominators[i];
+            s.rows += rows[i];
+        }
         Ok(())
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let numerators = emit_to.take_needed(&mut self.numerators);
-        let denominators = emit_to.take_needed(&mut self.denominators);
-        let rows = emit_to.take_needed(&mut self.rows);
         let scale = self.kpi.scale();
-        let values: Float64Array = numerators
+        let values: Float64Array = emit_to
+            .take_needed(&mut self.sums)
             .iter()
-            .zip(&denominators)
-            .zip(&rows)
-            .map(|((n, d), r)| ratio(scale, *n, *d, *r))
+            .map(|s| ratio(scale, s.numerator, s.denominator, s.rows))
             .collect();
         Ok(Arc::new(values))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let taken = emit_to.take_needed(&mut self.sums);
         Ok(vec![
-            Arc::new(Float64Array::from(
-                emit_to.take_needed(&mut self.numerators),
+            Arc::new(Float64Array::from_iter_values(
+                taken.iter().map(|s| s.numerator),
             )),
-            Arc::new(Float64Array::from(
-                emit_to.take_needed(&mut self.denominators),
+            Arc::new(Float64Array::from_iter_values(
+                taken.iter().map(|s| s.denominator),
             )),
-            Arc::new(UInt64Array::from(emit_to.take_needed(&mut self.rows))),
+            Arc::new(UInt64Array::from_iter_values(taken.iter().map(|s| s.rows))),
         ])
     }
 
@@ -326,25 +342,23 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         let terms = self.kpi.terms(values, opt_filter)?;
-        let rows: UInt64Array = terms
-            .denominator
-            .iter()
-            .map(|d| Some(u64::from(d.is_some())))
-            .collect();
-        let zero_nulls = |a: &Float64Array| -> Float64Array {
-            a.iter().map(|v| Some(v.unwrap_or(0.0))).collect()
-        };
+        let len = terms.values().len();
+        let mut numerators = vec![0.0; len];
+        let mut denominators = vec![0.0; len];
+        let mut rows = vec![0u64; len];
+        terms.for_each(|row, n, d| {
+            numerators[row] = n;
+            denominators[row] = d;
+            rows[row] = 1;
+        });
         Ok(vec![
-            Arc::new(zero_nulls(&terms.numerator)),
-            Arc::new(zero_nulls(&terms.denominator)),
-            Arc::new(rows),
+            Arc::new(Float64Array::from(numerators)),
+            Arc::new(Float64Array::from(denominators)),
+            Arc::new(UInt64Array::from(rows)),
         ])
     }
 
     fn size(&self) -> usize {
-        size_of_val(self)
-            + self.numerators.capacity() * size_of::<f64>()
-            + self.denominators.capacity() * size_of::<f64>()
-            + self.rows.capacity() * size_of::<u64>()
+        size_of_val(self) + self.sums.capacity() * size_of::<Sums>()
     }
 }
