@@ -5,11 +5,11 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, Scalar, StringViewArray,
     UInt8Array,
 };
-use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
 use datafusion::arrow::compute::kernels::cmp;
 use datafusion::arrow::compute::{CastOptions, cast, cast_with_options, or, prep_null_mask_filter};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, exec_err, internal_err, plan_err};
 use datafusion::logical_expr::{DocSection, Signature, TypeSignature, Volatility};
 
 use super::kernels::count::{counted, with_filter};
@@ -162,6 +162,15 @@ pub fn check_range(
     lo: i64,
     hi: i64,
 ) -> Result<()> {
+    // Fast path: when every non-NULL value is in the domain, so is every
+    // counted one, and the batch need not be filtered.
+    let all = (
+        datafusion::arrow::compute::min(values),
+        datafusion::arrow::compute::max(values),
+    );
+    if matches!(all, (Some(min), Some(max)) if min >= lo && max <= hi) || all == (None, None) {
+        return Ok(());
+    }
     let values = counted(values, filter)?;
     let min = datafusion::arrow::compute::min(&values);
     let max = datafusion::arrow::compute::max(&values);
@@ -173,6 +182,16 @@ pub fn check_range(
 
 /// Fails if a counted number is negative or NaN.
 pub fn check_non_negative(syntax: &str, what: &str, values: &Float64Array) -> Result<()> {
+    // Fast path, one pass over the buffer: `!(v >= 0)` is true for a
+    // negative or NaN value; when none is anywhere (NULL slots included),
+    // none is counted.
+    if !values
+        .values()
+        .iter()
+        .fold(false, |bad, &v| bad | !(v >= 0.0))
+    {
+        return Ok(());
+    }
     let min = datafusion::arrow::compute::min(values);
     let max = datafusion::arrow::compute::max(values);
     for v in [min, max].into_iter().flatten() {
@@ -207,11 +226,40 @@ pub fn restrict(values: Float64Array, masks: &[Option<&NullBuffer>]) -> Float64A
 /// Classes of a boolean argument: 2 for true, 1 for false, NULL for NULL or
 /// filtered-out rows ("share of true" KPIs).
 pub fn boolean_classes(array: &ArrayRef, filter: Option<&BooleanArray>) -> Result<UInt8Array> {
-    let as_u8 = cast(array, &DataType::UInt8)?;
-    let classes: UInt8Array = as_u8
-        .as_primitive::<datafusion::arrow::datatypes::UInt8Type>()
-        .unary(|v| v + 1);
+    let Some(bools) = array.as_boolean_opt() else {
+        return internal_err!("expected a boolean argument, got {}", array.data_type());
+    };
+    let classes = UInt8Array::new(one_plus_bits(bools.values()).into(), bools.nulls().cloned());
     Ok(with_filter(classes, filter))
+}
+
+/// `1 + bit` for each bit of `bits`, eight bits at a time through a table
+/// (Arrow's boolean-to-integer cast reads one bit per call).
+pub fn one_plus_bits(bits: &BooleanBuffer) -> Vec<u8> {
+    const fn table() -> [u64; 256] {
+        let mut table = [0u64; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let mut bytes = 0u64;
+            let mut bit = 0;
+            while bit < 8 {
+                bytes |= (1 + ((byte >> bit) & 1) as u64) << (8 * bit);
+                bit += 1;
+            }
+            table[byte] = bytes;
+            byte += 1;
+        }
+        table
+    }
+    static TABLE: [u64; 256] = table();
+    let mut out = Vec::with_capacity(bits.len() + 64);
+    for chunk in bits.bit_chunks().iter_padded() {
+        for byte in chunk.to_le_bytes() {
+            out.extend_from_slice(&TABLE[usize::from(byte)].to_le_bytes());
+        }
+    }
+    out.truncate(bits.len());
+    out
 }
 
 /// The terms of the time-share KPIs (`occupancy`, `utilization`): handling
@@ -250,4 +298,26 @@ pub fn handling_share(
         values,
         numerator: handling.values().clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_plus_bits_reads_every_bit_at_any_offset() {
+        let bits: Vec<bool> = (0..203).map(|i| i % 3 == 0 || i % 7 == 0).collect();
+        let buffer = BooleanBuffer::from(bits.as_slice());
+        for (offset, len) in [(0, 203), (5, 100), (64, 139), (63, 1), (200, 3), (10, 0)] {
+            let expected: Vec<u8> = bits[offset..offset + len]
+                .iter()
+                .map(|&b| 1 + u8::from(b))
+                .collect();
+            assert_eq!(
+                one_plus_bits(&buffer.slice(offset, len)),
+                expected,
+                "{offset}+{len}"
+            );
+        }
+    }
 }

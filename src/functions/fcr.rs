@@ -2,13 +2,13 @@
 
 use std::sync::LazyLock;
 
-use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, UInt8Array};
-use datafusion::arrow::compute::{binary, cast};
-use datafusion::arrow::datatypes::{DataType, Int64Type, UInt8Type};
-use datafusion::common::{Result, exec_err};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, UInt8Array};
+use datafusion::arrow::compute::binary;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::{Result, exec_err, internal_err};
 use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, Forms, coerce, int64, signature};
+use super::common::{Arg, DOC_SECTION, Forms, coerce, int64, one_plus_bits, signature};
 use super::kernels::count::{ClassCount, CountUdaf, counted, percent, with_filter};
 
 const SYNTAX: &str = "fcr(contact_seq, resolved)";
@@ -47,8 +47,15 @@ impl ClassCount for Fcr {
 
     fn classify(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<UInt8Array> {
         let seq = int64(&args[0])?;
-        let resolved = cast(&args[1], &DataType::UInt8)?;
-        let resolved = resolved.as_primitive::<UInt8Type>();
+        let Some(resolved) = args[1].as_boolean_opt() else {
+            return internal_err!("{SYNTAX}: resolved is {}", args[1].data_type());
+        };
+        // 1 + resolved, minus the 1 again below: one table-driven pass.
+        let resolved = UInt8Array::new(
+            one_plus_bits(resolved.values()).into(),
+            resolved.nulls().cloned(),
+        );
+        let resolved = &resolved;
         // Only rows counted are checked: a row whose `resolved` is NULL or
         // that FILTER removed is never an error.
         let checked = datafusion::arrow::compute::kernels::nullif::nullif(
@@ -60,7 +67,7 @@ impl ClassCount for Fcr {
             return exec_err!("{SYNTAX}: contact_seq {bad} is outside the domain 1 and up");
         }
         // Class 0 (not counted) for repeat contacts, 1 unresolved, 2 resolved.
-        let classes: UInt8Array = binary(&seq, resolved, |s, r| if s == 1 { 1 + r } else { 0 })?;
+        let classes: UInt8Array = binary(&seq, resolved, |s, r| if s == 1 { r } else { 0 })?;
         Ok(with_filter(classes, filter))
     }
 

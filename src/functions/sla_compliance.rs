@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, UInt8Array};
-use datafusion::arrow::compute::binary;
+use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
@@ -53,17 +53,31 @@ impl ClassCount for SlaCompliance {
     fn classify(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<UInt8Array> {
         let elapsed = float64(&args[0])?;
         let target = float64(&args[1])?;
-        // A row counts when both are present; only those are checked.
-        let checked_elapsed = restrict(elapsed.clone(), &[target.nulls()]);
-        let checked_target = restrict(target.clone(), &[elapsed.nulls()]);
-        check_non_negative(
-            SYNTAX,
-            "elapsed_seconds",
-            &counted(&checked_elapsed, filter)?,
-        )?;
-        check_non_negative(SYNTAX, "target_seconds", &counted(&checked_target, filter)?)?;
-        let classes: UInt8Array = binary(&elapsed, &target, |e, t| 1 + u8::from(e <= t))?;
-        Ok(with_filter(classes, filter))
+        // Classes and a domain pre-check in one pass: `!(x >= 0)` is true for
+        // a negative or NaN value, counted or not (values under NULL too).
+        let mut suspicious = false;
+        let classes: Vec<u8> = elapsed
+            .values()
+            .iter()
+            .zip(target.values().iter())
+            .map(|(&e, &t)| {
+                suspicious |= !(e >= 0.0) | !(t >= 0.0);
+                1 + u8::from(e <= t)
+            })
+            .collect();
+        if suspicious {
+            // A row counts when both are present; only those are checked.
+            let checked_elapsed = restrict(elapsed.clone(), &[target.nulls()]);
+            let checked_target = restrict(target.clone(), &[elapsed.nulls()]);
+            check_non_negative(
+                SYNTAX,
+                "elapsed_seconds",
+                &counted(&checked_elapsed, filter)?,
+            )?;
+            check_non_negative(SYNTAX, "target_seconds", &counted(&checked_target, filter)?)?;
+        }
+        let nulls = NullBuffer::union(elapsed.nulls(), target.nulls());
+        Ok(with_filter(UInt8Array::new(classes.into(), nulls), filter))
     }
 
     fn evaluate(&self, counts: &[u64]) -> Option<f64> {

@@ -3,10 +3,10 @@
 //! A function turns a batch into [`Terms`] with Arrow kernels (a value per
 //! row, NULL for a row not counted: a mean's value over 1, or a share's
 //! value over itself where a mask says so) and checks the domain of the
-//! counted rows; the kernel keeps, per group, the two sums and the number
-//! of rows counted, in one pass over the counted rows, and returns
-//! `scale * numerator / denominator`, NULL when no row was counted or the
-//! denominator is 0.
+//! counted rows; the kernel keeps, per group, the two sums, filled in one
+//! pass over the counted rows, and returns `scale * numerator /
+//! denominator`, NULL when the denominator is 0 (as it is when no row was
+//! counted: denominator terms are >= 0, and 1 for a mean).
 //!
 //! Sums are `f64`: exact for integer terms (CES scores) below 2^53, and
 //! for fractional seconds exact up to the rounding of addition, which can
@@ -16,9 +16,9 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array};
 use datafusion::arrow::buffer::BooleanBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -51,16 +51,22 @@ impl Terms {
     fn for_each(&self, mut f: impl FnMut(usize, f64, f64)) {
         let values = self.values();
         let v = values.values();
-        let mut each = |row: usize| match self {
-            Terms::Mean(_) => f(row, v[row], 1.0),
-            Terms::Share { numerator, .. } => {
-                let value = v[row];
-                f(row, if numerator.value(row) { value } else { 0.0 }, value)
+        match (self, values.nulls()) {
+            (Terms::Mean(_), Some(nulls)) if nulls.null_count() > 0 => {
+                nulls.valid_indices().for_each(|row| f(row, v[row], 1.0));
             }
-        };
-        match values.nulls() {
-            Some(nulls) if nulls.null_count() > 0 => nulls.valid_indices().for_each(&mut each),
-            _ => (0..values.len()).for_each(&mut each),
+            (Terms::Mean(_), _) => v.iter().enumerate().for_each(|(row, &x)| f(row, x, 1.0)),
+            (Terms::Share { numerator, .. }, Some(nulls)) if nulls.null_count() > 0 => {
+                nulls.valid_indices().for_each(|row| {
+                    let x = v[row];
+                    f(row, if numerator.value(row) { x } else { 0.0 }, x)
+                });
+            }
+            (Terms::Share { numerator, .. }, _) => v
+                .iter()
+                .zip(numerator.iter())
+                .enumerate()
+                .for_each(|(row, (&x, counts))| f(row, if counts { x } else { 0.0 }, x)),
         }
     }
 
@@ -141,11 +147,6 @@ impl<R: RatioOfSums> AggregateUDFImpl for RatioUdaf<R> {
                 DataType::Float64,
                 false,
             )),
-            Arc::new(Field::new(
-                format!("{}[rows]", args.name),
-                DataType::UInt64,
-                false,
-            )),
         ])
     }
 
@@ -176,8 +177,11 @@ impl<R: RatioOfSums> AggregateUDFImpl for RatioUdaf<R> {
     }
 }
 
-fn ratio(scale: f64, numerator: f64, denominator: f64, rows: u64) -> Option<f64> {
-    (rows > 0 && denominator != 0.0).then(|| scale * numerator / denominator)
+/// `scale * numerator / denominator`, NULL when the denominator is 0
+/// (which it is when no row was counted: every denominator term is >= 0,
+/// and a mean's is 1).
+fn ratio(scale: f64, numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator != 0.0).then(|| scale * numerator / denominator)
 }
 
 /// The sums of one group (no GROUP BY, window frames).
@@ -186,6 +190,7 @@ pub struct RatioAccumulator<R> {
     kpi: R,
     numerator: f64,
     denominator: f64,
+    /// Rows added minus rows retracted (sliding windows, which never merge).
     rows: u64,
 }
 
@@ -231,7 +236,6 @@ impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
             self.kpi.scale(),
             self.numerator,
             self.denominator,
-            self.rows,
         )))
     }
 
@@ -243,7 +247,6 @@ impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
         Ok(vec![
             ScalarValue::Float64(Some(self.numerator)),
             ScalarValue::Float64(Some(self.denominator)),
-            ScalarValue::UInt64(Some(self.rows)),
         ])
     }
 
@@ -252,8 +255,6 @@ impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
             datafusion::arrow::compute::sum(states[0].as_primitive::<Float64Type>()).unwrap_or(0.0);
         self.denominator +=
             datafusion::arrow::compute::sum(states[1].as_primitive::<Float64Type>()).unwrap_or(0.0);
-        self.rows +=
-            datafusion::arrow::compute::sum(states[2].as_primitive::<UInt64Type>()).unwrap_or(0);
         Ok(())
     }
 }
@@ -263,7 +264,6 @@ impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
 struct Sums {
     numerator: f64,
     denominator: f64,
-    rows: u64,
 }
 
 /// The sums of every group (GROUP BY), group-major so that a row touches
@@ -289,7 +289,6 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
             let s = &mut sums[group_indices[row]];
             s.numerator += n;
             s.denominator += d;
-            s.rows += 1;
         });
         Ok(())
     }
@@ -303,12 +302,10 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         self.sums.resize(total_num_groups, Sums::default());
         let numerators = values[0].as_primitive::<Float64Type>().values();
         let denominators = values[1].as_primitive::<Float64Type>().values();
-        let rows = values[2].as_primitive::<UInt64Type>().values();
-        for (i, &group) in group_indices.iter().enumerate() {
+        for ((&group, &n), &d) in group_indices.iter().zip(numerators).zip(denominators) {
             let s = &mut self.sums[group];
-            s.numerator += numerators[i];
-            s.denominator += denominators[i];
-            s.rows += rows[i];
+            s.numerator += n;
+            s.denominator += d;
         }
         Ok(())
     }
@@ -318,7 +315,7 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         let values: Float64Array = emit_to
             .take_needed(&mut self.sums)
             .iter()
-            .map(|s| ratio(scale, s.numerator, s.denominator, s.rows))
+            .map(|s| ratio(scale, s.numerator, s.denominator))
             .collect();
         Ok(Arc::new(values))
     }
@@ -332,7 +329,6 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
             Arc::new(Float64Array::from_iter_values(
                 taken.iter().map(|s| s.denominator),
             )),
-            Arc::new(UInt64Array::from_iter_values(taken.iter().map(|s| s.rows))),
         ])
     }
 
@@ -345,16 +341,13 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         let len = terms.values().len();
         let mut numerators = vec![0.0; len];
         let mut denominators = vec![0.0; len];
-        let mut rows = vec![0u64; len];
         terms.for_each(|row, n, d| {
             numerators[row] = n;
             denominators[row] = d;
-            rows[row] = 1;
         });
         Ok(vec![
             Arc::new(Float64Array::from(numerators)),
             Arc::new(Float64Array::from(denominators)),
-            Arc::new(UInt64Array::from(rows)),
         ])
     }
 
