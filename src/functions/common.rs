@@ -180,15 +180,20 @@ pub fn check_range(
     Ok(())
 }
 
+/// A value outside `>= 0`: negative or NaN.
+#[inline]
+pub fn negative_or_nan(v: f64) -> bool {
+    v < 0.0 || v.is_nan()
+}
+
 /// Fails if a counted number is negative or NaN.
 pub fn check_non_negative(syntax: &str, what: &str, values: &Float64Array) -> Result<()> {
-    // Fast path, one pass over the buffer: `!(v >= 0)` is true for a
-    // negative or NaN value; when none is anywhere (NULL slots included),
-    // none is counted.
+    // Fast path, one pass over the buffer: when no value anywhere (NULL
+    // slots included) is negative or NaN, none that is counted is.
     if !values
         .values()
         .iter()
-        .fold(false, |bad, &v| bad | !(v >= 0.0))
+        .fold(false, |bad, &v| bad | negative_or_nan(v))
     {
         return Ok(());
     }

@@ -9,7 +9,8 @@ use datafusion::common::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
 use super::common::{
-    Arg, DOC_SECTION, Forms, check_non_negative, coerce, float64, restrict, signature,
+    Arg, DOC_SECTION, Forms, check_non_negative, coerce, float64, negative_or_nan, restrict,
+    signature,
 };
 use super::kernels::count::{ClassCount, CountUdaf, counted, percent, with_filter};
 
@@ -53,15 +54,15 @@ impl ClassCount for SlaCompliance {
     fn classify(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<UInt8Array> {
         let elapsed = float64(&args[0])?;
         let target = float64(&args[1])?;
-        // Classes and a domain pre-check in one pass: `!(x >= 0)` is true for
-        // a negative or NaN value, counted or not (values under NULL too).
+        // Classes and a domain pre-check in one pass over every value,
+        // counted or not (values under NULL too).
         let mut suspicious = false;
         let classes: Vec<u8> = elapsed
             .values()
             .iter()
             .zip(target.values().iter())
             .map(|(&e, &t)| {
-                suspicious |= !(e >= 0.0) | !(t >= 0.0);
+                suspicious |= negative_or_nan(e) | negative_or_nan(t);
                 1 + u8::from(e <= t)
             })
             .collect();
