@@ -27,7 +27,7 @@ use datafusion::logical_expr::{
 pub trait ClassCount: Debug + Clone + Send + Sync + PartialEq + Eq + Hash + 'static {
     /// SQL name.
     fn name(&self) -> &'static str;
-    /// The signature (argument types are checked in `coerce_types`).
+    /// The signature (argument types are checked in `check_types`).
     fn signature(&self) -> &Signature;
     /// Checks and normalises argument types (e.g. any integer to Int64).
     fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
