@@ -65,10 +65,7 @@ async fn publish_local(
 ) -> anyhow::Result<u64> {
     let table = folder.join(&report.name);
     remove_local_leftovers(folder, &report.name)?;
-    let previous = local_manifest(&table)?;
-    if let Some(m) = &previous {
-        check_same_layout(m, computed)?;
-    }
+    let previous = previous_manifest(dest, report, computed).await?;
     let staging = folder.join(format!(".{}.{}", report.name, run.id));
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
@@ -122,30 +119,37 @@ async fn publish_local(
     Ok(bytes)
 }
 
-/// The manifest of the current local table; an error when the folder holds
-/// something kpiql did not write (it would otherwise be replaced).
-fn local_manifest(table: &FsPath) -> anyhow::Result<Option<Manifest>> {
-    if !table.exists() {
-        return Ok(None);
-    }
-    match std::fs::read(table.join(MANIFEST)) {
-        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
-            format!(
-                "{} is not a kpiql batch manifest",
-                table.join(MANIFEST).display()
-            )
-        })?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if std::fs::read_dir(table)?.next().is_none() {
-                return Ok(None);
+/// The manifest of the report's current table, checked to have the layout
+/// of `computed`. A table folder holding files but no manifest (outside
+/// `_runs/`, where only killed runs leave files) was not written by kpiql
+/// and is an error rather than something to replace.
+async fn previous_manifest(
+    dest: &Destination,
+    report: &Query,
+    computed: &Computed,
+) -> anyhow::Result<Option<Manifest>> {
+    let store = dest.store.as_ref();
+    let table = dest.table_path(&report.name);
+    let previous = Manifest::read(store, &table.clone().join(MANIFEST)).await?;
+    match &previous {
+        Some(manifest) => check_same_layout(manifest, computed)?,
+        None => {
+            let runs = table.clone().join(RUNS);
+            let foreign = store
+                .list(Some(&table))
+                .try_filter(|m| futures::future::ready(m.location.prefix_match(&runs).is_none()))
+                .try_next()
+                .await?;
+            if let Some(object) = foreign {
+                anyhow::bail!(
+                    "{} holds {} but no {MANIFEST}: it was not written by kpiql batch, and is left alone",
+                    dest.table_url(&report.name),
+                    object.location
+                );
             }
-            anyhow::bail!(
-                "{} exists but has no {MANIFEST}: it was not written by kpiql batch, and is left alone",
-                table.display()
-            )
         }
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", table.join(MANIFEST).display())),
     }
+    Ok(previous)
 }
 
 /// Removes staging folders `.<report>.<run>` of earlier, killed runs.
@@ -189,27 +193,7 @@ async fn publish_remote(
     let store = dest.store.as_ref();
     let table = dest.table_path(&report.name);
     let manifest_path = table.clone().join(MANIFEST);
-    let previous = Manifest::read(store, &manifest_path).await?;
-    if let Some(m) = &previous {
-        check_same_layout(m, computed)?;
-    }
-    if previous.is_none() {
-        let foreign = store
-            .list(Some(&table))
-            .try_filter(|m| {
-                let inside = m.location.prefix_match(&table.clone().join(RUNS)).is_some();
-                futures::future::ready(!inside)
-            })
-            .try_next()
-            .await?;
-        if let Some(object) = foreign {
-            anyhow::bail!(
-                "{} holds {} but no {MANIFEST}: it was not written by kpiql batch, and is left alone",
-                dest.table_url(&report.name),
-                object.location
-            );
-        }
-    }
+    let previous = previous_manifest(dest, report, computed).await?;
 
     progress.stage(&report.name, Stage::Write);
     let relative_run = format!("{RUNS}/{}", run.id);
