@@ -113,15 +113,7 @@ const RUNS: usize = 7;
 
 async fn time(kpiql: &Kpiql, sql: &str) -> Duration {
     let start = Instant::now();
-    let batches: Vec<RecordBatch> = kpiql
-        .ctx
-        .sql(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    std::hint::black_box(batches);
+    std::hint::black_box(run(kpiql, sql).await);
     start.elapsed()
 }
 
@@ -190,7 +182,7 @@ async fn main() {
     }
 }
 
-async fn run(kpiql: &Kpiql, sql: &str) {
+async fn run(kpiql: &Kpiql, sql: &str) -> Vec<RecordBatch> {
     kpiql
         .ctx
         .sql(sql)
@@ -198,5 +190,5 @@ async fn run(kpiql: &Kpiql, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .collect()
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }

@@ -93,12 +93,23 @@ pub fn register(
         return Ok(store);
     }
     let store = store_for(url, options)?;
+    register_store(runtime, url, Arc::clone(&store))?;
+    Ok(store)
+}
+
+/// Registers `store` in `runtime` as the store of `url`'s bucket (or of
+/// local files), replacing any store registered there.
+pub fn register_store(
+    runtime: &RuntimeEnv,
+    url: &Url,
+    store: Arc<dyn ObjectStore>,
+) -> Result<(), StoreError> {
     let base = Url::parse(&url[..url::Position::BeforePath]).map_err(|e| StoreError::Scheme {
         url: url.to_string(),
         scheme: e.to_string(),
     })?;
-    runtime.register_object_store(&base, Arc::clone(&store));
-    Ok(store)
+    runtime.register_object_store(&base, store);
+    Ok(())
 }
 
 /// Parses `KEY=VALUE`.

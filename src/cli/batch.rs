@@ -81,11 +81,11 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
     let dest = Destination::parse(&args.out, &cli.storage_options)?;
     let kpiql = cli.open().await?;
     if dest.local.is_none() {
-        let base = url::Url::parse(&dest.url[..url::Position::BeforePath])?;
-        kpiql
-            .ctx
-            .runtime_env()
-            .register_object_store(&base, std::sync::Arc::clone(&dest.store));
+        crate::store::register_store(
+            &kpiql.ctx.runtime_env(),
+            &dest.url,
+            std::sync::Arc::clone(&dest.store),
+        )?;
     }
 
     let started = Instant::now();
