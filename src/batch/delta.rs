@@ -21,9 +21,14 @@ use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, FilterOp, Filter
 use futures::TryStreamExt;
 use url::Url;
 
+use super::lock::TableLock;
 use super::manifest::{MANIFEST, Manifest, RunInfo, file_entry};
 use super::{Computed, Destination, Job, PERIOD_COLUMN, Progress, Stage, test_pause};
 use crate::reports::Query;
+
+/// The description of every Delta table kpiql makes: how it knows a table
+/// folder is its own to overwrite and vacuum.
+pub const MARKER: &str = "kpiql batch report table";
 
 /// Publishes `computed` as the period's rows of the report's Delta table.
 /// Returns the bytes written and the table's URL.
@@ -33,17 +38,25 @@ pub(crate) async fn publish(
     run: &RunInfo,
     report: &Query,
     computed: &Computed,
+    lock: &TableLock,
     progress: &dyn Progress,
 ) -> anyhow::Result<(u64, String)> {
-    let url = dest.table_url(&report.name);
+    let url = dest.table_url(&report.name)?;
     let table = open(dest, &url).await?;
+    let table = match table.version() {
+        Some(_) => {
+            ensure_ours(dest, &url, &table).await?;
+            table
+        }
+        None => create(dest, &url, table, report, computed).await?,
+    };
 
     progress.stage(&report.name, Stage::Write);
     let mut batches = computed.batches.clone();
-    // An empty period still replaces the old one, and a new table needs a
-    // schema even when it has no rows.
+    // An empty period still replaces the old one.
     batches.push(RecordBatch::new_empty(Arc::clone(&computed.schema)));
-    test_pause(&report.name, "staged");
+    test_pause(&report.name, "staged").await;
+    lock.check().await?;
     progress.stage(&report.name, Stage::Publish);
     let table = table
         .write(batches)
@@ -52,7 +65,7 @@ pub(crate) async fn publish(
         .with_partition_columns(computed.partition_by.clone())
         .await
         .context("writing the Delta table")?;
-    test_pause(&report.name, "published");
+    test_pause(&report.name, "published").await;
 
     progress.stage(&report.name, Stage::Cleanup);
     let table = vacuum(table, job.retain_hours).await?;
@@ -90,6 +103,8 @@ pub(crate) async fn publish(
 /// The report's table, loaded when it exists.
 async fn open(dest: &Destination, url: &Url) -> anyhow::Result<DeltaTable> {
     register_s3_logstore();
+    // delta-rs wants a local table folder to exist; an empty one is no
+    // one's files, and `create` refuses a folder that holds any.
     if let Some(folder) = &dest.local {
         let path = url
             .to_file_path()
@@ -114,12 +129,64 @@ async fn open(dest: &Destination, url: &Url) -> anyhow::Result<DeltaTable> {
     }
 }
 
+/// Starts a new table: refuses a folder that holds anything, then commits
+/// the table's schema and partitioning with no data, described as
+/// [`MARKER`]. From then on the folder is kpiql's: a run killed while writing
+/// its first data files leaves a table whose vacuum may delete them.
+async fn create(
+    dest: &Destination,
+    url: &Url,
+    table: DeltaTable,
+    report: &Query,
+    computed: &Computed,
+) -> anyhow::Result<DeltaTable> {
+    let path = object_store::path::Path::from_url_path(url.path())?;
+    let found = dest.store.list(Some(&path)).try_next().await?;
+    if let Some(object) = found {
+        anyhow::bail!(
+            "{url} holds {} but is not a Delta table (no _delta_log/): it was not written by \
+             kpiql batch and is left alone; choose another --out or move those files",
+            object.location
+        );
+    }
+    table
+        .write(vec![RecordBatch::new_empty(Arc::clone(&computed.schema))])
+        .with_save_mode(SaveMode::ErrorIfExists)
+        .with_partition_columns(computed.partition_by.clone())
+        .with_table_name(report.name.clone())
+        .with_description(MARKER)
+        .await
+        .context("creating the Delta table")
+}
+
+/// Fails unless the existing table is one kpiql made: described as
+/// [`MARKER`], or (tables of kpiql before the marker) with a kpiql manifest.
+async fn ensure_ours(dest: &Destination, url: &Url, table: &DeltaTable) -> anyhow::Result<()> {
+    let described = table
+        .snapshot()
+        .map(|s| s.metadata().description() == Some(MARKER))
+        .unwrap_or(false);
+    if described {
+        return Ok(());
+    }
+    let manifest = object_store::path::Path::from_url_path(url.path())?.join(MANIFEST);
+    if let Ok(Some(m)) = Manifest::read(dest.store.as_ref(), &manifest).await
+        && m.table_format == "delta"
+    {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{url} is a Delta table that kpiql batch did not make (its description is not \
+         {MARKER:?} and it has no kpiql {MANIFEST}); it is left alone, since publishing \
+         would vacuum its files: choose another --out"
+    )
+}
+
 /// Deletes files no commit needs any more once older than `hours`.
-async fn vacuum(table: DeltaTable, hours: u64) -> anyhow::Result<DeltaTable> {
-    let hours = i64::try_from(hours).unwrap_or(i64::MAX / 3_600_000);
+async fn vacuum(table: DeltaTable, hours: u32) -> anyhow::Result<DeltaTable> {
     let (table, _metrics) = table
         .vacuum()
-        .with_retention_period(chrono::Duration::hours(hours))
+        .with_retention_period(chrono::Duration::hours(i64::from(hours)))
         .with_enforce_retention_duration(false)
         .with_mode(VacuumMode::Full)
         .await

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Computed, Job};
-use crate::session::Kpiql;
+use crate::lake::ParquetFile;
 
 /// The manifest's file name inside a report's table folder.
 pub const MANIFEST: &str = "_manifest.json";
@@ -23,15 +23,25 @@ pub(crate) struct RunInfo {
     pub format: &'static str,
 }
 
+/// Whether `text` has the form of a run id (`20261129T141500.123Z-0a1b2c3d`),
+/// so that clean-up only ever removes staging folders kpiql named.
+pub(crate) fn is_run_id(text: &str) -> bool {
+    let Some((time, nonce)) = text.split_once('-') else {
+        return false;
+    };
+    chrono::NaiveDateTime::parse_from_str(time, "%Y%m%dT%H%M%S%.3fZ").is_ok()
+        && nonce.len() == 8
+        && nonce.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 impl RunInfo {
-    pub fn start(kpiql: &Kpiql, job: &Job) -> RunInfo {
+    pub fn start(inputs: &[ParquetFile], job: &Job) -> RunInfo {
         let started_at = Utc::now();
         let nonce: u32 = rand::random();
         RunInfo {
             id: format!("{}-{nonce:08x}", started_at.format("%Y%m%dT%H%M%S%.3fZ")),
             started_at,
-            inputs: kpiql
-                .inputs
+            inputs: inputs
                 .iter()
                 .map(|f| InputEntry {
                     path: f.display.clone(),
@@ -235,5 +245,29 @@ fn param_text(value: &ScalarValue) -> String {
         }
         ScalarValue::Utf8(Some(s)) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_run_id;
+
+    #[test]
+    fn run_ids_are_recognised_and_other_names_are_not() {
+        let id = format!(
+            "{}-{:08x}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+            0x0a1b_2c3d_u32
+        );
+        assert!(is_run_id(&id), "{id}");
+        for other in [
+            "backup",
+            "lock",
+            "20261129T141500.123Z",
+            "20261129-0a1b2c3d",
+            "",
+        ] {
+            assert!(!is_run_id(other), "{other}");
+        }
     }
 }

@@ -13,6 +13,7 @@
 //! Every table gets a `_manifest.json` describing the run that last wrote it.
 
 mod delta;
+mod lock;
 mod manifest;
 mod parquet;
 mod period;
@@ -33,9 +34,11 @@ pub use delta::register_s3_logstore;
 pub use manifest::{InputEntry, Manifest};
 pub use period::Period;
 
-use crate::reports::{Query, bind};
-use crate::session::Kpiql;
-use crate::store::{StorageOptions, store_for};
+use datafusion::prelude::SessionContext;
+
+use crate::lake::ParquetFile;
+use crate::reports::{Query, bind, valid_name};
+use crate::store::{Place, StorageOptions, store_for};
 
 /// The column every published row starts with.
 pub const PERIOD_COLUMN: &str = "period";
@@ -74,14 +77,8 @@ impl Destination {
     /// Understands `--out`: `s3://bucket/prefix` or a local folder (created
     /// when missing).
     pub fn parse(text: &str, options: &StorageOptions) -> anyhow::Result<Destination> {
-        let (url, local) = match text.split_once("://") {
-            Some(("file", _)) | None => {
-                let path = match Url::parse(text) {
-                    Ok(url) if url.scheme() == "file" => url
-                        .to_file_path()
-                        .map_err(|()| anyhow::anyhow!("--out {text}: not a local path"))?,
-                    _ => PathBuf::from(text),
-                };
+        let (url, local) = match Place::parse(text).context("--out")? {
+            Place::Local(path) => {
                 std::fs::create_dir_all(&path)
                     .with_context(|| format!("cannot create --out folder {}", path.display()))?;
                 let path = std::fs::canonicalize(&path)
@@ -90,31 +87,38 @@ impl Destination {
                     .map_err(|()| anyhow::anyhow!("--out {text}: not an absolute path"))?;
                 (url, Some(path))
             }
-            Some(_) => {
-                let mut url =
-                    Url::parse(text).with_context(|| format!("--out {text:?} is not a URL"))?;
-                if !url.path().ends_with('/') {
-                    url.set_path(&format!("{}/", url.path()));
-                }
-                (url, None)
-            }
+            Place::Remote(url) => (url, None),
         };
         let store = store_for(&url, options)?;
         Ok(Destination { url, local, store })
     }
 
-    /// The URL of a report's table, ending in `/`.
-    pub fn table_url(&self, report: &str) -> Url {
-        // Joining a plain name onto a URL ending in `/` cannot fail.
-        self.url
-            .join(&format!("{report}/"))
-            .unwrap_or_else(|_| self.url.clone())
+    /// The URL of a report's table, `DEST/<report>/`. A name that is not
+    /// `[A-Za-z0-9_]+` is refused here too (report headers are checked when
+    /// loaded): `..`, `/`, `#` or `?` would point outside DEST, or make the
+    /// folder written and the URL vacuumed differ.
+    pub fn table_url(&self, report: &str) -> anyhow::Result<Url> {
+        if !valid_name(report) {
+            anyhow::bail!(
+                "report name {report:?} cannot name a table: names are letters, digits and _ ([A-Za-z0-9_]+)"
+            );
+        }
+        let url = self.url.join(&format!("{report}/"))?;
+        // A safety net for the above: nothing is ever published outside DEST.
+        if !url.as_str().starts_with(self.url.as_str()) || url == self.url {
+            anyhow::bail!(
+                "the table of report {report:?} would not be inside {}",
+                self.url
+            );
+        }
+        Ok(url)
     }
 
     /// The object-store path of a report's table (no trailing `/`).
-    pub fn table_path(&self, report: &str) -> object_store::path::Path {
-        object_store::path::Path::from_url_path(self.table_url(report).path())
-            .unwrap_or_else(|_| object_store::path::Path::from(report))
+    pub fn table_path(&self, report: &str) -> anyhow::Result<object_store::path::Path> {
+        Ok(object_store::path::Path::from_url_path(
+            self.table_url(report)?.path(),
+        )?)
     }
 }
 
@@ -135,7 +139,7 @@ pub struct Job {
     pub format: TableFormat,
     /// Delta only: data files no longer in the table, and files of killed
     /// runs, are deleted once older than this many hours (Delta's vacuum).
-    pub retain_hours: u64,
+    pub retain_hours: u32,
 }
 
 /// The stages of one report, for progress display.
@@ -202,20 +206,42 @@ pub struct BatchError {
     pub detail: String,
 }
 
-/// Runs every report of `job` against `kpiql`'s lake and publishes each to
-/// `dest`. Stops at the first report that fails; the reports published
-/// before it stay published (each report is atomic on its own).
+/// The lake a batch reads: a session with its tables, and the files they
+/// read (listed in every manifest).
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    /// The session with the lake's tables, views and functions.
+    pub ctx: &'a SessionContext,
+    /// The lake's Parquet files.
+    pub inputs: &'a [ParquetFile],
+}
+
+impl std::fmt::Debug for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("session_id", &self.ctx.session_id())
+            .field("inputs", &self.inputs.len())
+            .finish()
+    }
+}
+
+/// Runs every report of `job` against the lake of `source` and publishes
+/// each to `dest`. Stops at the first report that fails; the reports
+/// published before it stay published (each report is atomic on its own).
 pub async fn run(
-    kpiql: &Kpiql,
+    source: Source<'_>,
     dest: &Destination,
     job: &Job,
     progress: &dyn Progress,
 ) -> Result<Vec<Published>, BatchError> {
-    let run = manifest::RunInfo::start(kpiql, job);
+    let run = manifest::RunInfo::start(source.inputs, job);
     let mut published = Vec::new();
     for report in &job.reports {
-        let table = dest.table_url(&report.name).to_string();
-        let result = run_one(kpiql, dest, job, &run, report, progress)
+        let table = dest.table_url(&report.name).map_or_else(
+            |_| format!("{}{}/", dest.url, report.name),
+            |u| u.to_string(),
+        );
+        let result = run_one(source.ctx, dest, job, &run, report, progress)
             .await
             .map_err(|e| BatchError {
                 report: report.name.clone(),
@@ -245,22 +271,32 @@ impl Computed {
 }
 
 async fn run_one(
-    kpiql: &Kpiql,
+    ctx: &SessionContext,
     dest: &Destination,
     job: &Job,
     run: &manifest::RunInfo,
     report: &Query,
     progress: &dyn Progress,
 ) -> anyhow::Result<Published> {
+    // Before any work: a bad name must not cost a query.
+    dest.table_url(&report.name)?;
     progress.stage(&report.name, Stage::Query);
-    let computed = compute(kpiql, job, report, progress).await?;
-    test_pause(&report.name, "computed");
-    let (bytes, table) = match job.format {
+    let computed = compute(ctx, job, report, progress).await?;
+    test_pause(&report.name, "computed").await;
+    // Computing only reads the lake; the lock covers the table's publish
+    // and clean-up, from reading its current state to the last delete.
+    let lock = lock::acquire(dest, &report.name, &run.id).await?;
+    let published = match job.format {
         TableFormat::Parquet => {
-            parquet::publish(kpiql, dest, run, report, &computed, progress).await?
+            parquet::publish(ctx, dest, run, report, &computed, &lock, progress).await
         }
-        TableFormat::Delta => delta::publish(dest, job, run, report, &computed, progress).await?,
+        TableFormat::Delta => {
+            delta::publish(dest, job, run, report, &computed, &lock, progress).await
+        }
     };
+    let released = lock.release().await;
+    let (bytes, table) = published?;
+    released?;
     Ok(Published {
         report: report.name.clone(),
         table,
@@ -273,7 +309,7 @@ async fn run_one(
 
 /// Binds the report's parameters, runs it and prepends the period column.
 async fn compute(
-    kpiql: &Kpiql,
+    ctx: &SessionContext,
     job: &Job,
     report: &Query,
     progress: &dyn Progress,
@@ -287,7 +323,7 @@ async fn compute(
         .filter(|(name, _)| has(name))
         .cloned()
         .collect();
-    let params = bind(&kpiql.ctx, report, from, to, &given).await?;
+    let params = bind(ctx, report, from, to, &given).await?;
     let period = Period::of(&params);
     if report.columns.iter().any(|c| c.name == PERIOD_COLUMN) {
         anyhow::bail!(
@@ -305,17 +341,14 @@ async fn compute(
             ));
         }
     }
-    let df = kpiql
-        .ctx
-        .sql(&report.sql)
+    let df = crate::reports::plan(ctx, report, params.clone())
         .await
-        .and_then(|df| df.with_param_values(params.clone()))
         .context("planning the report")?;
     let mut columns = vec![lit(period.key.clone()).alias(PERIOD_COLUMN)];
     columns.extend(df.schema().columns().into_iter().map(|c| col(c.clone())));
     let df = df.select(columns)?;
     let plan = df.create_physical_plan().await?;
-    let task = kpiql.ctx.task_ctx();
+    let task = ctx.task_ctx();
     let batches = datafusion::physical_plan::collect(Arc::clone(&plan), task)
         .await
         .context("running the report")?;
@@ -335,15 +368,27 @@ fn spilled(plan: &Arc<dyn ExecutionPlan>) -> usize {
         + plan.children().into_iter().map(spilled).sum::<usize>()
 }
 
-/// A test hook: with `KPIQL_BATCH_PAUSE=REPORT:POINT`, the run stops at that
-/// point (printing `paused at REPORT:POINT` on stderr) so a test can kill
-/// it there. Points: `computed` (nothing written yet), `staged` (new files
-/// written, not published), `published` (published, not cleaned up).
-pub(crate) fn test_pause(report: &str, point: &str) {
-    if let Ok(at) = std::env::var("KPIQL_BATCH_PAUSE")
+/// The test-only variable of [`test_pause`].
+pub const TEST_PAUSE_VAR: &str = "KPIQL_TEST_ONLY_PAUSE_AT";
+
+/// How long [`test_pause`] waits before the run goes on.
+pub const TEST_PAUSE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A test hook for the kill tests: with `KPIQL_TEST_ONLY_PAUSE_AT=REPORT:POINT`
+/// the run stops at that point, printing `paused at REPORT:POINT` on
+/// stderr, so a test can kill it there, and goes on after [`TEST_PAUSE`]
+/// (bounded, so a variable left set by mistake costs half a minute, said on
+/// stderr, and never hangs a job). Points: `computed` (nothing written
+/// yet), `staged` (new files written, not published), `published`
+/// (published, not cleaned up).
+pub(crate) async fn test_pause(report: &str, point: &str) {
+    if let Ok(at) = std::env::var(TEST_PAUSE_VAR)
         && at == format!("{report}:{point}")
     {
-        eprintln!("paused at {at}");
-        std::thread::sleep(std::time::Duration::from_secs(3600));
+        eprintln!(
+            "paused at {at} (the test hook {TEST_PAUSE_VAR} is set; going on in {} s)",
+            TEST_PAUSE.as_secs()
+        );
+        tokio::time::sleep(TEST_PAUSE).await;
     }
 }

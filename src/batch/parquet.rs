@@ -23,15 +23,18 @@ use std::sync::Arc;
 use anyhow::Context;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
-use super::manifest::{FileEntry, MANIFEST, Manifest, RunInfo, check_same_layout, file_entry};
+use super::lock::TableLock;
+use super::manifest::{
+    FileEntry, MANIFEST, Manifest, RunInfo, check_same_layout, file_entry, is_run_id,
+};
 use super::{Computed, Destination, Progress, Stage, test_pause};
 use crate::reports::Query;
-use crate::session::Kpiql;
 
 /// The folder S3 runs write their files under, inside the table folder.
 pub const RUNS: &str = "_runs";
@@ -39,30 +42,53 @@ pub const RUNS: &str = "_runs";
 /// Publishes `computed` as the period's rows of the report's table.
 /// Returns the bytes written and the table's URL.
 pub(crate) async fn publish(
-    kpiql: &Kpiql,
+    ctx: &SessionContext,
     dest: &Destination,
     run: &RunInfo,
     report: &Query,
     computed: &Computed,
+    lock: &TableLock,
     progress: &dyn Progress,
 ) -> anyhow::Result<(u64, String)> {
-    let table_url = dest.table_url(&report.name).to_string();
+    let table_url = dest.table_url(&report.name)?.to_string();
+    let step = Step {
+        dest,
+        run,
+        report,
+        computed,
+        lock,
+        progress,
+    };
     let bytes = match &dest.local {
-        Some(folder) => publish_local(kpiql, dest, folder, run, report, computed, progress).await?,
-        None => publish_remote(kpiql, dest, run, report, computed, progress).await?,
+        Some(folder) => publish_local(ctx, folder, &step).await?,
+        None => publish_remote(ctx, &step).await?,
     };
     Ok((bytes, table_url))
 }
 
+/// What one report's publish works with.
+struct Step<'a> {
+    dest: &'a Destination,
+    run: &'a RunInfo,
+    report: &'a Query,
+    computed: &'a Computed,
+    lock: &'a TableLock,
+    progress: &'a dyn Progress,
+}
+
 async fn publish_local(
-    kpiql: &Kpiql,
-    dest: &Destination,
+    ctx: &SessionContext,
     folder: &FsPath,
-    run: &RunInfo,
-    report: &Query,
-    computed: &Computed,
-    progress: &dyn Progress,
+    step: &Step<'_>,
 ) -> anyhow::Result<u64> {
+    let Step {
+        dest,
+        run,
+        report,
+        computed,
+        lock,
+        progress,
+    } = *step;
     let table = folder.join(&report.name);
     remove_local_leftovers(folder, &report.name)?;
     let previous = previous_manifest(dest, report, computed).await?;
@@ -90,7 +116,7 @@ async fn publish_local(
     }
     let staging_url = Url::from_directory_path(&staging)
         .map_err(|()| anyhow::anyhow!("{} is not an absolute path", staging.display()))?;
-    write_period(kpiql, &staging_url, computed).await?;
+    write_period(ctx, &staging_url, computed).await?;
     let staging_path = store_path(&staging_url)?;
     let new = new_files(dest.store.as_ref(), &staging_path, &files, computed, "").await?;
     let bytes = new.iter().map(|f| f.size).sum();
@@ -98,7 +124,8 @@ async fn publish_local(
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest::new(run, &report.name, computed, files);
     std::fs::write(staging.join(MANIFEST), manifest.to_bytes()?)?;
-    test_pause(&report.name, "staged");
+    test_pause(&report.name, "staged").await;
+    lock.check().await?;
 
     progress.stage(&report.name, Stage::Publish);
     if table.exists() {
@@ -108,7 +135,7 @@ async fn publish_local(
         std::fs::rename(&staging, &table)
             .with_context(|| format!("cannot publish {}", table.display()))?;
     }
-    test_pause(&report.name, "published");
+    test_pause(&report.name, "published").await;
 
     progress.stage(&report.name, Stage::Cleanup);
     // After the exchange the staging name holds the previous version.
@@ -129,7 +156,7 @@ async fn previous_manifest(
     computed: &Computed,
 ) -> anyhow::Result<Option<Manifest>> {
     let store = dest.store.as_ref();
-    let table = dest.table_path(&report.name);
+    let table = dest.table_path(&report.name)?;
     let previous = Manifest::read(store, &table.clone().join(MANIFEST)).await?;
     match &previous {
         Some(manifest) => check_same_layout(manifest, computed)?,
@@ -143,7 +170,7 @@ async fn previous_manifest(
             if let Some(object) = foreign {
                 anyhow::bail!(
                     "{} holds {} but no {MANIFEST}: it was not written by kpiql batch, and is left alone",
-                    dest.table_url(&report.name),
+                    dest.table_url(&report.name)?,
                     object.location
                 );
             }
@@ -157,7 +184,10 @@ fn remove_local_leftovers(folder: &FsPath, report: &str) -> anyhow::Result<()> {
     let prefix = format!(".{report}.");
     for entry in std::fs::read_dir(folder)? {
         let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with(&prefix) && entry.path().is_dir() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Only `.<report>.<run-id>` folders: a user's `.team.backup` stays.
+        let staging = name.strip_prefix(&prefix).is_some_and(is_run_id);
+        if staging && entry.path().is_dir() {
             std::fs::remove_dir_all(entry.path()).with_context(|| {
                 format!("cannot remove the leftover {}", entry.path().display())
             })?;
@@ -182,25 +212,26 @@ fn exchange(a: &FsPath, b: &FsPath) -> std::io::Result<()> {
     std::fs::rename(&parked, a)
 }
 
-async fn publish_remote(
-    kpiql: &Kpiql,
-    dest: &Destination,
-    run: &RunInfo,
-    report: &Query,
-    computed: &Computed,
-    progress: &dyn Progress,
-) -> anyhow::Result<u64> {
+async fn publish_remote(ctx: &SessionContext, step: &Step<'_>) -> anyhow::Result<u64> {
+    let Step {
+        dest,
+        run,
+        report,
+        computed,
+        lock,
+        progress,
+    } = *step;
     let store = dest.store.as_ref();
-    let table = dest.table_path(&report.name);
+    let table = dest.table_path(&report.name)?;
     let manifest_path = table.clone().join(MANIFEST);
     let previous = previous_manifest(dest, report, computed).await?;
 
     progress.stage(&report.name, Stage::Write);
     let relative_run = format!("{RUNS}/{}", run.id);
     let run_url = dest
-        .table_url(&report.name)
+        .table_url(&report.name)?
         .join(&format!("{relative_run}/"))?;
-    write_period(kpiql, &run_url, computed).await?;
+    write_period(ctx, &run_url, computed).await?;
     let mut files: Vec<FileEntry> = previous
         .iter()
         .flat_map(|m| &m.files)
@@ -212,12 +243,13 @@ async fn publish_remote(
     let bytes = new.iter().map(|f| f.size).sum();
     files.extend(new);
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    test_pause(&report.name, "staged");
+    test_pause(&report.name, "staged").await;
+    lock.check().await?;
 
     progress.stage(&report.name, Stage::Publish);
     let manifest = Manifest::new(run, &report.name, computed, files);
     manifest.write(store, &manifest_path).await?;
-    test_pause(&report.name, "published");
+    test_pause(&report.name, "published").await;
 
     progress.stage(&report.name, Stage::Cleanup);
     // Keep the runs the new manifest and the previous one refer to: a
@@ -250,14 +282,12 @@ async fn publish_remote(
 }
 
 /// Writes the period's rows under `url`, hive-partitioned.
-async fn write_period(kpiql: &Kpiql, url: &Url, computed: &Computed) -> anyhow::Result<()> {
+async fn write_period(ctx: &SessionContext, url: &Url, computed: &Computed) -> anyhow::Result<()> {
     if computed.rows() == 0 {
         return Ok(());
     }
     let table = MemTable::try_new(Arc::clone(&computed.schema), vec![computed.batches.clone()])?;
-    kpiql
-        .ctx
-        .read_table(Arc::new(table))?
+    ctx.read_table(Arc::new(table))?
         .write_parquet(
             url.as_str(),
             DataFrameWriteOptions::new().with_partition_by(computed.partition_by.clone()),

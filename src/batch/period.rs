@@ -64,7 +64,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> Option<DateTime<Utc>> {
-        crate::reports::parse_instant(text)
+        crate::dates::parse_instant(text)
     }
 
     #[test]

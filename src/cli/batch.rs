@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Cli, ExitStatus};
 use crate::batch::{Destination, Job, Progress, Published, Stage, TableFormat};
-use crate::reports::{Catalog, parse_instant};
+use crate::reports::Catalog;
 
 /// Arguments of `kpiql batch`.
 #[derive(Debug, Args)]
@@ -42,9 +42,10 @@ pub struct BatchArgs {
     #[arg(long, value_enum, default_value = "delta")]
     pub table_format: TableFormat,
     /// Delta: delete data files no commit needs (replaced ones, and those of killed runs)
-    /// once older than this many hours.
-    #[arg(long, value_name = "HOURS", default_value_t = 168)]
-    pub retain_hours: u64,
+    /// once older than this many hours (0 to 876000, a hundred years).
+    #[arg(long, value_name = "HOURS", default_value_t = 168,
+          value_parser = clap::value_parser!(u32).range(0..=876_000))]
+    pub retain_hours: u32,
 }
 
 pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
@@ -90,7 +91,11 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
 
     let started = Instant::now();
     let bars = Bars::new(&job, cli.quiet);
-    let published = crate::batch::run(&kpiql, &dest, &job, &bars).await;
+    let source = crate::batch::Source {
+        ctx: &kpiql.ctx,
+        inputs: &kpiql.inputs,
+    };
+    let published = crate::batch::run(source, &dest, &job, &bars).await;
     bars.finish();
     let published = published.with_context(|| format!("batch into {}", dest.url))?;
     if !cli.quiet {
@@ -123,12 +128,11 @@ fn month_period(month: &str) -> anyhow::Result<(Option<String>, Option<String>)>
     if month.trim().len() != 7 {
         return Err(bad());
     }
-    let start = parse_instant(month).ok_or_else(bad)?;
+    let start = crate::dates::parse_month(month).ok_or_else(bad)?;
     let end = start
-        .date_naive()
         .checked_add_months(chrono::Months::new(1))
         .ok_or_else(bad)?;
-    Ok((Some(start.date_naive().to_string()), Some(end.to_string())))
+    Ok((Some(start.to_string()), Some(end.to_string())))
 }
 
 fn human_bytes(bytes: u64) -> String {

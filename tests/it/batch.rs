@@ -18,9 +18,12 @@ use datafusion::prelude::SessionContext;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as StorePath;
 
+/// The batch's test-only pause hook.
+const PAUSE_VAR: &str = "KPIQL_TEST_ONLY_PAUSE_AT";
+
 fn kpiql() -> Command {
     let mut cmd = Command::cargo_bin("kpiql").expect("binary");
-    cmd.env_remove("KPIQL_DATA").env_remove("KPIQL_BATCH_PAUSE");
+    cmd.env_remove("KPIQL_DATA").env_remove(PAUSE_VAR);
     cmd
 }
 
@@ -506,14 +509,17 @@ fn spawn_batch(out: &Path, queries: &Path, format: &str, tag: &str, pause: Optio
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     match pause {
-        Some(point) => cmd.env("KPIQL_BATCH_PAUSE", point),
-        None => cmd.env_remove("KPIQL_BATCH_PAUSE"),
+        Some(point) => cmd.env(PAUSE_VAR, point),
+        None => cmd.env_remove(PAUSE_VAR),
     };
     cmd.spawn().expect("spawn")
 }
 
-/// Waits until the child prints `paused at ...` on stderr.
-fn wait_paused(child: &mut Child) {
+/// Waits until the child prints `paused at ...` on stderr (the hook's
+/// report that it reached its point). Returns the child's stderr, which
+/// the caller keeps open while the child may still write to it.
+#[must_use = "dropping the pipe makes the child's later writes to stderr fail"]
+fn wait_paused(child: &mut Child) -> std::process::ChildStderr {
     use std::io::Read;
     let mut stderr = child.stderr.take().expect("stderr");
     let mut seen = Vec::new();
@@ -527,6 +533,7 @@ fn wait_paused(child: &mut Child) {
             ),
         }
     }
+    stderr
 }
 
 /// The probe table's tags and total count, as a reader sees it.
@@ -574,7 +581,7 @@ fn killed_runs_leave_the_previous_output(format: &str) {
     // but not published: readers see the old run.
     for point in ["probe:computed", "probe:staged"] {
         let mut child = spawn_batch(&out, &queries, format, "new", Some(point));
-        wait_paused(&mut child);
+        let _stderr = wait_paused(&mut child);
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
         assert_eq!(
@@ -585,30 +592,13 @@ fn killed_runs_leave_the_previous_output(format: &str) {
     }
     // Killed after publishing, before cleaning up: readers see the new run.
     let mut child = spawn_batch(&out, &queries, format, "new", Some("probe:published"));
-    wait_paused(&mut child);
+    let _stderr = wait_paused(&mut child);
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
     assert_eq!(
         probe_seen(&rt, format, &out),
         (BTreeSet::from(["new".to_string()]), total)
     );
-
-    // Killed at arbitrary moments: always one complete run's output.
-    for delay_ms in [30, 120, 250, 400, 700] {
-        let mut child = spawn_batch(&out, &queries, format, &format!("t{delay_ms}"), None);
-        let start = Instant::now();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        child.wait().expect("reap");
-        let (tags, seen) = probe_seen(&rt, format, &out);
-        assert_eq!(
-            tags.len(),
-            1,
-            "one run's rows after a kill at {:?}: {tags:?}",
-            start.elapsed()
-        );
-        assert_eq!(seen, total, "a complete run after a kill at {delay_ms} ms");
-    }
 
     // The next run succeeds, publishes, and removes what killed runs left.
     run_probe(&out, &queries, format, "last");
@@ -808,8 +798,15 @@ impl Moto {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = kpiql();
-        cmd.env("AWS_ENDPOINT", &self.endpoint)
+        Command::from_std(self.std_cmd())
+    }
+
+    /// `kpiql` with the server's endpoint and credentials in its environment.
+    fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kpiql"));
+        cmd.env_remove("KPIQL_DATA")
+            .env_remove(PAUSE_VAR)
+            .env("AWS_ENDPOINT", &self.endpoint)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
@@ -1017,5 +1014,474 @@ fn s3_round_trip_in_both_formats_matches_the_local_run() {
     assert!(
         stderr.contains("report team was not published to s3://no-such-bucket/x/team/"),
         "{stderr}"
+    );
+}
+
+// ------------------------------------------------------------ nothing lost
+
+/// A user's files in `DEST/team/`: a note in a subfolder and a CSV.
+fn plant_user_files(table: &Path) {
+    std::fs::create_dir_all(table.join("notes")).expect("mkdir");
+    std::fs::write(table.join("notes/keep.txt"), "my notes").expect("write");
+    std::fs::write(table.join("data.csv"), "a,b\n1,2\n").expect("write");
+}
+
+fn user_files_survive(table: &Path) {
+    assert_eq!(
+        std::fs::read_to_string(table.join("notes/keep.txt")).expect("notes kept"),
+        "my notes"
+    );
+    assert_eq!(
+        std::fs::read_to_string(table.join("data.csv")).expect("csv kept"),
+        "a,b\n1,2\n"
+    );
+}
+
+// guards: the Delta publisher treated a folder of someone else's files as a
+// new table, and its vacuum (--retain-hours 0) deleted them, exit 0.
+#[test]
+fn a_folder_of_someone_elses_files_is_refused_and_kept_in_both_formats() {
+    for format in ["delta", "parquet"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join("out");
+        plant_user_files(&out.join("team"));
+        let before = tree(&out);
+        let err = batch(
+            "sample",
+            &out,
+            format,
+            &[
+                "--reports",
+                "team",
+                "--period",
+                "2026-10",
+                "--retain-hours",
+                "0",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert_eq!(err.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains("report team was not published to")
+                && stderr.contains("/out/team/")
+                && stderr.contains("not written by kpiql batch")
+                && (stderr.contains("data.csv") || stderr.contains("notes/keep.txt")),
+            "{format}: the error names the folder and what is in it: {stderr}"
+        );
+        user_files_survive(&out.join("team"));
+        // Nothing was added to the folder either (the lock sits beside it).
+        let after: Vec<String> = tree(&out)
+            .into_iter()
+            .filter(|f| !f.starts_with(".team.lock"))
+            .collect();
+        assert_eq!(after, before, "{format}: the folder is untouched");
+    }
+}
+
+// guards: a Delta table kpiql did not make would be overwritten by period
+// and vacuumed.
+#[test]
+fn a_delta_table_kpiql_did_not_make_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    let table = out.join("team");
+    std::fs::create_dir_all(&table).expect("mkdir");
+    let rt = runtime();
+    rt.block_on(async {
+        use datafusion::arrow::array::{ArrayRef, Int64Array};
+        let batch =
+            RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef)])
+                .expect("batch");
+        let url = url::Url::from_directory_path(&table).expect("url");
+        let theirs = deltalake::DeltaTableBuilder::from_url(url)
+            .expect("builder")
+            .build()
+            .expect("table");
+        theirs.write(vec![batch]).await.expect("their table");
+    });
+    std::fs::write(table.join("README.txt"), "their table").expect("write");
+    let before = tree(&out);
+    let err = batch(
+        "sample",
+        &out,
+        "delta",
+        &[
+            "--reports",
+            "team",
+            "--period",
+            "2026-10",
+            "--retain-hours",
+            "0",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert_eq!(err.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is a Delta table that kpiql batch did not make"),
+        "{stderr}"
+    );
+    let after: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| !f.starts_with(".team.lock"))
+        .collect();
+    assert_eq!(after, before, "their table is untouched");
+}
+
+// guards: a report named `..` published a Delta table into DEST's parent and
+// its vacuum deleted the files there; `/`, `#`, `?` made the path written
+// and the URL vacuumed differ.
+#[test]
+fn report_names_that_are_not_plain_words_are_refused_before_anything_is_written() {
+    for name in ["..", "a#b", "a?b", "a b", "zespół"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let queries = dir.path().join("queries");
+        std::fs::create_dir_all(&queries).expect("mkdir");
+        std::fs::write(
+            queries.join(format!("{name}.sql")),
+            format!("-- @report {name}\n-- @description Bad name.\nSELECT 1 AS x\n"),
+        )
+        .expect("write");
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(&out).expect("mkdir");
+        std::fs::write(out.join("keep.txt"), "keep").expect("write");
+        let err = kpiql()
+            .arg("--queries")
+            .arg(&queries)
+            .args(["batch", "--reports", name, "--retain-hours", "0", "--out"])
+            .arg(&out)
+            .output()
+            .expect("batch");
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert_eq!(err.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("[A-Za-z0-9_]+") && stderr.contains(&format!("{name}.sql")),
+            "{name}: the error names the file and the rule: {stderr}"
+        );
+        assert_eq!(tree(dir.path()), {
+            let mut expected = vec![
+                "out".to_string(),
+                "out/keep.txt".to_string(),
+                "queries".to_string(),
+                format!("queries/{name}.sql"),
+            ];
+            expected.sort();
+            expected
+        });
+    }
+}
+
+// guards: report files ran with DDL, DML and COPY allowed, so a report
+// could write files.
+#[test]
+fn report_sql_is_read_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let queries = dir.path().join("queries");
+    std::fs::create_dir_all(&queries).expect("mkdir");
+    let target = dir.path().join("written.csv");
+    let cases = [
+        (
+            "copies",
+            format!("COPY (SELECT 1 AS x) TO '{}'", target.display()),
+        ),
+        ("creates", "CREATE TABLE t AS SELECT 1 AS x".to_string()),
+        (
+            "external",
+            format!(
+                "CREATE EXTERNAL TABLE e STORED AS CSV LOCATION '{}'",
+                target.display()
+            ),
+        ),
+        (
+            "sets",
+            "SET datafusion.execution.batch_size = 1".to_string(),
+        ),
+    ];
+    for (name, sql) in &cases {
+        std::fs::write(
+            queries.join(format!("{name}.sql")),
+            format!("-- @report {name}\n-- @description Writes.\n{sql}\n"),
+        )
+        .expect("write");
+    }
+    let out = dir.path().join("out");
+    for (name, _) in &cases {
+        for args in [
+            vec!["report", name, "--format", "csv"],
+            vec![
+                "batch",
+                "--reports",
+                name,
+                "--out",
+                out.to_str().expect("utf-8"),
+            ],
+        ] {
+            let err = kpiql()
+                .arg("--queries")
+                .arg(&queries)
+                .args(&args)
+                .output()
+                .expect("runs");
+            let stderr = String::from_utf8_lossy(&err.stderr);
+            assert_eq!(err.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("not supported") || stderr.contains("not allowed"),
+                "{args:?}: {stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("{name}.sql")),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert!(!target.exists(), "no report wrote a file");
+}
+
+#[test]
+fn retain_hours_out_of_range_is_refused_by_the_parser() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for hours in ["876001", "2500000000000", "-1", "x"] {
+        let err = batch(
+            "sample",
+            &dir.path().join("out"),
+            "delta",
+            &["--reports", "team", &format!("--retain-hours={hours}")],
+        );
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert_eq!(err.status.code(), Some(2), "{hours}: {stderr}");
+        assert!(stderr.contains("--retain-hours"), "{hours}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{hours}: {stderr}");
+    }
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+/// Two runs on one table: the second, started while the first holds the
+/// table (paused after staging its files), is refused with a clear error;
+/// the first then publishes undisturbed.
+fn a_second_run_on_a_table_in_use_is_refused(format: &str) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let queries = probe_queries(dir.path());
+    let out = dir.path().join("out");
+    let rt = runtime();
+    run_probe(&out, &queries, format, "old");
+    let (_, total) = probe_seen(&rt, format, &out);
+
+    let mut first = spawn_batch(&out, &queries, format, "first", Some("probe:staged"));
+    let first_stderr = wait_paused(&mut first);
+    let second = spawn_batch(&out, &queries, format, "second", None)
+        .wait_with_output()
+        .expect("second run");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{format}: {stderr}");
+    assert!(
+        stderr.contains("is being written by another kpiql batch")
+            && stderr.contains(".probe.lock")
+            && stderr.contains("pid"),
+        "{format}: the error names the lock and its holder: {stderr}"
+    );
+    // The first run goes on (the hook's pause ends) and publishes.
+    let status = first.wait().expect("first run");
+    drop(first_stderr);
+    assert!(status.success(), "{format}: first run failed");
+    assert_eq!(
+        probe_seen(&rt, format, &out),
+        (BTreeSet::from(["first".to_string()]), total),
+        "{format}"
+    );
+    // A run killed while holding the lock frees it as it dies.
+    let mut killed = spawn_batch(&out, &queries, format, "killed", Some("probe:staged"));
+    let _stderr = wait_paused(&mut killed);
+    killed.kill().expect("SIGKILL");
+    killed.wait().expect("reap");
+    run_probe(&out, &queries, format, "after");
+    assert_eq!(
+        probe_seen(&rt, format, &out).0,
+        BTreeSet::from(["after".to_string()])
+    );
+}
+
+#[test]
+fn parquet_second_run_is_refused() {
+    a_second_run_on_a_table_in_use_is_refused("parquet");
+}
+
+#[test]
+fn delta_second_run_is_refused() {
+    a_second_run_on_a_table_in_use_is_refused("delta");
+}
+
+/// Runs started at the same moment: whichever order they meet the lock in,
+/// each either publishes or is refused by the lock, and the table holds
+/// exactly one complete run.
+#[test]
+fn runs_started_together_leave_one_complete_table() {
+    for format in ["parquet", "delta"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let queries = probe_queries(dir.path());
+        let out = dir.path().join("out");
+        let rt = runtime();
+        run_probe(&out, &queries, format, "old");
+        let (_, total) = probe_seen(&rt, format, &out);
+        let runs: Vec<Child> = (0..4)
+            .map(|i| spawn_batch(&out, &queries, format, &format!("run{i}"), None))
+            .collect();
+        let mut published = 0;
+        for run in runs {
+            let done = run.wait_with_output().expect("run");
+            let stderr = String::from_utf8_lossy(&done.stderr);
+            if done.status.success() {
+                published += 1;
+            } else {
+                assert!(
+                    stderr.contains("is being written by another kpiql batch"),
+                    "{format}: a run failed for another reason: {stderr}"
+                );
+            }
+        }
+        assert!(published >= 1, "{format}: some run published");
+        let (tags, seen) = probe_seen(&rt, format, &out);
+        assert_eq!(tags.len(), 1, "{format}: one run's rows: {tags:?}");
+        assert_eq!(seen, total, "{format}: a complete run");
+    }
+}
+
+/// On S3: a prefix holding someone else's objects is refused by both
+/// formats and its objects survive; the table lock is an object, refused
+/// while held (also by a killed run, until it expires) and taken over once
+/// expired.
+#[test]
+fn s3_foreign_prefixes_are_kept_and_tables_are_locked() {
+    use futures::TryStreamExt;
+    let moto = Moto::start();
+    moto.create_bucket("reports");
+    let store = moto.store("reports");
+    let rt = runtime();
+    let listing = |prefix: &str| -> Vec<String> {
+        rt.block_on(async {
+            let listed: Vec<_> = store
+                .list(Some(&StorePath::from(prefix)))
+                .try_collect()
+                .await
+                .expect("list");
+            let mut names: Vec<String> = listed.iter().map(|m| m.location.to_string()).collect();
+            names.sort();
+            names
+        })
+    };
+    rt.block_on(async {
+        for key in ["mine/team/notes/keep.txt", "mine/team/data.csv"] {
+            store
+                .put(&StorePath::from(key), b"user data".to_vec().into())
+                .await
+                .expect("put");
+        }
+    });
+    for format in ["delta", "parquet"] {
+        let out = moto
+            .cmd()
+            .args(["batch", "--reports", "team", "--period", "2026-10"])
+            .args(["--retain-hours", "0", "--table-format", format])
+            .args(["--out", "s3://reports/mine"])
+            .output()
+            .expect("batch");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains("s3://reports/mine/team/")
+                && stderr.contains("not written by kpiql batch"),
+            "{format}: {stderr}"
+        );
+        assert_eq!(
+            listing("mine/team"),
+            ["mine/team/data.csv", "mine/team/notes/keep.txt"],
+            "{format}: the user's objects are kept"
+        );
+    }
+
+    let queries_dir = tempfile::tempdir().expect("tmp");
+    let queries = probe_queries(queries_dir.path());
+    let probe = |tag: &str| {
+        let mut cmd = moto.std_cmd();
+        cmd.arg("--queries")
+            .arg(&queries)
+            .args(["batch", "--reports", "probe", "--period", "2026-10"])
+            .args([
+                "--table-format",
+                "parquet",
+                "--param",
+                &format!("tag={tag}"),
+            ])
+            .args(["--out", "s3://reports/locked"]);
+        cmd
+    };
+    // Held by a paused run: refused, naming the lock object.
+    let mut held = probe("held")
+        .env(PAUSE_VAR, "probe:staged")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let _held_stderr = wait_paused(&mut held);
+    let refused = probe("second").output().expect("second");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is being written by another kpiql batch")
+            && stderr.contains("s3://reports/locked/.probe.lock"),
+        "{stderr}"
+    );
+    // Killed while holding it: the lock stays until it expires.
+    held.kill().expect("SIGKILL");
+    held.wait().expect("reap");
+    let refused = probe("third").output().expect("third");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("lock expires"), "{stderr}");
+    // Once expired, the next run takes it over, publishes and removes it.
+    let lock = StorePath::from("locked/.probe.lock");
+    rt.block_on(async {
+        let bytes = store
+            .get(&lock)
+            .await
+            .expect("lock")
+            .bytes()
+            .await
+            .expect("bytes");
+        let mut holder: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        holder["expires_at"] = serde_json::Value::from("2020-01-01T00:00:00Z");
+        store
+            .put(&lock, serde_json::to_vec(&holder).expect("json").into())
+            .await
+            .expect("expire the lock");
+    });
+    ok(probe("fourth").output().expect("fourth"));
+    assert!(
+        !listing("locked").contains(&"locked/.probe.lock".to_string()),
+        "the lock is released"
+    );
+}
+
+// guards: clean-up removed every folder `.<report>.*` in DEST, a user's
+// `.team.backup` included; only staging folders named by a run id go.
+#[test]
+fn clean_up_removes_only_kpiqls_own_staging_folders() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join(".team.backup")).expect("mkdir");
+    std::fs::write(out.join(".team.backup/keep.txt"), "keep").expect("write");
+    let leftover = out.join(".team.20260101T000000.000Z-0badf00d");
+    std::fs::create_dir_all(&leftover).expect("mkdir");
+    ok(batch(
+        "sample",
+        &out,
+        "parquet",
+        &["--reports", "team", "--period", "2026-10"],
+    ));
+    assert_eq!(
+        std::fs::read_to_string(out.join(".team.backup/keep.txt")).expect("kept"),
+        "keep"
+    );
+    assert!(
+        !leftover.exists(),
+        "a killed run's staging folder is removed"
     );
 }
