@@ -6,8 +6,10 @@
 
 pub mod batch;
 pub mod cli;
+pub mod dates;
 pub mod functions;
 pub mod generate;
+pub mod help;
 pub mod lake;
 pub mod output;
 pub mod repl;
@@ -18,4 +20,4 @@ pub mod store;
 pub mod validate;
 
 pub use lake::{LakeError, Location, Table};
-pub use session::{Kpiql, Options, install};
+pub use session::{Kpiql, OpenError, Options, install};

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::util::pretty::pretty_format_batches;
@@ -363,4 +363,26 @@ async fn write_parquet(
     }
     writer.close()?;
     Ok(rows)
+}
+
+/// A string column as owned strings, whatever its Arrow string type.
+pub fn string_column(batch: &RecordBatch, index: usize) -> Vec<String> {
+    let column = batch.column(index);
+    let formatted =
+        datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8);
+    match formatted {
+        Ok(array) => {
+            let strings = array.as_string::<i32>();
+            (0..strings.len())
+                .map(|i| {
+                    if strings.is_null(i) {
+                        "NULL".to_string()
+                    } else {
+                        strings.value(i).to_string()
+                    }
+                })
+                .collect()
+        }
+        Err(_) => vec![String::new(); column.len()],
+    }
 }

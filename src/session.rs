@@ -14,8 +14,26 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::lake::{Lake, LakeError, Location, ParquetFile, Warning};
+use crate::lake::{Lake, LakeError, Location, ParquetFile, Warning, default_schema};
+use crate::reports::ReportError;
 use crate::store::StorageOptions;
+
+/// Why a lake could not be opened as a session.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The lake itself (location, tables, files).
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    /// A view file that cannot be registered.
+    #[error("cannot register the views: {0}")]
+    Views(#[from] ReportError),
+    /// An object store that cannot be made.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The engine, while registering.
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+}
 
 /// How to open a lake.
 #[derive(Debug, Clone)]
@@ -68,7 +86,7 @@ impl std::fmt::Debug for Kpiql {
 impl Kpiql {
     /// Opens the lake of `options` in a new session configured by
     /// [`session_config`] and [`runtime_env`].
-    pub async fn open(options: &Options) -> Result<Kpiql, LakeError> {
+    pub async fn open(options: &Options) -> Result<Kpiql, OpenError> {
         let mut state = SessionStateBuilder::new()
             .with_config(session_config(options))
             .with_runtime_env(runtime_env(options)?)
@@ -128,36 +146,16 @@ pub struct Installed {
 
 /// Registers the lake at `location` (tables checked against the contract)
 /// into `state`'s default schema, the KPI functions and the views.
-pub async fn install(state: &mut SessionState, location: Location) -> Result<Installed, LakeError> {
+pub async fn install(state: &mut SessionState, location: Location) -> Result<Installed, OpenError> {
     let lake = Lake::open(state, location).await?;
     let schema = default_schema(state)?;
     for (table, provider) in lake.tables {
         schema.register_table(table.name().to_string(), provider)?;
     }
     crate::functions::register_all(state)?;
-    crate::reports::register_views(state)
-        .await
-        .map_err(Box::new)?;
+    crate::reports::register_views(state).await?;
     Ok(Installed {
         warnings: lake.warnings,
         inputs: lake.files,
     })
-}
-
-/// The schema unqualified names resolve in (`datafusion.public` unless the
-/// session says otherwise): where the tables and views are registered.
-pub fn default_schema(
-    state: &SessionState,
-) -> Result<Arc<dyn datafusion::catalog::SchemaProvider>, datafusion::error::DataFusionError> {
-    let catalog_name = &state.config_options().catalog.default_catalog;
-    let schema_name = &state.config_options().catalog.default_schema;
-    state
-        .catalog_list()
-        .catalog(catalog_name)
-        .and_then(|c| c.schema(schema_name))
-        .ok_or_else(|| {
-            datafusion::error::DataFusionError::Plan(format!(
-                "default schema {catalog_name}.{schema_name} not found"
-            ))
-        })
 }

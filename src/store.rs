@@ -18,9 +18,58 @@ use url::Url;
 /// `KEY=VALUE` settings for object stores, applied after the environment.
 pub type StorageOptions = Vec<(String, String)>;
 
+/// Where a user-given location points, before anything is opened: the one
+/// reading of `--data` and `--out` text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A local path, from a plain path or a `file://` URL (not checked to
+    /// exist: a lake must, a destination is created).
+    Local(std::path::PathBuf),
+    /// A URL with another scheme, its path ending in `/` (a prefix).
+    Remote(Url),
+}
+
+impl Place {
+    /// Reads `text`: `scheme://...` is a URL (`file://` a local path),
+    /// anything else a local path.
+    pub fn parse(text: &str) -> Result<Place, StoreError> {
+        let bad = |reason: String| StoreError::Location {
+            location: text.to_string(),
+            reason,
+        };
+        if text.trim().is_empty() {
+            return Err(bad(
+                "empty; expected a folder or s3://bucket/prefix".to_string()
+            ));
+        }
+        let Some((scheme, _)) = text.split_once("://") else {
+            return Ok(Place::Local(std::path::PathBuf::from(text)));
+        };
+        let mut url = Url::parse(text).map_err(|e| bad(e.to_string()))?;
+        if scheme == "file" {
+            let path = url
+                .to_file_path()
+                .map_err(|()| bad("not a local path".to_string()))?;
+            return Ok(Place::Local(path));
+        }
+        if !url.path().ends_with('/') {
+            url.set_path(&format!("{}/", url.path()));
+        }
+        Ok(Place::Remote(url))
+    }
+}
+
 /// Why a store could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A location that cannot be understood.
+    #[error("bad location {location:?}: {reason}")]
+    Location {
+        /// The location as the user gave it.
+        location: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A scheme kpiql has no store for.
     #[error("{url}: unsupported scheme {scheme:?}; use a local folder or s3://bucket/prefix")]
     Scheme {

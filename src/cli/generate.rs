@@ -30,15 +30,8 @@ pub struct GenerateArgs {
 }
 
 fn parse_month_start(text: &str) -> Result<NaiveDate, String> {
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d"))
-        .map_err(|_| format!("{text:?} is not a date; expected YYYY-MM-01 or YYYY-MM"))?;
-    if chrono::Datelike::day(&date) != 1 {
-        return Err(format!(
-            "{text} is not the first day of a month; expected YYYY-MM-01"
-        ));
-    }
-    Ok(date)
+    crate::dates::parse_month(text)
+        .ok_or_else(|| format!("{text:?} is not a month; expected YYYY-MM or YYYY-MM-01"))
 }
 
 pub(super) fn run(cli: &Cli, args: &GenerateArgs) -> anyhow::Result<ExitStatus> {

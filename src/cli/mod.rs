@@ -74,9 +74,6 @@ pub enum Command {
     },
 }
 
-pub use functions::functions_text;
-pub use report::reports_text;
-
 /// How the process ends: 0 ok, 1 a check failed, 2 an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {

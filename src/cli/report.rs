@@ -6,8 +6,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::{Cli, ExitStatus, default_format, out_file, print};
+use crate::help::reports_text;
 use crate::output::{Format, Output};
-use crate::reports::{Catalog, Origin, bind};
+use crate::reports::{Catalog, bind};
 
 /// Arguments of `kpiql report`.
 #[derive(Debug, Args)]
@@ -47,29 +48,6 @@ pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Each report with its description and parameters.
-pub fn reports_text(catalog: &Catalog) -> String {
-    let mut out = String::new();
-    for report in catalog.reports() {
-        let origin = match &report.origin {
-            Origin::Builtin => String::new(),
-            Origin::File(path) => format!(" (from {})", path.display()),
-        };
-        out.push_str(&format!(
-            "{}{origin}\n    {}\n",
-            report.name, report.description
-        ));
-        for p in &report.params {
-            out.push_str(&format!("    --param {}\n", p.describe()));
-        }
-        out.push('\n');
-    }
-    out.push_str(
-        "Run one with `kpiql report NAME [--from DATE] [--to DATE] [--param name=value]`.\n",
-    );
-    out
-}
-
 pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     let catalog = Catalog::load(cli.queries.as_deref())?;
     let report = catalog.get(&args.name)?;
@@ -90,11 +68,8 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
     )
     .await?;
     let context = || format!("report {}", report.name);
-    let df = kpiql
-        .ctx
-        .sql(&report.sql)
+    let df = crate::reports::plan(&kpiql.ctx, report, values)
         .await
-        .and_then(|df| df.with_param_values(values))
         .with_context(context)?;
     let stream = df.execute_stream().await.with_context(context)?;
     output.write(1, stream).await.with_context(context)?;

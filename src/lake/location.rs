@@ -15,6 +15,7 @@ use url::Url;
 
 use super::check::ParquetFile;
 use super::{LakeError, Table};
+use crate::store::Place;
 
 /// The sample lake made by `kpiql generate`, shipped in `data/sample/` and
 /// compiled into the binary so `kpiql` works from any folder.
@@ -48,28 +49,10 @@ impl Location {
     /// Understands what a user typed after `--data`: a URL with a scheme
     /// (`s3://bucket/prefix`) or a local folder, which must exist.
     pub fn parse(text: &str) -> Result<Location, LakeError> {
-        if let Some((scheme, _)) = text.split_once("://") {
-            if scheme == "file" {
-                let url = Url::parse(text).map_err(|e| LakeError::BadLocation {
-                    location: text.to_string(),
-                    reason: e.to_string(),
-                })?;
-                let path = url.to_file_path().map_err(|()| LakeError::BadLocation {
-                    location: text.to_string(),
-                    reason: "not a local path".to_string(),
-                })?;
-                return Location::local(&path, text);
-            }
-            let mut url = Url::parse(text).map_err(|e| LakeError::BadLocation {
-                location: text.to_string(),
-                reason: e.to_string(),
-            })?;
-            if !url.path().ends_with('/') {
-                url.set_path(&format!("{}/", url.path()));
-            }
-            return Ok(Location::Remote(url));
+        match Place::parse(text)? {
+            Place::Local(path) => Location::local(&path, text),
+            Place::Remote(url) => Ok(Location::Remote(url)),
         }
-        Location::local(Path::new(text), text)
     }
 
     fn local(path: &Path, text: &str) -> Result<Location, LakeError> {
@@ -135,9 +118,11 @@ impl Location {
         if state.runtime_env().object_store(&store_url).is_err() {
             match self {
                 Location::Sample => {
-                    state
-                        .runtime_env()
-                        .register_object_store(store_url.as_ref(), Arc::new(sample_store().await?));
+                    crate::store::register_store(
+                        state.runtime_env(),
+                        &base,
+                        Arc::new(sample_store().await?),
+                    )?;
                 }
                 Location::Remote(url) => {
                     crate::store::register(state.runtime_env(), url, &Vec::new())?;

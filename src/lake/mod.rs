@@ -80,9 +80,6 @@ pub enum LakeError {
     /// An error from DataFusion while registering tables.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
-    /// A view file that cannot be registered.
-    #[error("cannot register the views: {0}")]
-    Views(#[from] Box<crate::reports::ReportError>),
 }
 
 fn plural(n: usize) -> String {
@@ -192,4 +189,22 @@ pub fn listing_table_of(
         .with_listing_options(options)
         .with_schema(table.schema());
     Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+/// The schema unqualified names resolve in (`datafusion.public` unless the
+/// session says otherwise): where the tables and views are registered.
+pub fn default_schema(
+    state: &SessionState,
+) -> Result<Arc<dyn datafusion::catalog::SchemaProvider>, datafusion::error::DataFusionError> {
+    let catalog_name = &state.config_options().catalog.default_catalog;
+    let schema_name = &state.config_options().catalog.default_schema;
+    state
+        .catalog_list()
+        .catalog(catalog_name)
+        .and_then(|c| c.schema(schema_name))
+        .ok_or_else(|| {
+            datafusion::error::DataFusionError::Plan(format!(
+                "default schema {catalog_name}.{schema_name} not found"
+            ))
+        })
 }

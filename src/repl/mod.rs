@@ -18,19 +18,32 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::TryStreamExt;
+use indicatif::ProgressBar;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
 use crate::lake::Table;
-use crate::output::Format;
+use crate::output::{Format, write_all};
 use crate::reports::{self, Catalog};
 use crate::session::Kpiql;
 use crate::sql::{execute, split_statements};
 pub use helper::{ShellHelper, Words, is_complete};
+
+/// A query still running after this long gets a spinner that says how to
+/// cancel it (a quick one never flashes it).
+const SPINNER_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The spinner of a running query, on stderr (hidden when not a terminal).
+fn running() -> ProgressBar {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message("running... (Ctrl-C cancels)");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
 
 /// Rows shown for a result on the terminal; `\o FILE` writes them all.
 pub const MAX_ROWS: usize = 50;
@@ -111,13 +124,8 @@ impl Shell {
 
     fn prompt(&self) -> (String, String) {
         let lake = self.kpiql.location.display();
-        let lake = if lake.len() > 30 {
-            format!("...{}", &lake[lake.len() - 27..])
-        } else {
-            lake
-        };
-        let prompt = format!("kpiql({lake})> ");
-        let more = format!("{}> ", " ".repeat(prompt.len().saturating_sub(2)));
+        let prompt = format!("kpiql({})> ", shorten(&lake, 30));
+        let more = format!("{}> ", " ".repeat(prompt.chars().count().saturating_sub(2)));
         (prompt, more)
     }
 
@@ -260,7 +268,7 @@ impl Shell {
             };
             let batches = self.cancellable(runtime, work)?;
             if let Some(batches) = batches {
-                self.show(&batches)?;
+                self.show(&batches, runtime)?;
             }
             if self.timing {
                 println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1e3);
@@ -280,14 +288,29 @@ impl Shell {
             return Ok(runtime.block_on(work)?);
         }
         runtime.block_on(async {
-            tokio::select! {
-                result = work => Ok(result?),
-                _ = tokio::signal::ctrl_c() => bail!("query cancelled"),
+            let ctrl_c = tokio::signal::ctrl_c();
+            let show = tokio::time::sleep(SPINNER_AFTER);
+            tokio::pin!(work, ctrl_c, show);
+            let mut spinner: Option<ProgressBar> = None;
+            let result = loop {
+                tokio::select! {
+                    result = &mut work => break result.map_err(anyhow::Error::from),
+                    _ = &mut ctrl_c => break Err(anyhow::anyhow!("query cancelled")),
+                    () = &mut show, if spinner.is_none() => spinner = Some(running()),
+                }
+            };
+            if let Some(spinner) = spinner {
+                spinner.finish_and_clear();
             }
+            result
         })
     }
 
-    fn show(&self, batches: &[RecordBatch]) -> anyhow::Result<()> {
+    fn show(
+        &self,
+        batches: &[RecordBatch],
+        runtime: &tokio::runtime::Runtime,
+    ) -> anyhow::Result<()> {
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         if let Some(path) = &self.out {
             let mut file = std::fs::OpenOptions::new()
@@ -295,7 +318,7 @@ impl Shell {
                 .append(true)
                 .open(path)
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            write_batches(self.format, batches, &mut file)?;
+            write_batches(runtime, self.format, batches, &mut file)?;
             println!("({rows} rows written to {})", path.display());
             return Ok(());
         }
@@ -304,8 +327,8 @@ impl Shell {
         } else {
             batches.to_vec()
         };
-        let mut stdout = std::io::stdout().lock();
-        write_batches(self.format, &shown, &mut stdout)?;
+        let mut stdout = std::io::stdout();
+        write_batches(runtime, self.format, &shown, &mut stdout)?;
         if self.interactive && self.format == Format::Table {
             if rows > MAX_ROWS {
                 writeln!(
@@ -332,9 +355,9 @@ impl Shell {
             ("?" | "h" | "help", _) => println!("{HELP}"),
             ("d", []) => self.describe_all(runtime)?,
             ("d", [table]) => self.describe(table, runtime)?,
-            ("f", []) => println!("{}", crate::cli::functions_text(None)?),
-            ("f", [function]) => println!("{}", crate::cli::functions_text(Some(function))?),
-            ("reports", []) => println!("{}", crate::cli::reports_text(&self.catalog)),
+            ("f", []) => println!("{}", crate::help::functions_text(None)?),
+            ("f", [function]) => println!("{}", crate::help::functions_text(Some(function))?),
+            ("reports", []) => println!("{}", crate::help::reports_text(&self.catalog)),
             ("r" | "report", [report, params @ ..]) => self.report(report, params, runtime)?,
             ("timing", []) => {
                 self.timing = !self.timing;
@@ -378,8 +401,8 @@ impl Shell {
             "one row per".to_string(),
         )];
         for batch in &batches {
-            let names = crate::validate::string_column(batch, 0);
-            let kinds = crate::validate::string_column(batch, 1);
+            let names = crate::output::string_column(batch, 0);
+            let kinds = crate::output::string_column(batch, 1);
             for (name, kind) in names.into_iter().zip(kinds) {
                 let about = Table::from_name(&name)
                     .map(|t| t.grain().to_string())
@@ -469,11 +492,11 @@ impl Shell {
             let values = reports::bind(&ctx, &report, from.as_deref(), to.as_deref(), &given)
                 .await
                 .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
-            let df = ctx.sql(&report.sql).await?.with_param_values(values)?;
+            let df = reports::plan(&ctx, &report, values).await?;
             collect(df.execute_stream().await?).await
         };
         let batches = self.cancellable(runtime, work)?;
-        self.show(&batches)?;
+        self.show(&batches, runtime)?;
         if self.timing {
             println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1e3);
         }
@@ -490,6 +513,18 @@ async fn collect(
         batches.push(RecordBatch::new_empty(schema));
     }
     Ok(batches)
+}
+
+/// `text` in at most `max` characters (not bytes: a path may hold any
+/// Unicode), its end kept behind `...`.
+fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let keep = max.saturating_sub(3);
+    let tail: String = text.chars().skip(count - keep).collect();
+    format!("...{tail}")
 }
 
 /// The first `max` rows.
@@ -512,33 +547,33 @@ fn limit(batches: &[RecordBatch], max: usize) -> Vec<RecordBatch> {
     out
 }
 
+/// Writes `batches` in `format` with the one writer `kpiql sql` uses too.
 fn write_batches(
+    runtime: &tokio::runtime::Runtime,
     format: Format,
     batches: &[RecordBatch],
-    sink: &mut dyn Write,
+    sink: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
-    match format {
-        Format::Table | Format::Parquet => {
-            writeln!(sink, "{}", pretty_format_batches(batches)?)?;
-        }
-        Format::Csv => {
-            let mut writer = datafusion::arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(sink);
-            for b in batches {
-                writer.write(b)?;
-            }
-        }
-        Format::Json => {
-            let mut writer = datafusion::arrow::json::WriterBuilder::new()
-                .with_explicit_nulls(true)
-                .build::<_, datafusion::arrow::json::writer::LineDelimited>(sink);
-            for b in batches {
-                writer.write(b)?;
-            }
-            writer.finish()?;
-        }
-    }
+    let Some(schema) = batches.first().map(RecordBatch::schema) else {
+        return Ok(());
+    };
+    let rows = futures::stream::iter(batches.to_vec().into_iter().map(Ok));
+    let mut stream: SendableRecordBatchStream =
+        Box::pin(RecordBatchStreamAdapter::new(Arc::clone(&schema), rows));
+    // The shell has no Parquet (\format offers table, csv and json).
+    let format = if format == Format::Parquet {
+        Format::Table
+    } else {
+        format
+    };
+    runtime.block_on(write_all(
+        format,
+        true,
+        schema,
+        &mut stream,
+        sink,
+        "the shell's output",
+    ))?;
     Ok(())
 }
 
@@ -547,5 +582,20 @@ fn print_columns(lines: &[(String, String, String)]) {
     let w1 = lines.iter().map(|l| l.1.len()).max().unwrap_or(0);
     for (a, b, c) in lines {
         println!("{a:w0$}  {b:w1$}  {c}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    // guards: the prompt cut a long lake path by bytes, inside a character.
+    #[test]
+    fn a_long_unicode_path_is_shortened_by_characters() {
+        let path = "/dane/jeziora/obsługa-klienta/żółć/数据湖/2026-ü";
+        let short = shorten(path, 30);
+        assert_eq!(short.chars().count(), 30);
+        assert_eq!(short, "...uga-klienta/żółć/数据湖/2026-ü");
+        assert_eq!(shorten("sample", 30), "sample");
     }
 }

@@ -30,8 +30,10 @@ use datafusion::catalog::TableProvider;
 use datafusion::datasource::ViewTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::{DataFrame, SessionContext};
 
-pub use params::{ParamValues, bind, latest_full_month, parse_instant};
+pub use params::{ParamValues, bind, latest_full_month};
 
 static BUILTIN_REPORTS: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries/reports");
@@ -215,6 +217,39 @@ impl ParamType {
     }
 }
 
+/// Whether `name` may name a report or view: `[A-Za-z0-9_]+`. Names become
+/// table folders and URLs (`DEST/<name>/`), where `..`, `/`, `#` or `?`
+/// would point elsewhere.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// What report and view SQL may do: read. No DDL (`CREATE`, `DROP`), no
+/// DML (`INSERT`, `COPY ... TO`), no `SET`: a report file is a query.
+pub fn read_only() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+}
+
+/// Plans `report` with its bound parameters, read-only: the one way every
+/// command (CLI, REPL, batch) turns a report into a query.
+pub async fn plan(
+    ctx: &SessionContext,
+    report: &Query,
+    params: ParamValues,
+) -> Result<DataFrame, DataFusionError> {
+    let origin = match &report.origin {
+        Origin::Builtin => format!("the built-in report {}", report.name),
+        Origin::File(path) => format!("report {} ({})", report.name, path.display()),
+    };
+    ctx.sql_with_options(&report.sql, read_only())
+        .await
+        .map_err(|e| e.context(format!("planning {origin}")))?
+        .with_param_values(params)
+}
+
 /// Reads a query file's header. `kind` is `report` or `view`.
 pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query, ReportError> {
     let bad = |line: usize, reason: String| ReportError::BadHeader {
@@ -298,6 +333,14 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
         .next()
         .unwrap_or(file)
         .trim_end_matches(".sql");
+    if !valid_name(expected) {
+        return Err(bad(
+            1,
+            format!(
+                "{expected:?} cannot name a {kind}: names are letters, digits and _ ([A-Za-z0-9_]+); rename the file"
+            ),
+        ));
+    }
     match name {
         Some(n) if n == expected => {}
         Some(n) => {
@@ -403,9 +446,10 @@ pub fn views() -> Result<Vec<Query>, ReportError> {
 
 /// Registers the views into `state`'s default schema (after the tables).
 pub async fn register_views(state: &SessionState) -> Result<(), ReportError> {
-    let schema = crate::session::default_schema(state)?;
+    let schema = crate::lake::default_schema(state)?;
     for view in views()? {
         let plan = state.create_logical_plan(&view.sql).await?;
+        read_only().verify_plan(&plan)?;
         let table: Arc<dyn TableProvider> = Arc::new(ViewTable::new(plan, Some(view.sql.clone())));
         schema.register_table(view.name.clone(), table)?;
     }

@@ -1,36 +1,17 @@
 //! Binding a report's parameters: `--from`/`--to`, `--param k=v`, and the
 //! defaults computed from the data.
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::TimestampMicrosecondType;
 use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 
 use super::{Param, ParamDefault, ParamType, Query, ReportError};
+use crate::dates::{days_since_epoch, parse_date, parse_instant};
 
 /// Bound parameter values, by name.
 pub type ParamValues = Vec<(String, ScalarValue)>;
-
-/// Parses an instant: `YYYY-MM-DD`, `YYYY-MM` (the first of the month),
-/// `YYYY-MM-DD HH:MM:SS` (UTC) or RFC 3339.
-pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    let t = text.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d") {
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
-    }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(t, format) {
-            return Some(dt.and_utc());
-        }
-    }
-    DateTime::parse_from_rfc3339(t)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-}
 
 /// Binds every parameter of `report`: given values first (`from` and `to`
 /// are `start` and `end`), then defaults. A missing, unknown or ill-typed
@@ -156,10 +137,8 @@ fn scalar(p: &Param, text: &str) -> Result<ScalarValue, String> {
             ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into()))
         }
         ParamType::Date => {
-            let d = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map_err(|_| bad("a date (YYYY-MM-DD)"))?;
-            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-            ScalarValue::Date32(Some((d - epoch).num_days() as i32))
+            let d = parse_date(text).ok_or_else(|| bad("a date (YYYY-MM-DD)"))?;
+            ScalarValue::Date32(Some(days_since_epoch(d)))
         }
         ParamType::Int => {
             ScalarValue::Int64(Some(text.trim().parse().map_err(|_| bad("an integer"))?))

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::error::DataFusionError;
@@ -19,6 +19,7 @@ use datafusion::logical_expr::ExprFunctionExt;
 use datafusion::prelude::{SessionContext, col, lit};
 
 use crate::lake::{self, FileProblem, LakeError, Table, TableSource};
+use crate::output::string_column;
 use crate::session::{Options, runtime_env, session_config};
 
 /// How many offending rows are shown per problem.
@@ -188,28 +189,6 @@ async fn row_problems(ctx: &SessionContext, table: Table) -> Result<Vec<Problem>
         }
     }
     Ok(problems)
-}
-
-/// A string column as owned strings, whatever its Arrow string type.
-pub fn string_column(batch: &RecordBatch, index: usize) -> Vec<String> {
-    let column = batch.column(index);
-    let formatted =
-        datafusion::arrow::compute::cast(column, &datafusion::arrow::datatypes::DataType::Utf8);
-    match formatted {
-        Ok(array) => {
-            let strings = array.as_string::<i32>();
-            (0..strings.len())
-                .map(|i| {
-                    if strings.is_null(i) {
-                        "NULL".to_string()
-                    } else {
-                        strings.value(i).to_string()
-                    }
-                })
-                .collect()
-        }
-        Err(_) => vec![String::new(); column.len()],
-    }
 }
 
 fn check_sql(table: Table) -> &'static str {

@@ -12,7 +12,7 @@ use kpiql::{Kpiql, Location, Options};
 
 use crate::fixtures::*;
 
-async fn open(dir: &std::path::Path) -> Result<Kpiql, kpiql::LakeError> {
+async fn open(dir: &std::path::Path) -> Result<Kpiql, kpiql::OpenError> {
     Kpiql::open(&Options {
         location: Location::parse(dir.to_str().expect("utf-8 path"))?,
         ..Options::default()
