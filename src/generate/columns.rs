@@ -18,6 +18,13 @@ use datafusion::arrow::error::ArrowError;
 
 use crate::lake::schema::{TZ, Table};
 
+/// Rows per Arrow batch handed to the Parquet writer.
+pub(crate) const CHUNK: usize = 128 * 1024;
+/// Digits of interaction and ticket numbers.
+pub(crate) const ID_WIDTH: usize = 12;
+/// Digits of survey numbers (four per interaction number).
+pub(crate) const SURVEY_ID_WIDTH: usize = 13;
+
 /// The schema files are written with: the canonical one with `Utf8View`
 /// strings written as `Utf8` (faster to build and to encode).
 pub(crate) fn write_schema(table: Table) -> SchemaRef {

@@ -25,14 +25,33 @@
 //! non-empty `OUT` is never touched.
 //!
 //! The shape of the data (teams, channels, rates, score distributions) lives
-//! in `profile.rs`; to add a team or a channel, add a row there. `month.rs`
-//! generates one month, `columns.rs` builds the Arrow batches and `writer.rs`
-//! writes the Parquet files.
+//! in `profile.rs`; to add a team or a channel, add a row there. The rest, a
+//! file per thing:
+//!
+//! - `plan.rs`: the months of a run and each one's share of the rows;
+//! - `world.rs`: what all months share, the customers and agents (roster);
+//! - `month.rs`: one month, in this order: `contacts.rs` (interactions and
+//!   the transactional surveys drawn with them), `surveys.rs` (writing those
+//!   plus the relationship answers), `agent_states.rs` (shifts from the
+//!   handle time the contacts booked);
+//! - `costs.rs`: the `costs` table, after the months;
+//! - `rng.rs` the random streams, `columns.rs` the Arrow batches,
+//!   `writer.rs` the Parquet files.
+//!
+//! A month draws from one random stream per purpose (`rng::Stream`): a
+//! draw added to one stream (say, for a new contact column) changes every
+//! later value of that stream but leaves the other streams' rows as they were.
 
+mod agent_states;
 mod columns;
+mod contacts;
+mod costs;
 mod month;
+mod plan;
 mod profile;
 mod rng;
+mod surveys;
+mod world;
 mod writer;
 
 #[cfg(test)]
@@ -49,7 +68,9 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::parquet::errors::ParquetError;
 
 use crate::lake::schema::Table;
-use month::{MonthOutput, MonthPlan, World};
+use month::MonthOutput;
+use plan::MonthPlan;
+use world::World;
 
 /// Largest `rows` (ten billion): far beyond any useful test lake, and it
 /// bounds the per-month agent-day state (about 1 byte per interaction).
@@ -144,6 +165,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GenerateError + '_ {
     }
 }
 
+/// An Arrow error while building a batch of `table` (a bug in the generator).
+fn arrow_err(table: Table) -> impl FnOnce(ArrowError) -> GenerateError {
+    move |source| GenerateError::Arrow { table, source }
+}
+
 /// Writes a synthetic lake to `opts.out`.
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     let started = Instant::now();
@@ -172,10 +198,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
     let outputs = run_months(&world, &plans, tmp.path(), opts.threads)?;
 
     let costs_path = tmp.path().join("costs.parquet");
-    let costs = month::cost_batch(&world, &plans).map_err(|source| GenerateError::Arrow {
-        table: Table::Costs,
-        source,
-    })?;
+    let costs = costs::cost_batch(&world, &plans).map_err(arrow_err(Table::Costs))?;
     let props = writer::properties(Table::Costs, world.compression);
     let mut w = writer::open(&costs_path, Table::Costs, &props)?;
     w.write(&costs).map_err(|source| GenerateError::Parquet {
@@ -246,7 +269,7 @@ fn validate(opts: &GenerateOptions) -> Result<Vec<MonthPlan>, GenerateError> {
             expected: "at least 1 thread",
         });
     }
-    month::plan_months(opts.start, opts.months, opts.rows)
+    plan::plan_months(opts.start, opts.months, opts.rows)
         .filter(|plans| plans.last().is_some_and(|p| p.first_day.year() <= 9999))
         .ok_or_else(|| GenerateError::BadOption {
             option: "months",

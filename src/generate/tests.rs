@@ -476,7 +476,7 @@ fn bad_options_are_named() {
 fn month_shares_add_up_exactly() {
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
     for rows in [1, 7, 12, 1_000_003, MAX_ROWS] {
-        let plans = month::plan_months(start, 12, rows).expect("plans");
+        let plans = plan::plan_months(start, 12, rows).expect("plans");
         assert_eq!(plans.iter().map(|p| p.rows).sum::<u64>(), rows);
         let mut offset = 0;
         for p in &plans {
@@ -484,7 +484,7 @@ fn month_shares_add_up_exactly() {
             offset += p.rows;
         }
     }
-    let plans = month::plan_months(start, 12, 1_200_000).expect("plans");
+    let plans = plan::plan_months(start, 12, 1_200_000).expect("plans");
     // December is busier than June, February (28 days) the quietest.
     assert!(plans[11].rows > plans[5].rows);
     assert!(plans.iter().all(|p| p.rows >= plans[1].rows));
