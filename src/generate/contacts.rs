@@ -6,14 +6,16 @@
 //! order; the output is byte-identical for a seed only as long as the order
 //! of draws is kept, so a change that adds or moves a draw changes the lake.
 
+use chrono::Datelike;
+
 use super::GenerateError;
 use super::agent_states::AgentDays;
 use super::arrow_err;
 use super::columns::{CHUNK, ID_WIDTH, InteractionCols};
 use super::plan::{DAY_US, HOUR_US, MonthPlan, US};
 use super::profile::{
-    BUSINESS_CLOSE_H, BUSINESS_OPEN_H, CHANNELS, MAX_CONTACTS, PHONE, PRIORITIES, Profile, TEAMS,
-    WEEKDAY_WEIGHT,
+    BUSINESS_CLOSE_H, BUSINESS_OPEN_H, CHANNELS, HOLIDAY_FACTOR, HOLIDAYS, MAX_CONTACTS, PHONE,
+    PRIORITIES, Profile, TEAMS,
 };
 use super::rng::{Rng, Stream, cumulative};
 use super::surveys::{Rated, Surveys};
@@ -50,7 +52,8 @@ pub(crate) struct ContactGen<'a> {
     plan: &'a MonthPlan,
     profile: &'a Profile,
     rng: Rng,
-    day_cum: Vec<u64>,
+    /// Per channel: cumulative weights of the month's days.
+    day_cum: Vec<Vec<u64>>,
     rows: InteractionCols,
     surveys: Surveys<'a>,
     agent_days: AgentDays,
@@ -58,8 +61,31 @@ pub(crate) struct ContactGen<'a> {
 
 impl<'a> ContactGen<'a> {
     pub(crate) fn new(world: &'a World, plan: &'a MonthPlan) -> ContactGen<'a> {
-        let day_weights: Vec<f64> = (0..i64::from(plan.days))
-            .map(|d| WEEKDAY_WEIGHT[(plan.epoch_day + d + 3).rem_euclid(7) as usize])
+        let holiday: Vec<f64> = (0..plan.days)
+            .map(|d| {
+                let date = plan.first_day + chrono::Days::new(u64::from(d));
+                if HOLIDAYS.contains(&(date.month(), date.day())) {
+                    HOLIDAY_FACTOR
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        // 1970-01-01 was a Thursday: day + 3 counts from a Monday.
+        let day_cum = world
+            .profile
+            .channels
+            .iter()
+            .map(|ch| {
+                let weights: Vec<f64> = holiday
+                    .iter()
+                    .enumerate()
+                    .map(|(d, h)| {
+                        h * ch.weekday[(plan.epoch_day + d as i64 + 3).rem_euclid(7) as usize]
+                    })
+                    .collect();
+                cumulative(&weights)
+            })
             .collect();
         let chunk = CHUNK
             .min(usize::try_from(plan.rows).unwrap_or(CHUNK))
@@ -69,7 +95,7 @@ impl<'a> ContactGen<'a> {
             plan,
             profile: &world.profile,
             rng: Rng::stream(world.seed, plan.index, Stream::Contacts),
-            day_cum: cumulative(&day_weights),
+            day_cum,
             rows: InteractionCols::new(chunk),
             surveys: Surveys::new(world, chunk / 4 + 16),
             agent_days: AgentDays::new(world, plan),
@@ -149,9 +175,10 @@ impl<'a> ContactGen<'a> {
         }
     }
 
-    /// A time in the month following the weekday and hour-of-day profile.
+    /// A time in the month following the channel's weekday and hour-of-day
+    /// profile and the month's holidays.
     fn contact_time(&mut self, channel: usize) -> i64 {
-        let day = self.rng.pick(&self.day_cum) as i64;
+        let day = self.rng.pick(&self.day_cum[channel]) as i64;
         let hour = self.rng.pick(&self.profile.channels[channel].hours_cum) as i64;
         let within = self.rng.below(HOUR_US as u64) as i64;
         self.plan.start_us + day * DAY_US + hour * HOUR_US + within

@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, Months, NaiveDate, NaiveTime};
 
-use super::profile::SEASON_PERMILLE;
+use super::profile::{GROWTH_PER_YEAR, SEASON_PERMILLE};
 
 pub(crate) const US: i64 = 1_000_000;
 pub(crate) const HOUR_US: i64 = 3600 * US;
@@ -38,7 +38,9 @@ impl MonthPlan {
 
 /// Splits `rows` over `months` months from `start` (which must be the first
 /// of a month and leave room for `months` months), weighting each by its
-/// length and a mild seasonal factor. Exact integer arithmetic (largest
+/// length, a mild seasonal factor and the growth since `start`
+/// ([`GROWTH_PER_YEAR`], compounded monthly). The weights are rounded to
+/// integers once; the split is exact integer arithmetic (largest
 /// remainder), so the shares always add up to `rows`.
 pub(crate) fn plan_months(start: NaiveDate, months: u32, rows: u64) -> Option<Vec<MonthPlan>> {
     let mut plans = Vec::with_capacity(months as usize);
@@ -52,7 +54,10 @@ pub(crate) fn plan_months(start: NaiveDate, months: u32, rows: u64) -> Option<Ve
             .and_utc()
             .timestamp_micros();
         let end_us = next.and_time(NaiveTime::MIN).and_utc().timestamp_micros();
-        weights.push(SEASON_PERMILLE[first_day.month0() as usize] * u64::from(days));
+        let growth = (1.0 + GROWTH_PER_YEAR).powf(f64::from(i) / 12.0);
+        let base = SEASON_PERMILLE[first_day.month0() as usize] * u64::from(days);
+        // Permille of growth: integer weights, so the split stays exact.
+        weights.push(base * (growth * 1000.0).round() as u64);
         plans.push(MonthPlan {
             index: i,
             first_day,

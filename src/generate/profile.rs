@@ -34,6 +34,9 @@ pub(crate) struct ChannelSpec {
     pub survey_p: [f64; 3],
     /// Share of contacts without a priority.
     pub priority_null_p: f64,
+    /// Relative volume by weekday, Monday first: live channels follow
+    /// office weeks, social media is busiest at the weekend.
+    pub weekday: [f64; 7],
 }
 
 pub(crate) const CHANNELS: [ChannelSpec; 5] = [
@@ -49,6 +52,7 @@ pub(crate) const CHANNELS: [ChannelSpec; 5] = [
         fcr_factor: 1.04,
         survey_p: [0.16, 0.07, 0.05],
         priority_null_p: 0.0,
+        weekday: [1.22, 1.12, 1.06, 1.03, 0.97, 0.36, 0.24],
     },
     ChannelSpec {
         name: "chat",
@@ -62,6 +66,7 @@ pub(crate) const CHANNELS: [ChannelSpec; 5] = [
         fcr_factor: 1.0,
         survey_p: [0.25, 0.06, 0.06],
         priority_null_p: 0.0,
+        weekday: [1.16, 1.10, 1.05, 1.02, 0.98, 0.48, 0.36],
     },
     ChannelSpec {
         name: "email",
@@ -75,6 +80,7 @@ pub(crate) const CHANNELS: [ChannelSpec; 5] = [
         fcr_factor: 0.93,
         survey_p: [0.18, 0.07, 0.04],
         priority_null_p: 0.02,
+        weekday: [1.20, 1.08, 1.02, 1.00, 0.95, 0.55, 0.45],
     },
     ChannelSpec {
         name: "messaging",
@@ -88,6 +94,7 @@ pub(crate) const CHANNELS: [ChannelSpec; 5] = [
         fcr_factor: 0.98,
         survey_p: [0.22, 0.06, 0.05],
         priority_null_p: 0.05,
+        weekday: [1.05, 1.02, 1.00, 1.00, 1.02, 0.80, 0.70],
     },
     ChannelSpec {
         name: "social",
@@ -101,6 +108,7 @@ pub(crate) const CHANNELS: [ChannelSpec; 5] = [
         fcr_factor: 0.9,
         survey_p: [0.12, 0.05, 0.03],
         priority_null_p: 0.35,
+        weekday: [0.90, 0.92, 0.94, 0.96, 1.02, 1.18, 1.12],
     },
 ];
 
@@ -242,16 +250,30 @@ const HOURS_ASYNC: [f64; 24] = [
     0.8, 0.6, 0.5, 0.4, 0.4, 0.6, 1.2, 2.5, 4.5, 5.5, 6.0, 5.8, 5.2, 5.4, 5.6, 5.5, 5.2, 4.8, 4.4,
     4.2, 4.0, 3.5, 2.5, 1.5,
 ];
-/// Relative contact volume by weekday, Monday first.
-pub(crate) const WEEKDAY_WEIGHT: [f64; 7] = [1.18, 1.10, 1.05, 1.02, 0.98, 0.42, 0.30];
 /// Relative number of agents on duty by weekday, Monday first: flatter than
-/// [`WEEKDAY_WEIGHT`] because repeat contacts spill over into the weekend.
+/// the channels' weekday volume because repeat contacts spill over into
+/// the weekend.
 pub(crate) const STAFFING: [f64; 7] = [1.2, 1.1, 1.07, 1.05, 1.02, 0.63, 0.42];
 /// Relative volume by calendar month (January first), per day; in permille
 /// so month shares are computed in exact integer arithmetic.
 pub(crate) const SEASON_PERMILLE: [u64; 12] = [
     1080, 980, 1020, 970, 960, 930, 920, 950, 1000, 1020, 1060, 1110,
 ];
+/// Growth of contact volume per year (the customer base grows), so the
+/// same month a year apart differs, as year-over-year reports expect.
+pub(crate) const GROWTH_PER_YEAR: f64 = 0.12;
+/// Public holidays (month, day) on which the contact centre is quiet, and
+/// their volume relative to the weekday's usual one.
+pub(crate) const HOLIDAYS: [(u32, u32); 7] = [
+    (1, 1),
+    (1, 6),
+    (5, 1),
+    (12, 24),
+    (12, 25),
+    (12, 26),
+    (12, 31),
+];
+pub(crate) const HOLIDAY_FACTOR: f64 = 0.3;
 /// Shared (not team) cost per month: a fixed part and a part per agent, EUR.
 pub(crate) const SHARED_COST_FIXED_EUR: f64 = 8000.0;
 pub(crate) const SHARED_COST_PER_AGENT_EUR: f64 = 60.0;
@@ -337,6 +359,8 @@ pub(crate) struct ChannelTables {
     /// Cumulative survey thresholds: `x < survey[k]` picks kind `k`.
     pub survey: [u64; 3],
     pub hours_cum: Vec<u64>,
+    /// Relative volume by weekday, Monday first.
+    pub weekday: [f64; 7],
 }
 
 /// Everything the hot loop draws from, compiled once per run.
@@ -414,6 +438,7 @@ impl Profile {
                         threshold(csat + nps + ces),
                     ],
                     hours_cum: cumulative(if c.live { &HOURS_LIVE } else { &HOURS_ASYNC }),
+                    weekday: c.weekday,
                 }
             })
             .collect();

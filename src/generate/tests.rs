@@ -490,3 +490,71 @@ fn month_shares_add_up_exactly() {
     assert!(plans.iter().all(|p| p.rows >= plans[1].rows));
     assert_eq!(plans[1].days, 28);
 }
+
+#[test]
+fn months_a_year_apart_grow() {
+    let start = NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
+    let plans = plan::plan_months(start, 24, 2_400_000).expect("plans");
+    for k in 0..12 {
+        let ratio = plans[k + 12].rows as f64 / plans[k].rows as f64;
+        // GROWTH_PER_YEAR is 12 %; rounding the weights moves it by < 0.1 %.
+        assert!((ratio - 1.12).abs() < 0.002, "month {k}: {ratio}");
+    }
+}
+
+/// Contacts per day of the month (UTC) and channel, from a generated lake.
+fn daily_by_channel(lake: &Path) -> BTreeMap<(String, i64), u64> {
+    let batch = read_table(lake, Table::Interactions);
+    let channel = strs(&batch, "channel");
+    let created = ts(&batch, "created_at");
+    let mut out = BTreeMap::new();
+    for i in 0..batch.num_rows() {
+        let day = created.value(i).div_euclid(24 * 3600 * 1_000_000);
+        *out.entry((channel.value(i).to_string(), day)).or_insert(0) += 1;
+    }
+    out
+}
+
+#[test]
+fn holidays_dip_and_each_channel_has_its_week() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    let mut options = opts(out.clone(), 60_000, 1, 11, 2);
+    options.start = NaiveDate::from_ymd_opt(2025, 12, 1).expect("date");
+    generate(&options).expect("generate");
+    let daily = daily_by_channel(&out);
+    let day = |m: u32, d: u32| {
+        NaiveDate::from_ymd_opt(2025, m, d)
+            .expect("date")
+            .signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+            .num_days()
+    };
+    let total = |d: i64| -> u64 {
+        daily
+            .iter()
+            .filter(|((_, day), _)| *day == d)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    // 2025-12-25 is a Thursday; the other Thursdays of December carry the
+    // usual volume, Christmas Day about HOLIDAY_FACTOR (0.3) of it.
+    let usual = (total(day(12, 4)) + total(day(12, 11)) + total(day(12, 18))) as f64 / 3.0;
+    let christmas = total(day(12, 25)) as f64;
+    assert!(
+        christmas < 0.45 * usual && christmas > 0.15 * usual,
+        "Christmas {christmas} vs a usual Thursday {usual}"
+    );
+    // Phone follows office weeks; social media peaks at the weekend.
+    let share = |channel: &str, days: &[i64]| {
+        let n: u64 = days
+            .iter()
+            .map(|d| daily.get(&(channel.to_string(), *d)).copied().unwrap_or(0))
+            .sum();
+        let all: u64 = days.iter().map(|d| total(*d)).sum();
+        n as f64 / all as f64
+    };
+    let weekend = [day(12, 6), day(12, 7), day(12, 13), day(12, 14)];
+    let weekdays = [day(12, 8), day(12, 9), day(12, 10), day(12, 11)];
+    assert!(share("social", &weekend) > 1.5 * share("social", &weekdays));
+    assert!(share("phone", &weekend) < share("phone", &weekdays));
+}
