@@ -206,23 +206,4 @@ mod tests {
         assert_eq!(latest_full_month(d("2024-02-29")), Some(d("2024-02-01")));
         assert_eq!(latest_full_month(d("2026-01-15")), Some(d("2025-12-01")));
     }
-
-    #[test]
-    fn instants_parse_in_the_forms_users_type() {
-        let us = |s| parse_instant(s).map(|t| t.to_rfc3339());
-        assert_eq!(
-            us("2026-10-01"),
-            Some("2026-10-01T00:00:00+00:00".to_string())
-        );
-        assert_eq!(us("2026-10"), Some("2026-10-01T00:00:00+00:00".to_string()));
-        assert_eq!(
-            us("2026-10-01 12:30:00"),
-            Some("2026-10-01T12:30:00+00:00".to_string())
-        );
-        assert_eq!(
-            us("2026-10-01T12:30:00+02:00"),
-            Some("2026-10-01T10:30:00+00:00".to_string())
-        );
-        assert_eq!(us("October"), None);
-    }
 }

@@ -1069,12 +1069,8 @@ fn a_folder_of_someone_elses_files_is_refused_and_kept_in_both_formats() {
             "{format}: the error names the folder and what is in it: {stderr}"
         );
         user_files_survive(&out.join("team"));
-        // Nothing was added to the folder either (the lock sits beside it).
-        let after: Vec<String> = tree(&out)
-            .into_iter()
-            .filter(|f| !f.starts_with(".team.lock"))
-            .collect();
-        assert_eq!(after, before, "{format}: the folder is untouched");
+        // Nothing was added either (the lock beside it is gone again).
+        assert_eq!(tree(&out), before, "{format}: the folder is untouched");
     }
 }
 
@@ -1120,11 +1116,7 @@ fn a_delta_table_kpiql_did_not_make_is_refused() {
         stderr.contains("is a Delta table that kpiql batch did not make"),
         "{stderr}"
     );
-    let after: Vec<String> = tree(&out)
-        .into_iter()
-        .filter(|f| !f.starts_with(".team.lock"))
-        .collect();
-    assert_eq!(after, before, "their table is untouched");
+    assert_eq!(tree(&out), before, "their table is untouched");
 }
 
 // guards: a report named `..` published a Delta table into DEST's parent and
