@@ -20,9 +20,11 @@
 -- Cost is summed as stored; a lake with several currencies needs converting
 -- first. Shared cost enters cost per interaction in full: it is the cost of
 -- serving those contacts too.
+-- Months are cut from the UTC instants relabelled as zone-less: the same
+-- month, without DataFusion's per-value time-zone path (docs/upstream/).
 WITH months AS (
     SELECT
-        CAST(date_trunc('month', created_at) AS DATE) AS month,
+        CAST(date_trunc('month', arrow_cast(created_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
         count(*) AS interactions,
         avg(wait_seconds) FILTER (WHERE channel IN ('phone', 'chat') AND NOT abandoned AND agent_id IS NOT NULL) AS asa_seconds,
         avg(handle_seconds) AS aht_seconds
@@ -32,7 +34,7 @@ WITH months AS (
 ),
 answers AS (
     SELECT
-        CAST(date_trunc('month', submitted_at) AS DATE) AS month,
+        CAST(date_trunc('month', arrow_cast(submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
         csat(score) FILTER (WHERE kind = 'csat') AS csat_pct,
         nps(score) FILTER (WHERE kind = 'nps') AS nps
     FROM surveys

@@ -9,10 +9,12 @@
 -- @column aht_seconds seconds | Average handle time.
 -- @column csat_pct percent | CSAT of answers submitted in the month about the team's contacts.
 -- @column csat_answers count | Number of those CSAT answers.
+-- Months are cut from the UTC instants relabelled as zone-less: the same
+-- month, without DataFusion's per-value time-zone path (docs/upstream/).
 WITH work AS (
     SELECT
         team,
-        CAST(date_trunc('month', created_at) AS DATE) AS month,
+        CAST(date_trunc('month', arrow_cast(created_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
         count(*) AS interactions,
         avg(handle_seconds) AS aht_seconds
     FROM interactions
@@ -22,7 +24,7 @@ WITH work AS (
 answers AS (
     SELECT
         i.team,
-        CAST(date_trunc('month', s.submitted_at) AS DATE) AS month,
+        CAST(date_trunc('month', arrow_cast(s.submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
         csat(s.score) FILTER (WHERE s.kind = 'csat') AS csat_pct,
         count(*) FILTER (WHERE s.kind = 'csat') AS csat_answers
     FROM surveys s
