@@ -33,6 +33,8 @@ resolution AS (
         SELECT channel, (date_part('epoch', resolved_at) - date_part('epoch', created_at)) / 3600.0 AS hours
         FROM tickets
         WHERE created_at >= $start AND created_at < $end AND resolved_at IS NOT NULL
+            -- only the tickets with a contact in the period (see the view)
+            AND ticket_id IN (SELECT ticket_id FROM contacts)
     ) AS resolved_tickets
     GROUP BY channel
 ),

@@ -47,14 +47,17 @@ contacts AS (
     JOIN targets t ON t.priority = coalesce(i.priority, 'normal')
     WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned
 ),
-first_contacts AS (
-    SELECT ticket_id, coalesce(first_value(priority ORDER BY contact_seq, created_at), 'normal') AS priority
-    FROM interactions
-    GROUP BY ticket_id
+period_tickets AS (
+    SELECT * FROM tickets
+    WHERE created_at >= $start AND created_at < $end
+        -- only the tickets with a contact in the period (see the view)
+        AND ticket_id IN (
+            SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end
+        )
 ),
 opened AS (
     SELECT
-        f.priority,
+        coalesce(k.priority, 'normal') AS priority,
         t.resolution_target AS target,
         CASE
             WHEN k.resolved_at IS NOT NULL
@@ -62,10 +65,8 @@ opened AS (
             WHEN date_part('epoch', $end) - date_part('epoch', k.created_at) > t.resolution_target
                 THEN date_part('epoch', $end) - date_part('epoch', k.created_at)
         END AS elapsed
-    FROM tickets k
-    JOIN first_contacts f ON f.ticket_id = k.ticket_id
-    JOIN targets t ON t.priority = f.priority
-    WHERE k.created_at >= $start AND k.created_at < $end
+    FROM period_tickets k
+    JOIN targets t ON t.priority = coalesce(k.priority, 'normal')
 ),
 response AS (
     SELECT

@@ -4,6 +4,7 @@
 -- @column customer_id - | Customer of the first contact.
 -- @column team - | Team of the first contact.
 -- @column channel - | Channel of the first contact.
+-- @column priority - | Priority of the first contact (NULL when it has none).
 -- @column created_at timestamp | When the first contact was created.
 -- @column first_response_at timestamp | The earliest first response of any contact; NULL if none.
 -- @column resolved_at timestamp | The latest resolution; NULL if never resolved.
@@ -11,11 +12,17 @@
 -- @column escalated boolean | Any contact was escalated.
 -- @column first_contact_resolved boolean | The first contact (contact_seq = 1) resolved the ticket.
 -- "First contact" is the one with the lowest contact_seq (then the earliest).
+-- The view covers all history. A report about a period says which tickets
+-- it needs (`ticket_id IN (SELECT ticket_id FROM interactions WHERE
+-- created_at in the period)`): a ticket whose first contact is in the
+-- period has a contact in it, and the engine then groups only those
+-- tickets (the join's filter is pushed into the scan below the grouping).
 SELECT
     ticket_id,
     first_value(customer_id ORDER BY contact_seq, created_at) AS customer_id,
     first_value(team ORDER BY contact_seq, created_at) AS team,
     first_value(channel ORDER BY contact_seq, created_at) AS channel,
+    first_value(priority ORDER BY contact_seq, created_at) AS priority,
     first_value(created_at ORDER BY contact_seq, created_at) AS created_at,
     min(first_response_at) AS first_response_at,
     max(resolved_at) AS resolved_at,
