@@ -10,7 +10,7 @@
 -- @param resolution_high float 86400 | Resolution target for high priority, seconds (1 day).
 -- @param resolution_normal float 259200 | Resolution target for normal priority and tickets without a priority, seconds (3 days).
 -- @param resolution_low float 604800 | Resolution target for low priority, seconds (7 days).
--- @column priority - | urgent, high, normal, low ("normal" includes contacts without a priority).
+-- @column priority - | urgent, high, normal, low ("normal" includes contacts without a priority), then any other priority found in the period, measured against the normal targets.
 -- @column contacts count | Contacts created in the period that did not abandon.
 -- @column first_response_target_seconds seconds | The target applied.
 -- @column first_response_compliance_pct percent | Contacts answered within target / contacts counted.
@@ -25,13 +25,27 @@
 -- passed by $end is a breach; one still within its target is pending and not
 -- counted. Abandoned contacts never got a response by design and are left out
 -- of first-response compliance (see abandonment rate).
-WITH targets AS (
+-- A priority other than the four known ones is not dropped: it gets a row
+-- of its own, after the known ones, measured against the normal targets
+-- (`kpiql validate` names such values).
+WITH known AS (
     SELECT * FROM (VALUES
         ('urgent', $first_response_urgent, $resolution_urgent, 1),
         ('high', $first_response_high, $resolution_high, 2),
         ('normal', $first_response_normal, $resolution_normal, 3),
         ('low', $first_response_low, $resolution_low, 4)
     ) AS t(priority, first_response_target, resolution_target, ord)
+),
+targets AS (
+    SELECT * FROM known
+    UNION ALL
+    SELECT u.priority, n.first_response_target, n.resolution_target, 5
+    FROM (
+        SELECT DISTINCT priority FROM interactions
+        WHERE created_at >= $start AND created_at < $end
+            AND priority IS NOT NULL AND priority NOT IN (SELECT priority FROM known)
+    ) AS u
+    CROSS JOIN (SELECT * FROM known WHERE priority = 'normal') AS n
 ),
 contacts AS (
     SELECT
@@ -101,4 +115,4 @@ SELECT
 FROM targets t
 LEFT JOIN response r ON r.priority = t.priority
 LEFT JOIN resolution s ON s.priority = t.priority
-ORDER BY t.ord
+ORDER BY t.ord, t.priority
