@@ -8,7 +8,7 @@
 -- @column handled_per_logged_in_hour per hour | Handled contacts / the agent's logged-in hours in the period.
 -- @column solved_per_logged_in_hour per hour | Contacts that resolved their ticket / logged-in hours.
 -- @column aht_seconds seconds | Average handle time.
--- @column fcr_pct percent | First contact resolution of the agent's first contacts.
+-- @column fcr_pct percent | First contact resolution of the agent's handled first contacts.
 -- @column csat_pct percent | CSAT of answers submitted in the period about the agent's contacts.
 -- @column csat_answers count | Number of those CSAT answers.
 -- @column escalation_rate_pct percent | Contacts escalated / handled contacts.
@@ -16,7 +16,8 @@
 -- @column utilization_pct percent | Handling / all logged-in time of the agent.
 WITH contacts AS (
     SELECT * FROM interactions
-    WHERE created_at >= $start AND created_at < $end AND agent_id IS NOT NULL
+    -- Handled contacts (DESIGN §2): an agent took them and they were not abandoned.
+    WHERE created_at >= $start AND created_at < $end AND agent_id IS NOT NULL AND NOT abandoned
 ),
 work AS (
     SELECT
@@ -46,8 +47,25 @@ time AS (
         occupancy(state, seconds) AS occupancy_pct,
         utilization(state, seconds) AS utilization_pct,
         sum(seconds) / 3600.0 AS logged_in_hours
-    FROM agent_states
-    WHERE started_at >= $start AND started_at < $end
+    FROM (
+        -- Each span's seconds inside the period: a span that crosses $start
+        -- or $end (a shift over midnight at a month's end) counts its part
+        -- in each period, not wholly in the one it started in.
+        SELECT
+            agent_id,
+            state,
+            CASE
+                WHEN started_at >= $start
+                    AND date_part('epoch', started_at) + seconds <= date_part('epoch', $end)
+                    THEN seconds
+                ELSE least(date_part('epoch', started_at) + seconds, date_part('epoch', $end))
+                    - greatest(date_part('epoch', started_at), date_part('epoch', $start))
+            END AS seconds
+        FROM agent_states
+        WHERE started_at < $end
+            AND (started_at >= $start
+                OR date_part('epoch', started_at) + seconds > date_part('epoch', $start))
+    ) AS spans
     GROUP BY agent_id
 )
 SELECT

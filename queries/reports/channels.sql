@@ -8,9 +8,9 @@
 -- @column avg_first_response_seconds seconds | Average time from creation to first response, of contacts with a response.
 -- @column median_resolution_hours hours | Median time from a ticket's first contact to its resolution, for tickets opened on the channel in the period and resolved.
 -- @column p90_resolution_hours hours | 90th percentile of that time (linear interpolation).
--- @column fcr_pct percent | First contact resolution of the channel's first contacts.
+-- @column fcr_pct percent | First contact resolution of the channel's handled first contacts (abandoned ones are abandonment, not unresolved).
 -- @column csat_pct percent | CSAT of answers submitted in the period about the channel's contacts.
--- @column escalation_rate_pct percent | Contacts escalated / contacts.
+-- @column escalation_rate_pct percent | Handled contacts escalated / handled contacts.
 WITH contacts AS (
     SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
 ),
@@ -19,8 +19,8 @@ work AS (
         channel,
         count(*) AS interactions,
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
-        fcr(contact_seq, resolved) AS fcr_pct,
-        escalation_rate(escalated) AS escalation_rate_pct
+        fcr(contact_seq, resolved) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned) AS fcr_pct,
+        escalation_rate(escalated) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned) AS escalation_rate_pct
     FROM contacts
     GROUP BY channel
 ),

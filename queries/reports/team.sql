@@ -15,8 +15,8 @@
 -- @column csat_mean_score score | Mean CSAT score (1-5) of those answers.
 -- @column csat_answers count | Number of those CSAT answers.
 -- @column nps points | NPS of transactional NPS answers submitted in the period about the team's contacts (-100..100).
--- @column fcr_pct percent | First contact resolution of the period's first contacts.
--- @column escalation_rate_pct percent | Contacts escalated / contacts.
+-- @column fcr_pct percent | First contact resolution of the period's handled first contacts (abandoned ones are abandonment, not unresolved).
+-- @column escalation_rate_pct percent | Handled contacts escalated / handled contacts.
 -- @column abandonment_rate_pct percent | Contacts abandoned / contacts.
 -- @column repeat_contact_rate_pct percent | Contacts with contact_seq > 1 / contacts.
 -- @column handled_per_logged_in_hour per hour | Handled contacts (an agent took them) / logged-in hours of the team's agents.
@@ -35,12 +35,12 @@ work AS (
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
         max(wait_seconds) AS longest_wait_seconds,
         avg(hold_seconds) AS avg_hold_seconds,
-        fcr(contact_seq, resolved) AS fcr_pct,
-        escalation_rate(escalated) AS escalation_rate_pct,
+        fcr(contact_seq, resolved) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned) AS fcr_pct,
+        escalation_rate(escalated) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned) AS escalation_rate_pct,
         abandonment_rate(abandoned) AS abandonment_rate_pct,
         100.0 * count(*) FILTER (WHERE contact_seq > 1) / count(*) AS repeat_contact_rate_pct,
         count(*) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned) AS handled,
-        count(*) FILTER (WHERE resolved) AS solved
+        count(*) FILTER (WHERE resolved AND agent_id IS NOT NULL AND NOT abandoned) AS solved
     FROM contacts
     GROUP BY team
 ),
@@ -62,8 +62,25 @@ time AS (
         occupancy(state, seconds) AS occupancy_pct,
         utilization(state, seconds) AS utilization_pct,
         sum(seconds) / 3600.0 AS logged_in_hours
-    FROM agent_states
-    WHERE started_at >= $start AND started_at < $end
+    FROM (
+        -- Each span's seconds inside the period: a span that crosses $start
+        -- or $end (a shift over midnight at a month's end) counts its part
+        -- in each period, not wholly in the one it started in.
+        SELECT
+            team,
+            state,
+            CASE
+                WHEN started_at >= $start
+                    AND date_part('epoch', started_at) + seconds <= date_part('epoch', $end)
+                    THEN seconds
+                ELSE least(date_part('epoch', started_at) + seconds, date_part('epoch', $end))
+                    - greatest(date_part('epoch', started_at), date_part('epoch', $start))
+            END AS seconds
+        FROM agent_states
+        WHERE started_at < $end
+            AND (started_at >= $start
+                OR date_part('epoch', started_at) + seconds > date_part('epoch', $start))
+    ) AS spans
     GROUP BY team
 )
 SELECT
@@ -87,6 +104,7 @@ SELECT
     round(w.handled / nullif(t.logged_in_hours, 0), 2) AS handled_per_logged_in_hour,
     round(w.solved / nullif(t.logged_in_hours, 0), 2) AS solved_per_logged_in_hour
 FROM work w
-LEFT JOIN answers a ON a.team = w.team
-LEFT JOIN time t ON t.team = w.team
+-- NULL-safe: the row of contacts without a team gets its answers and time too.
+LEFT JOIN answers a ON a.team IS NOT DISTINCT FROM w.team
+LEFT JOIN time t ON t.team IS NOT DISTINCT FROM w.team
 ORDER BY w.team NULLS LAST

@@ -5,6 +5,7 @@
 -- @param fiscal_year_start_month int 1 | The month (1-12) a fiscal year starts in (used for the default period).
 -- @column team - | The team.
 -- @column month date | The month (one row per team and month with interactions).
+-- @column partial boolean | The period covers only part of the month (a --from or --to inside it): its figures are for that part.
 -- @column interactions count | Contacts created in the month.
 -- @column aht_seconds seconds | Average handle time.
 -- @column csat_pct percent | CSAT of answers submitted in the month about the team's contacts.
@@ -35,10 +36,13 @@ answers AS (
 SELECT
     w.team,
     w.month,
+    arrow_cast(w.month, 'Timestamp(Microsecond, Some("UTC"))') < $start
+        OR arrow_cast(w.month + INTERVAL '1 month', 'Timestamp(Microsecond, Some("UTC"))') > $end AS partial,
     w.interactions,
     round(w.aht_seconds, 1) AS aht_seconds,
     round(a.csat_pct, 2) AS csat_pct,
     coalesce(a.csat_answers, 0) AS csat_answers
 FROM work w
-LEFT JOIN answers a ON a.team = w.team AND a.month = w.month
+-- NULL-safe: the row of contacts without a team gets its answers too.
+LEFT JOIN answers a ON (a.team IS NOT DISTINCT FROM w.team) AND a.month = w.month
 ORDER BY w.team NULLS LAST, w.month
