@@ -30,8 +30,10 @@ pub struct GenerateArgs {
 }
 
 fn parse_month_start(text: &str) -> Result<NaiveDate, String> {
-    crate::dates::parse_month(text)
-        .ok_or_else(|| format!("{text:?} is not a month; expected YYYY-MM or YYYY-MM-01"))
+    crate::dates::parse_month(text).ok_or_else(|| match crate::dates::parse_date(text) {
+        Some(_) => format!("{text} is not the first day of a month; expected YYYY-MM-01"),
+        None => format!("{text:?} is not a month; expected YYYY-MM or YYYY-MM-01"),
+    })
 }
 
 pub(super) fn run(cli: &Cli, args: &GenerateArgs) -> anyhow::Result<ExitStatus> {

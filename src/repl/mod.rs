@@ -557,7 +557,7 @@ fn write_batches(
     let Some(schema) = batches.first().map(RecordBatch::schema) else {
         return Ok(());
     };
-    let rows = futures::stream::iter(batches.to_vec().into_iter().map(Ok));
+    let rows = futures::stream::iter(batches.iter().cloned().map(Ok));
     let mut stream: SendableRecordBatchStream =
         Box::pin(RecordBatchStreamAdapter::new(Arc::clone(&schema), rows));
     // The shell has no Parquet (\format offers table, csv and json).
