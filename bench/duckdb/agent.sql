@@ -17,6 +17,8 @@
 -- not mirrored: DuckDB would count such rows.
 -- DataFusion's ordered aggregate first_value(x ORDER BY ...) is DuckDB's
 -- first(x ORDER BY ...).
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
     SELECT * FROM interactions
     WHERE created_at >= $start AND created_at < $end AND agent_id IS NOT NULL
@@ -62,15 +64,15 @@ SELECT
     w.agent_id,
     w.team,
     w.handled,
-    round(w.handled / nullif(t.logged_in_hours, 0), 2) AS handled_per_logged_in_hour,
-    round(w.solved / nullif(t.logged_in_hours, 0), 2) AS solved_per_logged_in_hour,
-    round(w.aht_seconds, 1) AS aht_seconds,
-    round(w.fcr_pct, 2) AS fcr_pct,
-    round(a.csat_pct, 2) AS csat_pct,
+    df_round(w.handled / nullif(t.logged_in_hours, 0), 2) AS handled_per_logged_in_hour,
+    df_round(w.solved / nullif(t.logged_in_hours, 0), 2) AS solved_per_logged_in_hour,
+    df_round(w.aht_seconds, 1) AS aht_seconds,
+    df_round(w.fcr_pct, 2) AS fcr_pct,
+    df_round(a.csat_pct, 2) AS csat_pct,
     coalesce(a.csat_answers, 0) AS csat_answers,
-    round(w.escalation_rate_pct, 2) AS escalation_rate_pct,
-    round(t.occupancy_pct, 2) AS occupancy_pct,
-    round(t.utilization_pct, 2) AS utilization_pct
+    df_round(w.escalation_rate_pct, 2) AS escalation_rate_pct,
+    df_round(t.occupancy_pct, 2) AS occupancy_pct,
+    df_round(t.utilization_pct, 2) AS utilization_pct
 FROM work w
 LEFT JOIN answers a ON a.agent_id = w.agent_id
 LEFT JOIN time t ON t.agent_id = w.agent_id

@@ -11,6 +11,8 @@
 -- date_part('epoch', TIMESTAMPTZ) is a DOUBLE with the fraction in both
 -- engines. median is quantile_cont(0.5) in DuckDB, DataFusion's median the
 -- mean of the two middle values: the same number up to the last bit.
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
     SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
 ),
@@ -51,13 +53,13 @@ answers AS (
 SELECT
     w.channel,
     w.interactions,
-    round(CAST(100.0 AS DOUBLE) * w.interactions / sum(w.interactions) OVER (), 2) AS share_pct,
-    round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
-    round(r.median_hours, 2) AS median_resolution_hours,
-    round(r.p90_hours, 2) AS p90_resolution_hours,
-    round(w.fcr_pct, 2) AS fcr_pct,
-    round(a.csat_pct, 2) AS csat_pct,
-    round(w.escalation_rate_pct, 2) AS escalation_rate_pct
+    df_round(CAST(100.0 AS DOUBLE) * w.interactions / sum(w.interactions) OVER (), 2) AS share_pct,
+    df_round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
+    df_round(r.median_hours, 2) AS median_resolution_hours,
+    df_round(r.p90_hours, 2) AS p90_resolution_hours,
+    df_round(w.fcr_pct, 2) AS fcr_pct,
+    df_round(a.csat_pct, 2) AS csat_pct,
+    df_round(w.escalation_rate_pct, 2) AS escalation_rate_pct
 FROM work w
 LEFT JOIN resolution r ON r.channel = w.channel
 LEFT JOIN answers a ON a.channel = w.channel

@@ -4,6 +4,8 @@
 -- KPI function as its DESIGN §2 formula (100.0 written as a DOUBLE, as
 -- DataFusion types it; kpiql computes 100.0 * part / total in f64):
 --   csat(score) = 100 * count(*) FILTER (score >= 4) / nullif(count(score), 0)
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
     SELECT
         customer_id,
@@ -48,7 +50,7 @@ SELECT
     customer_id,
     interactions,
     chat_interactions,
-    round(csat_pct, 2) AS csat_pct,
+    df_round(csat_pct, 2) AS csat_pct,
     csat_answers,
     CASE WHEN chat_rank <= $top THEN chat_rank END AS rank_most_chat,
     CASE WHEN low_rank <= $top THEN low_rank END AS rank_lowest_csat,

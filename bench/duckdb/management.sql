@@ -8,6 +8,8 @@
 --                     / nullif(count(score), 0)
 -- The runner sets TimeZone to UTC, so date_trunc('month', TIMESTAMPTZ) and
 -- the casts to DATE cut months in UTC as kpiql does.
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH months AS (
     SELECT
         CAST(date_trunc('month', created_at) AS DATE) AS month,
@@ -56,17 +58,17 @@ SELECT
     cur.month,
     cur.interactions,
     sum(cur.interactions) OVER (PARTITION BY cur.fiscal_year ORDER BY cur.month) AS ytd_interactions,
-    round(cur.asa_seconds, 1) AS asa_seconds,
-    round(cur.csat_pct, 2) AS csat_pct,
-    round(cur.nps, 2) AS nps,
-    round(cur.aht_seconds, 1) AS aht_seconds,
+    df_round(cur.asa_seconds, 1) AS asa_seconds,
+    df_round(cur.csat_pct, 2) AS csat_pct,
+    df_round(cur.nps, 2) AS nps,
+    df_round(cur.aht_seconds, 1) AS aht_seconds,
     cur.total_cost,
-    round(cur.cost_per_interaction, 2) AS cost_per_interaction,
+    df_round(cur.cost_per_interaction, 2) AS cost_per_interaction,
     prev.interactions AS interactions_prev_year,
-    round(prev.csat_pct, 2) AS csat_pct_prev_year,
-    round(prev.nps, 2) AS nps_prev_year,
-    round(prev.aht_seconds, 1) AS aht_seconds_prev_year,
-    round(prev.cost_per_interaction, 2) AS cost_per_interaction_prev_year
+    df_round(prev.csat_pct, 2) AS csat_pct_prev_year,
+    df_round(prev.nps, 2) AS nps_prev_year,
+    df_round(prev.aht_seconds, 1) AS aht_seconds_prev_year,
+    df_round(prev.cost_per_interaction, 2) AS cost_per_interaction_prev_year
 FROM monthly cur
 LEFT JOIN monthly prev ON prev.month = cur.month - INTERVAL '1 year'
 WHERE cur.month >= CAST($start AS DATE)

@@ -11,6 +11,8 @@
 -- (rows with a NULL argument, here the pending ones, are not counted).
 -- DataFusion's ordered aggregate first_value(x ORDER BY ...) is DuckDB's
 -- first(x ORDER BY ...).
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH targets AS (
     SELECT * FROM (VALUES
         ('urgent', $first_response_urgent, $resolution_urgent, 1),
@@ -77,12 +79,12 @@ SELECT
     t.priority,
     coalesce(r.contacts, 0) AS contacts,
     t.first_response_target AS first_response_target_seconds,
-    round(r.compliance, 2) AS first_response_compliance_pct,
+    df_round(r.compliance, 2) AS first_response_compliance_pct,
     coalesce(r.breached, 0) AS first_response_breached,
     coalesce(r.pending, 0) AS first_response_pending,
     coalesce(s.tickets, 0) AS tickets,
     t.resolution_target AS resolution_target_seconds,
-    round(s.compliance, 2) AS resolution_compliance_pct,
+    df_round(s.compliance, 2) AS resolution_compliance_pct,
     coalesce(s.breached, 0) AS resolution_breached,
     coalesce(s.pending, 0) AS resolution_pending
 FROM targets t

@@ -17,6 +17,8 @@
 -- (NULL when no row is counted or, for the time ratios, the seconds add up
 -- to 0.) date_part('epoch', TIMESTAMPTZ) is a DOUBLE with the fraction in
 -- both engines.
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
     SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
 ),
@@ -72,22 +74,22 @@ SELECT
     w.team,
     w.interactions,
     w.tickets,
-    round(w.aht_seconds, 1) AS aht_seconds,
-    round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
-    round(w.longest_wait_seconds, 1) AS longest_wait_seconds,
-    round(w.avg_hold_seconds, 1) AS avg_hold_seconds,
-    round(t.occupancy_pct, 2) AS occupancy_pct,
-    round(t.utilization_pct, 2) AS utilization_pct,
-    round(a.csat_pct, 2) AS csat_pct,
-    round(a.csat_mean_score, 2) AS csat_mean_score,
+    df_round(w.aht_seconds, 1) AS aht_seconds,
+    df_round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
+    df_round(w.longest_wait_seconds, 1) AS longest_wait_seconds,
+    df_round(w.avg_hold_seconds, 1) AS avg_hold_seconds,
+    df_round(t.occupancy_pct, 2) AS occupancy_pct,
+    df_round(t.utilization_pct, 2) AS utilization_pct,
+    df_round(a.csat_pct, 2) AS csat_pct,
+    df_round(a.csat_mean_score, 2) AS csat_mean_score,
     coalesce(a.csat_answers, 0) AS csat_answers,
-    round(a.nps, 2) AS nps,
-    round(w.fcr_pct, 2) AS fcr_pct,
-    round(w.escalation_rate_pct, 2) AS escalation_rate_pct,
-    round(w.abandonment_rate_pct, 2) AS abandonment_rate_pct,
-    round(w.repeat_contact_rate_pct, 2) AS repeat_contact_rate_pct,
-    round(w.handled / nullif(t.logged_in_hours, 0), 2) AS handled_per_logged_in_hour,
-    round(w.solved / nullif(t.logged_in_hours, 0), 2) AS solved_per_logged_in_hour
+    df_round(a.nps, 2) AS nps,
+    df_round(w.fcr_pct, 2) AS fcr_pct,
+    df_round(w.escalation_rate_pct, 2) AS escalation_rate_pct,
+    df_round(w.abandonment_rate_pct, 2) AS abandonment_rate_pct,
+    df_round(w.repeat_contact_rate_pct, 2) AS repeat_contact_rate_pct,
+    df_round(w.handled / nullif(t.logged_in_hours, 0), 2) AS handled_per_logged_in_hour,
+    df_round(w.solved / nullif(t.logged_in_hours, 0), 2) AS solved_per_logged_in_hour
 FROM work w
 LEFT JOIN answers a ON a.team = w.team
 LEFT JOIN time t ON t.team = w.team

@@ -6,6 +6,8 @@
 -- DataFusion types it; kpiql computes 100.0 * part / total in f64):
 --   csat(score) = 100 * count(*) FILTER (score >= 4) / nullif(count(score), 0)
 -- The runner sets TimeZone to UTC, so months are cut in UTC as in kpiql.
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH work AS (
     SELECT
         team,
@@ -32,8 +34,8 @@ SELECT
     w.team,
     w.month,
     w.interactions,
-    round(w.aht_seconds, 1) AS aht_seconds,
-    round(a.csat_pct, 2) AS csat_pct,
+    df_round(w.aht_seconds, 1) AS aht_seconds,
+    df_round(a.csat_pct, 2) AS csat_pct,
     coalesce(a.csat_answers, 0) AS csat_answers
 FROM work w
 LEFT JOIN answers a ON a.team = w.team AND a.month = w.month

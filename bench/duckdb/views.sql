@@ -84,3 +84,12 @@ SELECT
     coalesce(bool_or(contact_seq = 1 AND resolved), false) AS first_contact_resolved
 FROM interactions
 GROUP BY ticket_id;
+
+-- DataFusion's round(x, d) on a DOUBLE is (x * 10^d).round() / 10^d in f64,
+-- halves away from zero (datafusion-functions 55, math/round.rs); DuckDB's
+-- round(x, d) rounds the double's exact value, so it differs where x * 10^d
+-- comes out as an exact half: round(4.425, 2) (4.425 is 177/40, the mean of
+-- 40 CSAT scores) is 4.43 in kpiql and 4.42 in DuckDB, whose double 4.425 is
+-- 4.42499999.... The twins round with this macro to compute what kpiql
+-- computes; every value they round is a DOUBLE.
+CREATE MACRO df_round(x, d) AS round(x * pow(10, d)) / pow(10, d);
