@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod drift;
+mod duckdb;
 mod fixtures;
 mod functions;
 mod generate;

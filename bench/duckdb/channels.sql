@@ -1,0 +1,66 @@
+-- DuckDB twin of queries/reports/channels.sql (kpiql report channels), clause
+-- by clause. Parameters: $start, $end (TIMESTAMPTZ). Tables and the tickets
+-- view: views.sql.
+-- KPI functions as their DESIGN §2 formulas (100.0 written as a DOUBLE, as
+-- DataFusion types it; kpiql computes 100.0 * part / total in f64):
+--   fcr(contact_seq, resolved)
+--     = 100 * count(*) FILTER (contact_seq = 1 AND resolved)
+--           / nullif(count(*) FILTER (contact_seq = 1 AND resolved IS NOT NULL), 0)
+--   escalation_rate(escalated) = 100 * count(*) FILTER (escalated) / nullif(count(escalated), 0)
+--   csat(score) = 100 * count(*) FILTER (score >= 4) / nullif(count(score), 0)
+-- date_part('epoch', TIMESTAMPTZ) is a DOUBLE with the fraction in both
+-- engines. median is quantile_cont(0.5) in DuckDB, DataFusion's median the
+-- mean of the two middle values: the same number up to the last bit.
+-- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
+-- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
+WITH contacts AS (
+    SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
+),
+work AS (
+    SELECT
+        channel,
+        count(*) AS interactions,
+        avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
+        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved)
+            / nullif(count(*) FILTER (WHERE contact_seq = 1 AND resolved IS NOT NULL), 0) AS fcr_pct,
+        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE escalated)
+            / nullif(count(escalated), 0) AS escalation_rate_pct
+    FROM contacts
+    GROUP BY channel
+),
+resolution AS (
+    SELECT
+        channel,
+        median(hours) AS median_hours,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_hours
+    FROM (
+        SELECT channel, (date_part('epoch', resolved_at) - date_part('epoch', created_at)) / 3600.0 AS hours
+        FROM tickets
+        WHERE created_at >= $start AND created_at < $end AND resolved_at IS NOT NULL
+    ) AS resolved_tickets
+    GROUP BY channel
+),
+answers AS (
+    SELECT
+        i.channel,
+        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE s.kind = 'csat' AND s.score >= 4)
+            / nullif(count(s.score) FILTER (WHERE s.kind = 'csat'), 0) AS csat_pct
+    FROM surveys s
+    JOIN interactions i ON i.interaction_id = s.interaction_id
+    WHERE s.submitted_at >= $start AND s.submitted_at < $end
+    GROUP BY i.channel
+)
+SELECT
+    w.channel,
+    w.interactions,
+    df_round(CAST(100.0 AS DOUBLE) * w.interactions / sum(w.interactions) OVER (), 2) AS share_pct,
+    df_round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
+    df_round(r.median_hours, 2) AS median_resolution_hours,
+    df_round(r.p90_hours, 2) AS p90_resolution_hours,
+    df_round(w.fcr_pct, 2) AS fcr_pct,
+    df_round(a.csat_pct, 2) AS csat_pct,
+    df_round(w.escalation_rate_pct, 2) AS escalation_rate_pct
+FROM work w
+LEFT JOIN resolution r ON r.channel = w.channel
+LEFT JOIN answers a ON a.channel = w.channel
+ORDER BY w.interactions DESC, w.channel

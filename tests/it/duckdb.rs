@@ -1,0 +1,75 @@
+//! The preset reports agree with their DuckDB twins (issue 11): `bench/run.py
+//! --check` runs every report of `queries/reports/` with kpiql and its
+//! `bench/duckdb/` twin on the sample lake and compares the results cell by
+//! cell. DuckDB comes from PyPI into `target/duckdb-venv` (made here when
+//! missing; `.ci/run` makes it up front), as moto does for the S3 tests.
+
+use std::path::{Path, PathBuf};
+
+/// The Python of `target/duckdb-venv`, with `duckdb` installed; the venv is
+/// made on first use.
+fn duckdb_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/duckdb-venv");
+    let python = venv.join("bin/python");
+    let has_duckdb = |python: &Path| {
+        std::process::Command::new(python)
+            .args(["-c", "import duckdb"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has_duckdb(&python) {
+        eprintln!("installing duckdb into {}", venv.display());
+        let made = std::process::Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 -m venv");
+        assert!(made.success(), "python3 -m venv {}", venv.display());
+        let installed = std::process::Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "duckdb"])
+            .status()
+            .expect("pip install duckdb");
+        assert!(
+            installed.success(),
+            "pip install duckdb into {}",
+            venv.display()
+        );
+    }
+    python
+}
+
+#[test]
+fn every_report_equals_its_duckdb_twin_on_the_sample_lake() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(duckdb_python())
+        .arg(root.join("bench/run.py"))
+        .arg("--kpiql")
+        .arg(assert_cmd::cargo::cargo_bin("kpiql"))
+        .arg("--lake")
+        .arg(root.join("data/sample"))
+        .args(["--threads", "2", "--check"])
+        .output()
+        .expect("run bench/run.py");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "bench/run.py --check failed ({}):\n{text}",
+        output.status
+    );
+    // Every report ran and agreed (a report the harness skipped would not
+    // show up as a difference).
+    for report in std::fs::read_dir(root.join("queries/reports")).expect("queries/reports") {
+        let name = report.expect("entry").file_name();
+        let name = name.to_string_lossy();
+        let name = name.trim_end_matches(".sql");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{name} ")) && l.trim_end().ends_with("equal")),
+            "no `{name} ... equal` line in the harness's table:\n{text}"
+        );
+    }
+}
