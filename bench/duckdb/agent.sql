@@ -21,7 +21,7 @@
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
     SELECT * FROM interactions
-    WHERE created_at >= $start AND created_at < $end AND agent_id IS NOT NULL
+    WHERE created_at >= $start AND created_at < $end AND agent_id IS NOT NULL AND NOT abandoned
 ),
 work AS (
     SELECT
@@ -56,8 +56,22 @@ time AS (
         CAST(100.0 AS DOUBLE) * coalesce(sum(seconds) FILTER (WHERE state = 'handling'), 0)
             / nullif(sum(seconds) FILTER (WHERE state IS NOT NULL), 0) AS utilization_pct,
         sum(seconds) / 3600.0 AS logged_in_hours
-    FROM agent_states
-    WHERE started_at >= $start AND started_at < $end
+    FROM (
+        SELECT
+            agent_id,
+            state,
+            CASE
+                WHEN started_at >= $start
+                    AND date_part('epoch', started_at) + seconds <= date_part('epoch', $end)
+                    THEN seconds
+                ELSE least(date_part('epoch', started_at) + seconds, date_part('epoch', $end))
+                    - greatest(date_part('epoch', started_at), date_part('epoch', $start))
+            END AS seconds
+        FROM agent_states
+        WHERE started_at < $end
+            AND (started_at >= $start
+                OR date_part('epoch', started_at) + seconds > date_part('epoch', $start))
+    ) AS spans
     GROUP BY agent_id
 )
 SELECT

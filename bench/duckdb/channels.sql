@@ -21,10 +21,10 @@ work AS (
         channel,
         count(*) AS interactions,
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
-        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved)
-            / nullif(count(*) FILTER (WHERE contact_seq = 1 AND resolved IS NOT NULL), 0) AS fcr_pct,
-        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE escalated)
-            / nullif(count(escalated), 0) AS escalation_rate_pct
+        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved AND agent_id IS NOT NULL AND NOT abandoned)
+            / nullif(count(*) FILTER (WHERE contact_seq = 1 AND resolved IS NOT NULL AND agent_id IS NOT NULL AND NOT abandoned), 0) AS fcr_pct,
+        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE escalated AND agent_id IS NOT NULL AND NOT abandoned)
+            / nullif(count(escalated) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned), 0) AS escalation_rate_pct
     FROM contacts
     GROUP BY channel
 ),
@@ -37,6 +37,7 @@ resolution AS (
         SELECT channel, (date_part('epoch', resolved_at) - date_part('epoch', created_at)) / 3600.0 AS hours
         FROM tickets
         WHERE created_at >= $start AND created_at < $end AND resolved_at IS NOT NULL
+            AND ticket_id IN (SELECT ticket_id FROM contacts)
     ) AS resolved_tickets
     GROUP BY channel
 ),

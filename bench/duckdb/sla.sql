@@ -13,13 +13,24 @@
 -- first(x ORDER BY ...).
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
-WITH targets AS (
+WITH known AS (
     SELECT * FROM (VALUES
         ('urgent', $first_response_urgent, $resolution_urgent, 1),
         ('high', $first_response_high, $resolution_high, 2),
         ('normal', $first_response_normal, $resolution_normal, 3),
         ('low', $first_response_low, $resolution_low, 4)
     ) AS t(priority, first_response_target, resolution_target, ord)
+),
+targets AS (
+    SELECT * FROM known
+    UNION ALL
+    SELECT u.priority, n.first_response_target, n.resolution_target, 5
+    FROM (
+        SELECT DISTINCT priority FROM interactions
+        WHERE created_at >= $start AND created_at < $end
+            AND priority IS NOT NULL AND priority NOT IN (SELECT priority FROM known)
+    ) AS u
+    CROSS JOIN (SELECT * FROM known WHERE priority = 'normal') AS n
 ),
 contacts AS (
     SELECT
@@ -35,14 +46,16 @@ contacts AS (
     JOIN targets t ON t.priority = coalesce(i.priority, 'normal')
     WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned
 ),
-first_contacts AS (
-    SELECT ticket_id, coalesce(first(priority ORDER BY contact_seq, created_at), 'normal') AS priority
-    FROM interactions
-    GROUP BY ticket_id
+period_tickets AS (
+    SELECT * FROM tickets
+    WHERE created_at >= $start AND created_at < $end
+        AND ticket_id IN (
+            SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end
+        )
 ),
 opened AS (
     SELECT
-        f.priority,
+        coalesce(k.priority, 'normal') AS priority,
         t.resolution_target AS target,
         CASE
             WHEN k.resolved_at IS NOT NULL
@@ -50,10 +63,8 @@ opened AS (
             WHEN date_part('epoch', $end) - date_part('epoch', k.created_at) > t.resolution_target
                 THEN date_part('epoch', $end) - date_part('epoch', k.created_at)
         END AS elapsed
-    FROM tickets k
-    JOIN first_contacts f ON f.ticket_id = k.ticket_id
-    JOIN targets t ON t.priority = f.priority
-    WHERE k.created_at >= $start AND k.created_at < $end
+    FROM period_tickets k
+    JOIN targets t ON t.priority = coalesce(k.priority, 'normal')
 ),
 response AS (
     SELECT
@@ -90,4 +101,4 @@ SELECT
 FROM targets t
 LEFT JOIN response r ON r.priority = t.priority
 LEFT JOIN resolution s ON s.priority = t.priority
-ORDER BY t.ord
+ORDER BY t.ord, t.priority

@@ -31,15 +31,15 @@ work AS (
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
         max(wait_seconds) AS longest_wait_seconds,
         avg(hold_seconds) AS avg_hold_seconds,
-        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved)
-            / nullif(count(*) FILTER (WHERE contact_seq = 1 AND resolved IS NOT NULL), 0) AS fcr_pct,
-        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE escalated)
-            / nullif(count(escalated), 0) AS escalation_rate_pct,
+        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved AND agent_id IS NOT NULL AND NOT abandoned)
+            / nullif(count(*) FILTER (WHERE contact_seq = 1 AND resolved IS NOT NULL AND agent_id IS NOT NULL AND NOT abandoned), 0) AS fcr_pct,
+        CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE escalated AND agent_id IS NOT NULL AND NOT abandoned)
+            / nullif(count(escalated) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned), 0) AS escalation_rate_pct,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE abandoned)
             / nullif(count(abandoned), 0) AS abandonment_rate_pct,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq > 1) / count(*) AS repeat_contact_rate_pct,
         count(*) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned) AS handled,
-        count(*) FILTER (WHERE resolved) AS solved
+        count(*) FILTER (WHERE resolved AND agent_id IS NOT NULL AND NOT abandoned) AS solved
     FROM contacts
     GROUP BY team
 ),
@@ -66,8 +66,22 @@ time AS (
         CAST(100.0 AS DOUBLE) * coalesce(sum(seconds) FILTER (WHERE state = 'handling'), 0)
             / nullif(sum(seconds) FILTER (WHERE state IS NOT NULL), 0) AS utilization_pct,
         sum(seconds) / 3600.0 AS logged_in_hours
-    FROM agent_states
-    WHERE started_at >= $start AND started_at < $end
+    FROM (
+        SELECT
+            team,
+            state,
+            CASE
+                WHEN started_at >= $start
+                    AND date_part('epoch', started_at) + seconds <= date_part('epoch', $end)
+                    THEN seconds
+                ELSE least(date_part('epoch', started_at) + seconds, date_part('epoch', $end))
+                    - greatest(date_part('epoch', started_at), date_part('epoch', $start))
+            END AS seconds
+        FROM agent_states
+        WHERE started_at < $end
+            AND (started_at >= $start
+                OR date_part('epoch', started_at) + seconds > date_part('epoch', $start))
+    ) AS spans
     GROUP BY team
 )
 SELECT
@@ -91,6 +105,6 @@ SELECT
     df_round(w.handled / nullif(t.logged_in_hours, 0), 2) AS handled_per_logged_in_hour,
     df_round(w.solved / nullif(t.logged_in_hours, 0), 2) AS solved_per_logged_in_hour
 FROM work w
-LEFT JOIN answers a ON a.team = w.team
-LEFT JOIN time t ON t.team = w.team
+LEFT JOIN answers a ON a.team IS NOT DISTINCT FROM w.team
+LEFT JOIN time t ON t.team IS NOT DISTINCT FROM w.team
 ORDER BY w.team NULLS LAST

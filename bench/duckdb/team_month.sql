@@ -33,10 +33,12 @@ answers AS (
 SELECT
     w.team,
     w.month,
+    CAST(w.month AS TIMESTAMPTZ) < $start
+        OR CAST(w.month + INTERVAL '1 month' AS TIMESTAMPTZ) > $end AS partial,
     w.interactions,
     df_round(w.aht_seconds, 1) AS aht_seconds,
     df_round(a.csat_pct, 2) AS csat_pct,
     coalesce(a.csat_answers, 0) AS csat_answers
 FROM work w
-LEFT JOIN answers a ON a.team = w.team AND a.month = w.month
+LEFT JOIN answers a ON (a.team IS NOT DISTINCT FROM w.team) AND a.month = w.month
 ORDER BY w.team NULLS LAST, w.month

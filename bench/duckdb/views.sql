@@ -76,6 +76,7 @@ SELECT
     first(customer_id ORDER BY contact_seq, created_at) AS customer_id,
     first(team ORDER BY contact_seq, created_at) AS team,
     first(channel ORDER BY contact_seq, created_at) AS channel,
+    first(priority ORDER BY contact_seq, created_at) AS priority,
     first(created_at ORDER BY contact_seq, created_at) AS created_at,
     min(first_response_at) AS first_response_at,
     max(resolved_at) AS resolved_at,

@@ -557,7 +557,9 @@ fn write_batches(
     let Some(schema) = batches.first().map(RecordBatch::schema) else {
         return Ok(());
     };
-    let rows = futures::stream::iter(batches.iter().cloned().map(Ok));
+    // The stream must own its batches ('static), so they are copied once.
+    let owned: Vec<RecordBatch> = batches.to_vec();
+    let rows = futures::stream::iter(owned.into_iter().map(Ok));
     let mut stream: SendableRecordBatchStream =
         Box::pin(RecordBatchStreamAdapter::new(Arc::clone(&schema), rows));
     // The shell has no Parquet (\format offers table, csv and json).
