@@ -1,5 +1,6 @@
 -- @report agent
 -- @description Each agent's productivity and quality in a period, one row per agent.
+-- @warns unmatched_answers
 -- @param start timestamp latest_full_month_start | First instant of the period, inclusive (--from; default: the first day of the latest full month in the data).
 -- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of that month).
 -- @column agent_id - | The agent (one row per agent who handled a contact created in the period).

@@ -1,5 +1,6 @@
 -- @report channels
 -- @description How each channel performs in a period: volume, speed, resolution and quality.
+-- @warns unmatched_answers
 -- @param start timestamp latest_full_month_start | First instant of the period, inclusive (--from; default: the first day of the latest full month in the data).
 -- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of that month).
 -- @column channel - | The channel (one row per channel with a contact created in the period).

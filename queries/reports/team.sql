@@ -1,5 +1,6 @@
 -- @report team
 -- @description The team lead's view of a period: volume, speed, quality and productivity, one row per team.
+-- @warns unmatched_answers
 -- @param start timestamp latest_full_month_start | First instant of the period, inclusive (--from; default: the first day of the latest full month in the data).
 -- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of that month).
 -- @column team - | The team that owned the contacts (one row per team with a contact created in the period).

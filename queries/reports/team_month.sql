@@ -1,5 +1,6 @@
 -- @report team_month
 -- @description Handle time, CSAT and volume by team by month, fiscal year to date.
+-- @warns unmatched_answers
 -- @param start timestamp fiscal_year_start | First instant of the period, inclusive (--from; default: the start of the fiscal year of the latest full month in the data).
 -- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of the latest full month in the data).
 -- @param fiscal_year_start_month int 1 | The month (1-12) a fiscal year starts in (used for the default period).

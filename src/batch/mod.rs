@@ -324,6 +324,9 @@ async fn compute(
         .cloned()
         .collect();
     let params = bind(ctx, report, from, to, &given).await?;
+    for warning in crate::reports::check_warnings(ctx, report, &params).await? {
+        progress.note(&format!("report {}: {warning}", report.name));
+    }
     let period = Period::of(&params);
     if report.columns.iter().any(|c| c.name == PERIOD_COLUMN) {
         anyhow::bail!(

@@ -68,6 +68,11 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
     )
     .await?;
     let context = || format!("report {}", report.name);
+    if !cli.quiet {
+        for warning in crate::reports::check_warnings(&kpiql.ctx, report, &values).await? {
+            eprintln!("warning: report {}: {warning}", report.name);
+        }
+    }
     let df = crate::reports::plan(&kpiql.ctx, report, values)
         .await
         .with_context(context)?;

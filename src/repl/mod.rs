@@ -492,6 +492,12 @@ impl Shell {
             let values = reports::bind(&ctx, &report, from.as_deref(), to.as_deref(), &given)
                 .await
                 .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+            for warning in reports::check_warnings(&ctx, &report, &values)
+                .await
+                .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?
+            {
+                eprintln!("warning: report {}: {warning}", report.name);
+            }
             let df = reports::plan(&ctx, &report, values).await?;
             collect(df.execute_stream().await?).await
         };

@@ -39,6 +39,8 @@ static BUILTIN_REPORTS: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries/reports");
 static BUILTIN_VIEWS: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries/views");
+static BUILTIN_WARNINGS: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries/warnings");
 
 /// A report or view file, with its header read.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +55,9 @@ pub struct Query {
     pub params: Vec<Param>,
     /// Output columns, in header order.
     pub columns: Vec<Column>,
+    /// Warnings to check when the report runs (`-- @warns NAME`: the file
+    /// `queries/warnings/NAME.sql`), for rows the report leaves out.
+    pub warns: Vec<String>,
     /// The whole file.
     pub sql: String,
 }
@@ -261,6 +266,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
     let mut description = None;
     let mut params = Vec::new();
     let mut columns = Vec::new();
+    let mut warns = Vec::new();
     for (i, line) in sql.lines().enumerate() {
         let n = i + 1;
         let Some(comment) = line.trim_start().strip_prefix("--") else {
@@ -325,6 +331,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
                     meaning: meaning.trim().to_string(),
                 });
             }
+            "warns" => warns.push(rest.to_string()),
             other => return Err(bad(n, format!("unknown header tag @{other}"))),
         }
     }
@@ -357,6 +364,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
         description: description.ok_or_else(|| bad(1, "no `-- @description` line".into()))?,
         params,
         columns,
+        warns,
         sql: sql.to_string(),
     })
 }
@@ -425,6 +433,71 @@ impl Catalog {
             available: self.reports.keys().cloned().collect(),
         })
     }
+}
+
+/// The warnings (`queries/warnings/`), parsed. Each is a query over the
+/// report's parameters that returns one row with a count `n`; when `n > 0`
+/// its description, with `{n}` replaced, is said to the user.
+pub fn warnings() -> Result<Vec<Query>, ReportError> {
+    BUILTIN_WARNINGS
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|x| x == "sql"))
+        .map(|f| {
+            let name = f.path().to_string_lossy().to_string();
+            parse(
+                "warning",
+                &format!("queries/warnings/{name}"),
+                f.contents_utf8().unwrap_or_default(),
+                Origin::Builtin,
+            )
+        })
+        .collect()
+}
+
+/// The warnings `report` declares that apply to this run: each message
+/// with its count, for the rows the report leaves out. Run read-only with
+/// the report's own parameters (those the warning uses).
+pub async fn check_warnings(
+    ctx: &SessionContext,
+    report: &Query,
+    params: &ParamValues,
+) -> Result<Vec<String>, ReportError> {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int64Type;
+    if report.warns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = warnings()?;
+    let mut messages = Vec::new();
+    for name in &report.warns {
+        let Some(warning) = all.iter().find(|w| &w.name == name) else {
+            return Err(ReportError::BadHeader {
+                file: report.name.clone(),
+                line: 1,
+                reason: format!("@warns {name}: there is no queries/warnings/{name}.sql"),
+            });
+        };
+        let used: ParamValues = params
+            .iter()
+            .filter(|(n, _)| warning.sql.contains(&format!("${n}")))
+            .cloned()
+            .collect();
+        let batches = ctx
+            .sql_with_options(&warning.sql, read_only())
+            .await?
+            .with_param_values(used)?
+            .collect()
+            .await?;
+        let n: i64 = batches
+            .iter()
+            .filter_map(|b| b.column(0).as_primitive_opt::<Int64Type>())
+            .flat_map(|a| a.iter().flatten())
+            .sum();
+        if n > 0 {
+            messages.push(warning.description.replace("{n}", &n.to_string()));
+        }
+    }
+    Ok(messages)
 }
 
 /// The built-in views (`queries/views/`), parsed.
