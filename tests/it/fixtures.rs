@@ -57,6 +57,20 @@ pub fn times(values: &[Option<&str>]) -> ArrayRef {
     Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))
 }
 
+/// `Date32` days from `YYYY-MM-DD` strings, so fixtures say which day they
+/// mean instead of a day count since 1970.
+pub fn dates(values: &[&str]) -> ArrayRef {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let days: Vec<i32> = values
+        .iter()
+        .map(|v| {
+            let day = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").expect("date literal");
+            i32::try_from((day - epoch).num_days()).expect("a Date32 day")
+        })
+        .collect();
+    Arc::new(Date32Array::from(days))
+}
+
 pub fn micros(text: &str) -> i64 {
     chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
         .expect("timestamp literal")
@@ -121,10 +135,7 @@ pub fn costs(path: &Path) {
     write_parquet(
         path,
         vec![
-            (
-                "month",
-                Arc::new(Date32Array::from(vec![20454])) as ArrayRef,
-            ), // 2026-01-01
+            ("month", dates(&["2026-01-01"])),
             ("team", opt_strings(&[None])),
             (
                 "amount",
