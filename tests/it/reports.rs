@@ -19,6 +19,10 @@
 //!
 //! first_response_at = created + wait, ended = first response + handle,
 //! resolved_at = ended for resolved contacts.
+//!
+//! Every ticket there keeps one channel, team and priority; a second lake
+//! further down (`MOVING`) has tickets whose contacts differ, and contacts
+//! on the period's bounds.
 
 use std::path::Path;
 
@@ -274,7 +278,98 @@ fn opt(v: &[Option<String>]) -> Vec<Option<&str>> {
 }
 
 fn tiny_lake(dir: &Path) {
-    let c = &CONTACTS;
+    write_contacts(dir, &CONTACTS);
+    // (survey, interaction, customer, kind, score, submitted)
+    write_answers(
+        dir,
+        &[
+            ("s01", Some("i01"), "c1", "csat", 5, "2026-10-01 12:00:00"),
+            ("s02", Some("i02"), "c2", "csat", 2, "2026-10-01 12:00:00"),
+            ("s03", Some("i03"), "c2", "csat", 4, "2026-10-02 12:00:00"),
+            ("s04", Some("i05"), "c3", "nps", 10, "2026-10-03 12:00:00"),
+            ("s05", Some("i06"), "c4", "csat", 3, "2026-10-05 18:00:00"),
+            ("s06", Some("i07"), "c1", "nps", 6, "2026-10-06 12:00:00"),
+            ("s07", Some("i11"), "c6", "csat", 5, "2026-10-20 12:00:00"),
+            ("s08", None, "c1", "nps", 9, "2026-10-15 12:00:00"),
+            ("s09", Some("i09"), "c2", "csat", 1, "2026-09-16 12:00:00"),
+            ("s10", Some("i10"), "c1", "csat", 4, "2025-10-11 12:00:00"),
+            ("s11", Some("i01"), "c1", "ces", 6, "2026-10-01 13:00:00"),
+        ],
+    );
+    // (agent, team, state, started, seconds)
+    let spans: [(&str, &str, &str, &str, f64); 9] = [
+        ("a1", "red", "handling", "2026-10-01 09:00:00", 900.0),
+        ("a1", "red", "available", "2026-10-01 09:15:00", 300.0),
+        ("a1", "red", "break", "2026-10-01 09:20:00", 600.0),
+        ("a2", "red", "handling", "2026-10-02 10:00:00", 600.0),
+        ("a2", "red", "available", "2026-10-02 10:10:00", 600.0),
+        ("a3", "blue", "handling", "2026-10-05 12:00:00", 1400.0),
+        ("a3", "blue", "available", "2026-10-05 12:30:00", 200.0),
+        ("a3", "blue", "meeting", "2026-10-05 13:00:00", 400.0),
+        ("a1", "red", "handling", "2026-09-15 10:00:00", 1000.0),
+    ];
+    write_parquet(
+        &dir.join("agent_states/part-0.parquet"),
+        vec![
+            (
+                "agent_id",
+                strings(&spans.iter().map(|s| s.0).collect::<Vec<_>>()),
+            ),
+            (
+                "team",
+                opt_strings(&spans.iter().map(|s| Some(s.1)).collect::<Vec<_>>()),
+            ),
+            (
+                "state",
+                strings(&spans.iter().map(|s| s.2).collect::<Vec<_>>()),
+            ),
+            (
+                "started_at",
+                times(&spans.iter().map(|s| Some(s.3)).collect::<Vec<_>>()),
+            ),
+            (
+                "seconds",
+                floats(&spans.iter().map(|s| Some(s.4)).collect::<Vec<_>>()),
+            ),
+        ],
+    );
+    // 2026-10: red 1000, blue 500, shared 300; 2025-10: red 800; 2026-09: red 900.
+    write_parquet(
+        &dir.join("costs.parquet"),
+        vec![
+            (
+                "month",
+                dates(&[
+                    "2026-10-01",
+                    "2026-10-01",
+                    "2026-10-01",
+                    "2025-10-01",
+                    "2026-09-01",
+                ]),
+            ),
+            (
+                "team",
+                opt_strings(&[Some("red"), Some("blue"), None, Some("red"), Some("red")]),
+            ),
+            (
+                "amount",
+                std::sync::Arc::new(
+                    datafusion::arrow::array::Decimal128Array::from(vec![
+                        100000, 50000, 30000, 80000, 90000,
+                    ])
+                    .with_precision_and_scale(18, 2)
+                    .expect("decimal"),
+                ),
+            ),
+            ("currency", strings(&["EUR"; 5])),
+        ],
+    );
+}
+
+/// Writes `contacts` as the lake's `interactions`, deriving the times:
+/// first response = created + wait, ended = first response + handle,
+/// resolved_at = ended for resolved contacts.
+fn write_contacts(dir: &Path, c: &[Contact]) {
     let created: Vec<String> = c.iter().map(|r| r.8.to_string()).collect();
     let first: Vec<Option<String>> = c
         .iter()
@@ -367,20 +462,10 @@ fn tiny_lake(dir: &Path) {
             ),
         ],
     );
-    // (survey, interaction, customer, kind, score, submitted)
-    let answers: [Answer; 11] = [
-        ("s01", Some("i01"), "c1", "csat", 5, "2026-10-01 12:00:00"),
-        ("s02", Some("i02"), "c2", "csat", 2, "2026-10-01 12:00:00"),
-        ("s03", Some("i03"), "c2", "csat", 4, "2026-10-02 12:00:00"),
-        ("s04", Some("i05"), "c3", "nps", 10, "2026-10-03 12:00:00"),
-        ("s05", Some("i06"), "c4", "csat", 3, "2026-10-05 18:00:00"),
-        ("s06", Some("i07"), "c1", "nps", 6, "2026-10-06 12:00:00"),
-        ("s07", Some("i11"), "c6", "csat", 5, "2026-10-20 12:00:00"),
-        ("s08", None, "c1", "nps", 9, "2026-10-15 12:00:00"),
-        ("s09", Some("i09"), "c2", "csat", 1, "2026-09-16 12:00:00"),
-        ("s10", Some("i10"), "c1", "csat", 4, "2025-10-11 12:00:00"),
-        ("s11", Some("i01"), "c1", "ces", 6, "2026-10-01 13:00:00"),
-    ];
+}
+
+/// Writes `answers` as the lake's `surveys`.
+fn write_answers(dir: &Path, answers: &[Answer]) {
     write_parquet(
         &dir.join("surveys/part-0.parquet"),
         vec![
@@ -412,74 +497,6 @@ fn tiny_lake(dir: &Path) {
                 "submitted_at",
                 times(&answers.iter().map(|a| Some(a.5)).collect::<Vec<_>>()),
             ),
-        ],
-    );
-    // (agent, team, state, started, seconds)
-    let spans: [(&str, &str, &str, &str, f64); 9] = [
-        ("a1", "red", "handling", "2026-10-01 09:00:00", 900.0),
-        ("a1", "red", "available", "2026-10-01 09:15:00", 300.0),
-        ("a1", "red", "break", "2026-10-01 09:20:00", 600.0),
-        ("a2", "red", "handling", "2026-10-02 10:00:00", 600.0),
-        ("a2", "red", "available", "2026-10-02 10:10:00", 600.0),
-        ("a3", "blue", "handling", "2026-10-05 12:00:00", 1400.0),
-        ("a3", "blue", "available", "2026-10-05 12:30:00", 200.0),
-        ("a3", "blue", "meeting", "2026-10-05 13:00:00", 400.0),
-        ("a1", "red", "handling", "2026-09-15 10:00:00", 1000.0),
-    ];
-    write_parquet(
-        &dir.join("agent_states/part-0.parquet"),
-        vec![
-            (
-                "agent_id",
-                strings(&spans.iter().map(|s| s.0).collect::<Vec<_>>()),
-            ),
-            (
-                "team",
-                opt_strings(&spans.iter().map(|s| Some(s.1)).collect::<Vec<_>>()),
-            ),
-            (
-                "state",
-                strings(&spans.iter().map(|s| s.2).collect::<Vec<_>>()),
-            ),
-            (
-                "started_at",
-                times(&spans.iter().map(|s| Some(s.3)).collect::<Vec<_>>()),
-            ),
-            (
-                "seconds",
-                floats(&spans.iter().map(|s| Some(s.4)).collect::<Vec<_>>()),
-            ),
-        ],
-    );
-    // 2026-10: red 1000, blue 500, shared 300; 2025-10: red 800; 2026-09: red 900.
-    write_parquet(
-        &dir.join("costs.parquet"),
-        vec![
-            (
-                "month",
-                dates(&[
-                    "2026-10-01",
-                    "2026-10-01",
-                    "2026-10-01",
-                    "2025-10-01",
-                    "2026-09-01",
-                ]),
-            ),
-            (
-                "team",
-                opt_strings(&[Some("red"), Some("blue"), None, Some("red"), Some("red")]),
-            ),
-            (
-                "amount",
-                std::sync::Arc::new(
-                    datafusion::arrow::array::Decimal128Array::from(vec![
-                        100000, 50000, 30000, 80000, 90000,
-                    ])
-                    .with_precision_and_scale(18, 2)
-                    .expect("decimal"),
-                ),
-            ),
-            ("currency", strings(&["EUR"; 5])),
         ],
     );
 }
@@ -836,6 +853,342 @@ fn a_users_report_folder_adds_and_overrides_reports() {
     let stdout = String::from_utf8_lossy(&listing.get_output().stdout).to_string();
     assert!(stdout.contains("volume (from "), "{stdout}");
     assert!(stdout.contains("    My own team report."), "{stdout}");
+}
+
+// A second lake for what the first one lacks: tickets whose contacts differ
+// in channel, team and priority, a ticket resolved in the month after it was
+// opened, and contacts exactly on the period's bounds. DESIGN §4: tickets
+// belong to the period, channel and priority of their first contact; contacts
+// belong to the period they were created in, `[$start, $end)`.
+//
+// | id | ticket | seq | cust | agent | team | channel   | prio   | created        | wait | hold | handle | res | esc |
+// | m1 | t1     | 1   | c1   | a1    | red  | chat      | urgent | 10-10 09:00    | 30   |      | 300    |     |     |
+// | m2 | t1     | 2   | c1   | a3    | blue | email     | low    | 10-12 09:00    | 3600 |      | 600    | yes |     |
+// | m3 | t2     | 1   | c2   | a2    | blue | phone     | high   | 10-31 22:00    | 20   | 40   | 400    |     | yes |
+// | m4 | t2     | 2   | c2   | a1    | red  | chat      | normal | 11-01 00:00:00 | 60   |      | 540    | yes |     |
+// | m5 | t3     | 1   | c3   | a2    | blue | messaging |        | 10-05 09:00    | 600  |      | 300    |     |     |
+// | m6 | t3     | 2   | c3   | a2    | blue | messaging | urgent | 10-20 09:00    | 60   |      | 240    | yes |     |
+// | m7 | t4     | 1   | c4   | a1    | red  | email     | normal | 09-29 10:00    | 3600 |      | 600    |     |     |
+// | m8 | t4     | 2   | c4   | a1    | red  | phone     | high   | 10-01 00:00:00 | 10   | 0    | 290    | yes |     |
+// | m9 | t5     | 1   | c5   | a3    | blue | email     | low    | 11-01 00:00:00 | 3600 |      | 300    | yes |     |
+//
+// All in 2026; nothing abandoned; no surveys, agent states or costs.
+// m4 (a repeat contact) and m9 (a ticket's first contact) are created
+// exactly at October's `$end`, so they are November's; m8 exactly at its
+// `$start`. The tickets (first response = created + wait, resolution = the
+// resolving contact's created + wait + handle):
+//
+// | ticket | first contact            | opened      | first response | resolved       | open for            |
+// | t1     | m1 red  chat      urgent | 10-10 09:00 | 10-10 09:00:30 | 10-12 10:10:00 | 2 d 1 h 10 min = 177000 s = 49.1667 h   |
+// | t2     | m3 blue phone     high   | 10-31 22:00 | 10-31 22:00:20 | 11-01 00:10:00 | 2 h 10 min = 7800 s = 2.1667 h          |
+// | t3     | m5 blue messaging (none) | 10-05 09:00 | 10-05 09:10:00 | 10-20 09:05:00 | 15 d 5 min = 1296300 s = 360.0833 h     |
+// | t4     | m7 red  email     normal | 09-29 10:00 | 09-29 11:00:00 | 10-01 00:05:00 | 1 d 14 h 5 min = 137100 s = 38.0833 h   |
+// | t5     | m9 blue email     low    | 11-01 00:00 | 11-01 01:00:00 | 11-01 01:05:00 | 1 h 5 min = 3900 s = 1.0833 h           |
+const MOVING: [Contact; 9] = [
+    (
+        "m1",
+        "t1",
+        1,
+        "c1",
+        Some("a1"),
+        Some("red"),
+        "chat",
+        Some("urgent"),
+        "2026-10-10 09:00:00",
+        Some(30.0),
+        None,
+        Some(300.0),
+        false,
+        false,
+        false,
+    ),
+    (
+        "m2",
+        "t1",
+        2,
+        "c1",
+        Some("a3"),
+        Some("blue"),
+        "email",
+        Some("low"),
+        "2026-10-12 09:00:00",
+        Some(3600.0),
+        None,
+        Some(600.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "m3",
+        "t2",
+        1,
+        "c2",
+        Some("a2"),
+        Some("blue"),
+        "phone",
+        Some("high"),
+        "2026-10-31 22:00:00",
+        Some(20.0),
+        Some(40.0),
+        Some(400.0),
+        false,
+        true,
+        false,
+    ),
+    (
+        "m4",
+        "t2",
+        2,
+        "c2",
+        Some("a1"),
+        Some("red"),
+        "chat",
+        Some("normal"),
+        "2026-11-01 00:00:00",
+        Some(60.0),
+        None,
+        Some(540.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "m5",
+        "t3",
+        1,
+        "c3",
+        Some("a2"),
+        Some("blue"),
+        "messaging",
+        None,
+        "2026-10-05 09:00:00",
+        Some(600.0),
+        None,
+        Some(300.0),
+        false,
+        false,
+        false,
+    ),
+    (
+        "m6",
+        "t3",
+        2,
+        "c3",
+        Some("a2"),
+        Some("blue"),
+        "messaging",
+        Some("urgent"),
+        "2026-10-20 09:00:00",
+        Some(60.0),
+        None,
+        Some(240.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "m7",
+        "t4",
+        1,
+        "c4",
+        Some("a1"),
+        Some("red"),
+        "email",
+        Some("normal"),
+        "2026-09-29 10:00:00",
+        Some(3600.0),
+        None,
+        Some(600.0),
+        false,
+        false,
+        false,
+    ),
+    (
+        "m8",
+        "t4",
+        2,
+        "c4",
+        Some("a1"),
+        Some("red"),
+        "phone",
+        Some("high"),
+        "2026-10-01 00:00:00",
+        Some(10.0),
+        Some(0.0),
+        Some(290.0),
+        true,
+        false,
+        false,
+    ),
+    (
+        "m9",
+        "t5",
+        1,
+        "c5",
+        Some("a3"),
+        Some("blue"),
+        "email",
+        Some("low"),
+        "2026-11-01 00:00:00",
+        Some(3600.0),
+        None,
+        Some(300.0),
+        true,
+        false,
+        false,
+    ),
+];
+
+fn moving_lake() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_contacts(dir.path(), &MOVING);
+    write_answers(dir.path(), &[]);
+    dir
+}
+
+#[test]
+fn tickets_take_their_first_contacts_attributes() {
+    let dir = moving_lake();
+    // guards: the view's team, channel and created_at are those of the
+    // first contact, whichever contact came later; first response is the
+    // earliest, resolution the latest. From the ticket table above: t1 is
+    // red chat (m2 is blue email), t2 blue phone (m4 red chat), t3 blue
+    // messaging, t4 red email (m8 is phone), t5 blue email. m3 is escalated,
+    // so t2 is. Only t5's first contact, m9, resolved its ticket.
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--data", dir.path().to_str().expect("utf-8"), "sql"])
+        .args(["--format", "csv"])
+        .arg(
+            "SELECT ticket_id, customer_id, team, channel, created_at, first_response_at, \
+             resolved_at, contacts, escalated, first_contact_resolved FROM tickets ORDER BY ticket_id",
+        )
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ticket_id,customer_id,team,channel,created_at,first_response_at,resolved_at,contacts,\
+escalated,first_contact_resolved\n\
+t1,c1,red,chat,2026-10-10T09:00:00Z,2026-10-10T09:00:30Z,2026-10-12T10:10:00Z,2,false,false\n\
+t2,c2,blue,phone,2026-10-31T22:00:00Z,2026-10-31T22:00:20Z,2026-11-01T00:10:00Z,2,true,false\n\
+t3,c3,blue,messaging,2026-10-05T09:00:00Z,2026-10-05T09:10:00Z,2026-10-20T09:05:00Z,2,false,false\n\
+t4,c4,red,email,2026-09-29T10:00:00Z,2026-09-29T11:00:00Z,2026-10-01T00:05:00Z,2,false,false\n\
+t5,c5,blue,email,2026-11-01T00:00:00Z,2026-11-01T01:00:00Z,2026-11-01T01:05:00Z,1,false,true\n"
+    );
+}
+
+#[test]
+fn channels_report_resolution_follows_the_first_contact() {
+    let dir = moving_lake();
+    // October contacts: m1 m2 m3 m5 m6 m8 = 6; m4 and m9 (at $end) and m7
+    // (September) are not. messaging m5 m6 2 -> 33.33; phone m3 m8 2 ->
+    // 33.33; chat m1 1 -> 16.67 (m4 would make it 2); email m2 1 -> 16.67.
+    // First response: messaging (600+60)/2 = 330; phone (20+10)/2 = 15; chat
+    // 30; email 3600.
+    // Resolution, tickets opened in October, on their first contact's
+    // channel: t1 chat 49.1667 h (not email, m2's); t2 phone 2.1667 h (not
+    // chat, m4's), resolved in November and still counted; t3 messaging
+    // 360.0833 h. t4 was opened in September: not here, although m8 and its
+    // resolution are in October; t5 was opened at $end: not here either. One
+    // ticket each: median = p90. Email has no ticket opened on it.
+    // FCR of first contacts: messaging m5 no -> 0; phone m3 no -> 0 (m8 is a
+    // repeat); chat m1 no -> 0; email none (m2 is a repeat) -> NULL.
+    // No surveys. Escalated: phone m3 1/2 = 50.
+    assert_eq!(
+        report(dir.path(), &[&["channels"][..], &OCTOBER].concat()),
+        "channel,interactions,share_pct,avg_first_response_seconds,median_resolution_hours,\
+p90_resolution_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
+messaging,2,33.33,330.0,360.08,360.08,0.0,,0.0\n\
+phone,2,33.33,15.0,2.17,2.17,0.0,,50.0\n\
+chat,1,16.67,30.0,49.17,49.17,0.0,,0.0\n\
+email,1,16.67,3600.0,,,,,0.0\n"
+    );
+    // September: m7 only, email. t4 opened on email (m8, its resolving
+    // contact, is phone): 38.0833 h. FCR m7 no -> 0.
+    assert_eq!(
+        report(
+            dir.path(),
+            &["channels", "--from", "2026-09-01", "--to", "2026-10-01"]
+        ),
+        "channel,interactions,share_pct,avg_first_response_seconds,median_resolution_hours,\
+p90_resolution_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
+email,1,100.0,3600.0,38.08,38.08,0.0,,0.0\n"
+    );
+}
+
+#[test]
+fn sla_report_resolution_follows_the_first_contacts_priority() {
+    let dir = moving_lake();
+    // First response, October contacts (m4, m9 at $end are not), each by its
+    // own priority: urgent m1 30, m6 60 <= 900; high m3 20, m8 10 <= 3600;
+    // normal m5 (no priority) 600 <= 14400; low m2 3600 <= 86400. All met.
+    // Resolution, tickets opened in October by their first contact's
+    // priority: t1 urgent (m1; m2 is low) 177000 s > 14400 -> breach. t2
+    // high (m3; m4 is normal) 7800 s <= 86400 -> met: resolved in November,
+    // within target, so it is met rather than pending at $end. t3 first
+    // contact m5 has no priority -> normal (not m6's urgent) 1296300 s >
+    // 259200 -> breach. t4 opened in September and t5 at $end: not counted.
+    // Low: no ticket (t5 would be the one).
+    assert_eq!(
+        report(dir.path(), &[&["sla"][..], &OCTOBER].concat()),
+        "priority,contacts,first_response_target_seconds,first_response_compliance_pct,\
+first_response_breached,first_response_pending,tickets,resolution_target_seconds,\
+resolution_compliance_pct,resolution_breached,resolution_pending\n\
+urgent,2,900.0,100.0,0,0,1,14400.0,0.0,1,0\n\
+high,2,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
+normal,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n\
+low,1,86400.0,100.0,0,0,0,604800.0,,0,0\n"
+    );
+}
+
+#[test]
+fn team_report_counts_a_ticket_in_each_team_that_worked_it() {
+    let dir = moving_lake();
+    // The team report counts contacts, and "tickets" are the distinct tickets
+    // of a team's contacts: t1 (m1 red, m2 blue) counts for both teams.
+    // blue October: m2 m3 m5 m6 = 4, tickets t1 t2 t3 = 3. AHT
+    // (600+400+300+240)/4 = 385. First response (3600+20+600+60)/4 = 1070.
+    // Longest wait 3600. Hold m3 40. First contacts m3, m5 unresolved -> FCR
+    // 0. Escalated m3 1/4 = 25. Repeats m2, m6 2/4 = 50.
+    // red October: m1 m8 = 2 (m4 at $end is November's, m7 September's),
+    // tickets t1 t4 = 2. AHT (300+290)/2 = 295. First response (30+10)/2 =
+    // 20. Longest wait 30. Hold m8 0. First contact m1 unresolved -> 0.
+    // Repeat m8 1/2 = 50.
+    // No agent states or surveys: those columns are empty, 0 answers.
+    let header = "team,interactions,tickets,aht_seconds,avg_first_response_seconds,\
+longest_wait_seconds,avg_hold_seconds,occupancy_pct,utilization_pct,csat_pct,csat_mean_score,\
+csat_answers,nps,fcr_pct,escalation_rate_pct,abandonment_rate_pct,repeat_contact_rate_pct,\
+handled_per_logged_in_hour,solved_per_logged_in_hour\n";
+    assert_eq!(
+        report(dir.path(), &[&["team"][..], &OCTOBER].concat()),
+        format!(
+            "{header}\
+blue,4,3,385.0,1070.0,3600.0,40.0,,,,,0,,0.0,25.0,0.0,50.0,,\n\
+red,2,2,295.0,20.0,30.0,0.0,,,,,0,,0.0,0.0,0.0,50.0,,\n"
+        )
+    );
+    // November starts at m4's and m9's creation. blue: m9, ticket t5, AHT
+    // 300, first response 3600, wait 3600, no hold (email); a first contact
+    // that resolved: FCR 100, repeat 0. red: m4, ticket t2, AHT 540, first
+    // response 60, wait 60, no hold; a repeat: no first contact, FCR NULL,
+    // repeat 1/1 = 100.
+    assert_eq!(
+        report(
+            dir.path(),
+            &["team", "--from", "2026-11-01", "--to", "2026-12-01"]
+        ),
+        format!(
+            "{header}\
+blue,1,1,300.0,3600.0,3600.0,,,,,,0,,100.0,0.0,0.0,0.0,,\n\
+red,1,1,540.0,60.0,60.0,,,,,,0,,,0.0,0.0,100.0,,\n"
+        )
+    );
 }
 
 /// Every report on the built-in sample lake, as a snapshot: a change to any
