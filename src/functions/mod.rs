@@ -1,10 +1,26 @@
-//! The KPI aggregate functions (DESIGN §2), one file per function, thin on
-//! two shared kernels: [`kernels::count`] ("count rows by class") and
-//! [`kernels::ratio`] ("ratio of sums").
+//! The KPI aggregate functions (DESIGN §2): one small file per function,
+//! each declaring a [`Kpi`](kpi::Kpi), on one generic aggregate
+//! ([`kpi::KpiUdaf`]) and two shared vectorised kernels:
+//! [`kernels::count`] ("count rows by class") and [`kernels::ratio`]
+//! ("ratio of sums").
 //!
-//! To add a function: write `src/functions/<name>.rs` with a `udaf()` that
-//! wraps a `ClassCount` or `RatioOfSums`, add it to [`all_functions`], and
-//! give it an `.slt` file under `tests/slt/`.
+//! To add a function:
+//!
+//! 1. Write `src/functions/<name>.rs` with a `pub fn kpi() -> Kpi`: its
+//!    name, its argument forms (`Arg::Integer`, `Numeric`, `Boolean`,
+//!    `String`), its kernel and its documentation. A yes-or-no rate of a
+//!    boolean column is one call, [`Kpi::share_of_true`](kpi::Kpi::share_of_true);
+//!    a share of an agent's time, [`Kpi::time_share`](kpi::Kpi::time_share).
+//!    Otherwise pick a kernel: `Kernel::Count(ClassCount { classes,
+//!    classify, evaluate })` when the KPI is a function of how many rows
+//!    fall in each class, `Kernel::Ratio(RatioOfSums { scale, terms })`
+//!    when it is a ratio of two sums. `classify` / `terms` work on a whole
+//!    batch with Arrow kernels and check the domain of the counted rows
+//!    only (helpers in `common`: `scores`, `float64`,
+//!    `check_non_negative`, `boolean_classes`, ...).
+//! 2. Add `<name>::kpi()` to [`all_kpis`].
+//! 3. Give it an `.slt` file under `tests/slt/`, a naive reference in
+//!    `tests/it/functions.rs`, and a line in DESIGN §2.
 
 pub mod abandonment_rate;
 pub mod ces;
@@ -13,6 +29,7 @@ pub mod csat;
 pub mod escalation_rate;
 pub mod fcr;
 pub mod kernels;
+pub mod kpi;
 pub mod nps;
 pub mod occupancy;
 pub mod sla_compliance;
@@ -24,19 +41,26 @@ use datafusion::common::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::AggregateUDF;
 
+use kpi::Kpi;
+
+/// Every KPI, declared.
+pub fn all_kpis() -> Vec<Kpi> {
+    vec![
+        fcr::kpi(),
+        nps::kpi(),
+        csat::kpi(),
+        ces::kpi(),
+        escalation_rate::kpi(),
+        abandonment_rate::kpi(),
+        occupancy::kpi(),
+        utilization::kpi(),
+        sla_compliance::kpi(),
+    ]
+}
+
 /// Every KPI function.
 pub fn all_functions() -> Vec<AggregateUDF> {
-    vec![
-        fcr::udaf(),
-        nps::udaf(),
-        csat::udaf(),
-        ces::udaf(),
-        escalation_rate::udaf(),
-        abandonment_rate::udaf(),
-        occupancy::udaf(),
-        utilization::udaf(),
-        sla_compliance::udaf(),
-    ]
+    all_kpis().into_iter().map(Kpi::udaf).collect()
 }
 
 /// Registers every KPI function (a `SessionState`, a `SessionContext` or a
