@@ -87,8 +87,8 @@ impl Kpi {
 
     /// A time-share KPI of agents' `(state, seconds)` spans: `formula`
     /// says which seconds count, and `terms` counts them (see
-    /// [`handling_share`](super::common::handling_share)); arguments, NULLs
-    /// and domain are the same for every such KPI.
+    /// `common::handling_share`); arguments, NULLs and domain are the same
+    /// for every such KPI.
     pub fn time_share(
         name: &'static str,
         formula: &str,

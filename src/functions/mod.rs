@@ -1,5 +1,5 @@
 //! The KPI aggregate functions (DESIGN §2): one small file per function,
-//! each declaring a [`Kpi`](kpi::Kpi), on one generic aggregate
+//! each declaring a [`Kpi`], on one generic aggregate
 //! ([`kpi::KpiUdaf`]) and two shared vectorised kernels:
 //! [`kernels::count`] ("count rows by class") and [`kernels::ratio`]
 //! ("ratio of sums").
@@ -13,7 +13,8 @@
 //!    a share of an agent's time, [`Kpi::time_share`](kpi::Kpi::time_share).
 //!    Otherwise pick a kernel: `Kernel::Count(ClassCount { classes,
 //!    classify, evaluate })` when the KPI is a function of how many rows
-//!    fall in each class, `Kernel::Ratio(RatioOfSums { scale, terms })`
+//!    fall in each class (`ClassCount::yes_or_no(&[no, yes], classify)`
+//!    for a percent of yes), `Kernel::Ratio(RatioOfSums { scale, terms })`
 //!    when it is a ratio of two sums. `classify` / `terms` work on a whole
 //!    batch with Arrow kernels and check the domain of the counted rows
 //!    only (helpers in `common`: `scores`, `float64`,
