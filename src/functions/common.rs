@@ -79,9 +79,8 @@ impl Arg {
     }
 }
 
-/// The accepted argument lists of a function: `forms[i][j]` is the name
-/// and kind of argument j in form i.
-pub type Forms = &'static [&'static [(&'static str, Arg)]];
+/// One accepted argument list: the name and kind of each argument.
+pub type Form = Vec<(&'static str, Arg)>;
 
 /// A KPI function's signature: user-defined, so [`coerce`] decides what is
 /// accepted and names the function in its error, and one exact form per
@@ -91,7 +90,7 @@ pub type Forms = &'static [&'static [(&'static str, Arg)]];
 /// The exact forms never widen what is accepted: `check_types` returns the
 /// argument types unchanged when they fit no form, DataFusion then takes
 /// them as they are, and the kernel's `return_type` reports the error.
-pub fn signature(forms: Forms) -> Signature {
+pub fn signature(forms: &[Form]) -> Signature {
     let mut signatures = vec![TypeSignature::UserDefined];
     for form in forms {
         let types = form.iter().map(|(_, arg)| arg.normalised()).collect();
@@ -103,7 +102,7 @@ pub fn signature(forms: Forms) -> Signature {
 /// Checks the argument types against one of the accepted forms
 /// (`forms[i][j]`: what argument j may be in form i) and returns the
 /// normalised types of the first form that fits.
-pub fn coerce(syntax: &str, arg_types: &[DataType], forms: Forms) -> Result<Vec<DataType>> {
+pub fn coerce(syntax: &str, arg_types: &[DataType], forms: &[Form]) -> Result<Vec<DataType>> {
     for form in forms {
         if form.len() != arg_types.len() {
             continue;
@@ -154,30 +153,32 @@ pub fn float64(array: &ArrayRef) -> Result<Float64Array> {
         .clone())
 }
 
-/// Fails if a counted integer lies outside `lo..=hi`.
-pub fn check_range(
+/// A score argument (after coercion): the scores, read as Int64, or an
+/// error if a counted one lies outside `lo..=hi`.
+pub fn scores(
     syntax: &str,
-    values: &Int64Array,
+    array: &ArrayRef,
     filter: Option<&BooleanArray>,
     lo: i64,
     hi: i64,
-) -> Result<()> {
+) -> Result<Int64Array> {
+    let values = int64(array)?;
     // Fast path: when every non-NULL value is in the domain, so is every
     // counted one, and the batch need not be filtered.
     let all = (
-        datafusion::arrow::compute::min(values),
-        datafusion::arrow::compute::max(values),
+        datafusion::arrow::compute::min(&values),
+        datafusion::arrow::compute::max(&values),
     );
     if matches!(all, (Some(min), Some(max)) if min >= lo && max <= hi) || all == (None, None) {
-        return Ok(());
+        return Ok(values);
     }
-    let values = counted(values, filter)?;
-    let min = datafusion::arrow::compute::min(&values);
-    let max = datafusion::arrow::compute::max(&values);
+    let checked = counted(&values, filter)?;
+    let min = datafusion::arrow::compute::min(&checked);
+    let max = datafusion::arrow::compute::max(&checked);
     if let Some(bad) = min.filter(|v| *v < lo).or(max.filter(|v| *v > hi)) {
         return exec_err!("{syntax}: {bad} is outside the domain {lo} to {hi}");
     }
-    Ok(())
+    Ok(values)
 }
 
 /// A value outside `>= 0`: negative or NaN.

@@ -1,70 +1,27 @@
 //! `utilization(state, seconds)`: agent time spent handling contacts.
 
-use std::sync::LazyLock;
-
 use datafusion::arrow::array::{ArrayRef, BooleanArray};
-use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation, Signature};
 
-use super::common::{Arg, DOC_SECTION, Forms, coerce, handling_share, signature};
-use super::kernels::ratio::{RatioOfSums, RatioUdaf, Terms};
-
-const SYNTAX: &str = "utilization(state, seconds)";
-/// The accepted argument lists.
-const FORMS: Forms = &[&[("state", Arg::String), ("seconds", Arg::Numeric)]];
+use super::common::handling_share;
+use super::kernels::ratio::Terms;
+use super::kpi::Kpi;
 
 /// Time handling contacts as a share of time logged in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Utilization {
-    signature: Signature,
+pub fn kpi() -> Kpi {
+    Kpi::time_share(
+        "utilization",
+        "Utilization in percent: 100 x seconds in handling / all logged-in seconds (every \
+         state counts).",
+        terms,
+        "SELECT utilization(state, seconds) FROM (VALUES ('handling', 300.0), \
+         ('available', 100.0), ('break', 100.0)) AS t(state, seconds);\n\
+         -- 60.0: 300 of the 500 logged-in seconds",
+        &["occupancy"],
+    )
 }
 
-/// The `utilization` aggregate.
-pub fn udaf() -> AggregateUDF {
-    AggregateUDF::new_from_impl(RatioUdaf(Utilization {
-        signature: signature(FORMS),
-    }))
-}
-
-impl RatioOfSums for Utilization {
-    fn name(&self) -> &'static str {
-        "utilization"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce(SYNTAX, arg_types, FORMS)
-    }
-
-    fn scale(&self) -> f64 {
-        100.0
-    }
-
-    fn terms(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Terms> {
-        handling_share(SYNTAX, args, filter, None)
-    }
-
-    fn documentation(&self) -> &Documentation {
-        static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DOC_SECTION,
-                "Utilization in percent: 100 x seconds in handling / all logged-in seconds (every state counts). Rows with a NULL argument are not counted; NULL when \
-                 no row is counted or the counted seconds add up to 0. Negative or NaN seconds are \
-                 an error.",
-                SYNTAX,
-            )
-            .with_argument("state", "String: handling, available, break, lunch, meeting, training, other.")
-            .with_argument("seconds", "Number: length of the span in seconds, >= 0.")
-            .with_sql_example(
-                "SELECT utilization(state, seconds) FROM (VALUES ('handling', 300.0), ('available', 100.0), ('break', 100.0)) AS t(state, seconds);\n-- 60.0: 300 of the 500 logged-in seconds",
-            )
-            .with_related_udf("occupancy")
-            .build()
-        });
-        &DOC
-    }
+/// Every logged-in second counts, whatever the state.
+fn terms(syntax: &str, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Terms> {
+    handling_share(syntax, args, filter, None)
 }

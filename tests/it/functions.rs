@@ -26,31 +26,97 @@ struct Row {
     escalated: Option<bool>,
     state: Option<&'static str>,
     seconds: Option<f64>,
+    elapsed: Option<f64>,
+    target: Option<f64>,
     keep: bool,
 }
 
 const STATES: [&str; 5] = ["handling", "available", "break", "lunch", "other"];
 
+/// The SLA target of the literal form, `sla_compliance(elapsed, 300)`.
+const TARGET: f64 = 300.0;
+
+/// A score, NULL half of the time, else as often one of `edges` (where a
+/// class or the domain changes: an off-by-one there changes the KPI) as
+/// any value of `range`.
+fn score(
+    edges: &'static [i32],
+    range: std::ops::RangeInclusive<i32>,
+) -> impl Strategy<Value = Option<i32>> {
+    proptest::option::of(prop_oneof![proptest::sample::select(edges), range])
+}
+
+/// Seconds from 0 to 1000 in hundredths, a quarter of them exactly 0 (a
+/// group whose counted seconds add up to 0 is NULL).
+fn seconds() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        1 => Just(0.0),
+        3 => (0u32..100_000).prop_map(|c| f64::from(c) / 100.0),
+    ]
+}
+
+/// An SLA target: 0, a literal-like round value, or any.
+fn target() -> impl Strategy<Value = f64> {
+    prop_oneof![Just(0.0), Just(0.5), Just(20.0), Just(TARGET), seconds()]
+}
+
+/// An elapsed time near a target on purpose: equal to it (met, the case
+/// `<=` against `<` tells apart), one hundredth or one ulp either side,
+/// 0, or any; each against the row's own target and against [`TARGET`].
+fn elapsed(target: f64, own_target: bool, pick: usize, any: f64) -> f64 {
+    let near = if own_target { target } else { TARGET };
+    let value = match pick {
+        0 => near,
+        1 => near + 0.01,
+        2 => near - 0.01,
+        3 => near.next_up(),
+        4 => near.next_down(),
+        5 => 0.0,
+        _ => any,
+    };
+    // Seconds are never negative (that is an error, tested in the .slt).
+    value.max(0.0)
+}
+
 fn row() -> impl Strategy<Value = Row> {
     (
         (
-            0i64..6,
-            proptest::option::of(0i32..=10),
-            proptest::option::of(1i32..=5),
+            // A few groups with many rows, and many with one or two rows:
+            // groups where a KPI counts no row at all (NULL), or where
+            // FILTER removes every row.
+            prop_oneof![0i64..4, 4i64..64],
+            score(&[0, 6, 7, 8, 9, 10], 0..=10),
+            score(&[1, 3, 4, 5], 1..=5),
+            score(&[1, 7], 1..=7),
         ),
         (
-            proptest::option::of(1i32..=7),
-            proptest::option::of(1i32..=3),
+            score(&[1, 2], 1..=3),
+            proptest::option::of(any::<bool>()),
             proptest::option::of(any::<bool>()),
         ),
         (
-            proptest::option::of(any::<bool>()),
-            proptest::option::of(0usize..5),
+            proptest::option::of(0usize..STATES.len()),
+            proptest::option::of(seconds()),
         ),
-        (proptest::option::of(0u32..100_000), any::<bool>()),
+        (
+            target(),
+            any::<bool>(),
+            0usize..8,
+            seconds(),
+            // Whether each SLA argument is present (not NULL).
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        any::<bool>(),
     )
         .prop_map(
-            |((group, nps, csat), (ces, seq, resolved), (escalated, state), (centis, keep))| Row {
+            |(
+                (group, nps, csat, ces),
+                (seq, resolved, escalated),
+                (state, seconds),
+                (target, own_target, pick, any, has_elapsed, has_target),
+                keep,
+            )| Row {
                 group,
                 nps,
                 csat,
@@ -59,10 +125,21 @@ fn row() -> impl Strategy<Value = Row> {
                 resolved,
                 escalated,
                 state: state.map(|i| STATES[i]),
-                seconds: centis.map(|c| f64::from(c) / 100.0),
+                seconds,
+                elapsed: has_elapsed.then(|| elapsed(target, own_target, pick, any)),
+                target: has_target.then_some(target),
                 keep,
             },
         )
+}
+
+/// Rows: often none or a handful (an empty table, a single row), else up
+/// to a few hundred.
+fn rows() -> impl Strategy<Value = Vec<Row>> {
+    prop_oneof![
+        1 => proptest::collection::vec(row(), 0..4),
+        3 => proptest::collection::vec(row(), 0..300),
+    ]
 }
 
 /// The naive reference: each KPI straight from its definition (DESIGN §2).
@@ -76,13 +153,8 @@ fn pct(part: usize, total: usize) -> Option<f64> {
 }
 
 impl Naive {
-    fn nps(&self, keep_only: bool) -> Option<f64> {
-        let scores: Vec<i32> = self
-            .rows
-            .iter()
-            .filter(|r| !keep_only || r.keep)
-            .filter_map(|r| r.nps)
-            .collect();
+    fn nps(&self) -> Option<f64> {
+        let scores: Vec<i32> = self.rows.iter().filter_map(|r| r.nps).collect();
         let promoters = scores.iter().filter(|s| **s >= 9).count() as f64;
         let detractors = scores.iter().filter(|s| **s <= 6).count() as f64;
         (!scores.is_empty()).then(|| 100.0 * (promoters - detractors) / scores.len() as f64)
@@ -108,8 +180,9 @@ impl Naive {
         pct(first.iter().filter(|r| **r).count(), first.len())
     }
 
-    fn escalation_rate(&self) -> Option<f64> {
-        let e: Vec<bool> = self.rows.iter().filter_map(|r| r.escalated).collect();
+    /// Percent true of the non-NULL values of a boolean column.
+    fn share_true(&self, column: impl Fn(&Row) -> Option<bool>) -> Option<f64> {
+        let e: Vec<bool> = self.rows.iter().filter_map(column).collect();
         pct(e.iter().filter(|v| **v).count(), e.len())
     }
 
@@ -147,28 +220,50 @@ impl Naive {
     }
 
     fn sla(&self) -> Option<f64> {
-        let s: Vec<f64> = self.rows.iter().filter_map(|r| r.seconds).collect();
-        pct(s.iter().filter(|v| **v <= 300.0).count(), s.len())
+        let s: Vec<f64> = self.rows.iter().filter_map(|r| r.elapsed).collect();
+        pct(s.iter().filter(|v| **v <= TARGET).count(), s.len())
     }
 
+    fn sla_per_row_target(&self) -> Option<f64> {
+        let s: Vec<(f64, f64)> = self
+            .rows
+            .iter()
+            .filter_map(|r| Some((r.elapsed?, r.target?)))
+            .collect();
+        pct(s.iter().filter(|(e, t)| e <= t).count(), s.len())
+    }
+
+    /// In the order of [`KPIS`].
     fn all(&self) -> Vec<Option<f64>> {
+        // FILTER (WHERE keep): the same KPI of the kept rows only.
+        let kept = Naive {
+            rows: self.rows.iter().filter(|r| r.keep).cloned().collect(),
+        };
         vec![
-            self.nps(false),
-            self.nps(true),
+            self.nps(),
+            kept.nps(),
             self.csat(),
             self.ces(),
             self.fcr(),
-            self.escalation_rate(),
+            self.share_true(|r| r.escalated),
+            self.share_true(|r| r.resolved),
+            self.share_true(|r| r.escalated),
             self.occupancy(),
             self.utilization(),
             self.sla(),
+            self.sla_per_row_target(),
+            kept.occupancy(),
+            kept.sla_per_row_target(),
         ]
     }
 }
 
 const KPIS: &str = "nps(nps), nps(nps) FILTER (WHERE keep), csat(csat), ces(ces), \
-                    fcr(seq, resolved), escalation_rate(escalated), occupancy(state, seconds), \
-                    utilization(state, seconds), sla_compliance(seconds, 300)";
+                    fcr(seq, resolved), escalation_rate(escalated), abandonment_rate(resolved), \
+                    csat(escalated), occupancy(state, seconds), \
+                    utilization(state, seconds), sla_compliance(elapsed, 300), \
+                    sla_compliance(elapsed, target), occupancy(state, seconds) FILTER (WHERE keep), \
+                    sla_compliance(elapsed, target) FILTER (WHERE keep)";
 
 fn batch(rows: &[Row]) -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![
@@ -181,6 +276,8 @@ fn batch(rows: &[Row]) -> RecordBatch {
         Field::new("escalated", DataType::Boolean, true),
         Field::new("state", DataType::Utf8, true),
         Field::new("seconds", DataType::Float64, true),
+        Field::new("elapsed", DataType::Float64, true),
+        Field::new("target", DataType::Float64, true),
         Field::new("keep", DataType::Boolean, false),
     ]));
     let columns: Vec<ArrayRef> = vec![
@@ -193,6 +290,8 @@ fn batch(rows: &[Row]) -> RecordBatch {
         Arc::new(BooleanArray::from_iter(rows.iter().map(|r| r.escalated))),
         Arc::new(StringArray::from_iter(rows.iter().map(|r| r.state))),
         Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.seconds))),
+        Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.elapsed))),
+        Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.target))),
         Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(r.keep)))),
     ];
     RecordBatch::try_new(schema, columns).expect("batch")
@@ -287,6 +386,7 @@ fn check(
             let g = groups.value(i);
             seen.push(g);
             let expected = by_group[&g].all();
+            prop_assert_eq!(values.len(), expected.len(), "KPIS and Naive::all differ");
             for (k, (a, e)) in values.iter().zip(&expected).enumerate() {
                 prop_assert!(
                     same(*a, *e),
@@ -312,7 +412,7 @@ proptest! {
 
     #[test]
     fn kpis_equal_the_naive_reference(
-        rows in proptest::collection::vec(row(), 0..400),
+        rows in rows(),
         batch_size in 1usize..97,
         partitions in 1usize..=8,
         skip_partial in any::<bool>(),

@@ -9,8 +9,6 @@
 //! KPI. State is counts, so merges are exact.
 
 use std::borrow::Cow;
-use std::fmt::Debug;
-use std::hash::Hash;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -18,125 +16,93 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt64Type};
 use datafusion::common::{Result, ScalarValue, internal_err};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature,
-};
+use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
-/// A KPI computed from counts of rows per class.
-pub trait ClassCount: Debug + Clone + Send + Sync + PartialEq + Eq + Hash + 'static {
-    /// SQL name.
-    fn name(&self) -> &'static str;
-    /// The signature (argument types are checked in `check_types`).
-    fn signature(&self) -> &Signature;
-    /// Checks and normalises argument types (e.g. any integer to Int64).
-    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
-    /// The classes, named as state columns; K = its length (at most 8).
-    fn classes(&self) -> &'static [&'static str];
-    /// The class (1..=K) of each row, NULL or 0 for a row not counted. Rows
-    /// where `filter` is not true are not counted and never an error;
-    /// counted rows out of the domain are.
-    fn classify(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<UInt8Array>;
+/// The class (1..=K) of each row of a batch, NULL or 0 for a row not
+/// counted. Rows where `filter` is not true are not counted and never an
+/// error; counted rows out of the domain are, and the error names the
+/// function by `syntax` (e.g. `nps(score)`).
+pub type Classify =
+    fn(syntax: &str, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<UInt8Array>;
+
+/// A KPI computed from counts of rows per class: what the kernel needs to
+/// know of it. The classification runs once per batch (a plain function
+/// pointer costs nothing there); the counting loops stay monomorphic.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassCount {
+    /// The classes, named as state columns; K = its length (1 to 8).
+    pub classes: &'static [&'static str],
+    /// Which class each row falls in.
+    pub classify: Classify,
     /// The KPI from the counts of each class (all zero: no counted rows).
-    fn evaluate(&self, counts: &[u64]) -> Option<f64>;
-    /// Documentation shown by `SHOW FUNCTIONS` and `kpiql functions`.
-    fn documentation(&self) -> &Documentation;
+    pub evaluate: fn(&[u64]) -> Option<f64>,
 }
 
-/// An aggregate UDF over a [`ClassCount`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CountUdaf<C>(pub C);
-
-impl<C: ClassCount> AggregateUDFImpl for CountUdaf<C> {
-    fn name(&self) -> &str {
-        self.0.name()
+impl ClassCount {
+    /// A yes-or-no KPI: two classes, `[no, yes]`, and the KPI is the
+    /// percent of counted rows that are yes.
+    pub fn yes_or_no(classes: &'static [&'static str; 2], classify: Classify) -> ClassCount {
+        ClassCount {
+            classes,
+            classify,
+            evaluate: percent_yes,
+        }
     }
 
-    fn signature(&self) -> &Signature {
-        self.0.signature()
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        // Types that fit no form are left as they are and reported by
-        // `return_type`, so the error is ours and not a generic coercion
-        // failure against the signature's exact forms (common::signature).
-        Ok(self
-            .0
-            .check_types(arg_types)
-            .unwrap_or_else(|_| arg_types.to_vec()))
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.0.check_types(arg_types)?;
-        Ok(DataType::Float64)
-    }
-
-    fn is_nullable(&self) -> bool {
-        true
-    }
-
-    fn default_value(&self, _data_type: &DataType) -> Result<ScalarValue> {
-        Ok(ScalarValue::Float64(None))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(self
-            .0
-            .classes()
+    /// The state columns of the aggregate `name`: one count per class.
+    pub fn state_fields(&self, name: &str) -> Vec<FieldRef> {
+        self.classes
             .iter()
             .map(|class| {
                 Arc::new(Field::new(
-                    format!("{}[{class}]", args.name),
+                    format!("{name}[{class}]"),
                     DataType::UInt64,
                     false,
                 ))
             })
-            .collect())
+            .collect()
     }
 
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(CountAccumulator::new(self.0.clone())))
+    /// The accumulator of one group (no GROUP BY, window frames).
+    pub fn accumulator(self, syntax: Arc<str>) -> Box<dyn Accumulator> {
+        Box::new(CountAccumulator::new(self, syntax))
     }
 
-    fn create_sliding_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(CountAccumulator::new(self.0.clone())))
+    /// The accumulator of every group (GROUP BY).
+    pub fn groups_accumulator(self, syntax: Arc<str>) -> Result<Box<dyn GroupsAccumulator>> {
+        groups_accumulator(self, syntax)
     }
 
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
+    fn classify(
         &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        groups_accumulator(self.0.clone())
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(self.0.documentation())
+        syntax: &str,
+        args: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+    ) -> Result<UInt8Array> {
+        (self.classify)(syntax, args, filter)
     }
 }
 
 /// Counts per class for one group (no GROUP BY, window frames).
 #[derive(Debug)]
-pub struct CountAccumulator<C> {
-    kpi: C,
+pub struct CountAccumulator {
+    kpi: ClassCount,
+    syntax: Arc<str>,
     counts: Vec<u64>,
 }
 
-impl<C: ClassCount> CountAccumulator<C> {
-    fn new(kpi: C) -> Self {
-        let k = kpi.classes().len();
+impl CountAccumulator {
+    fn new(kpi: ClassCount, syntax: Arc<str>) -> Self {
         CountAccumulator {
             kpi,
-            counts: vec![0; k],
+            syntax,
+            counts: vec![0; kpi.classes.len()],
         }
     }
 
     /// Adds the rows of a batch, or removes them when `retract`.
     fn add(&mut self, values: &[ArrayRef], retract: bool) -> Result<()> {
-        let classes = self.kpi.classify(values, None)?;
+        let classes = self.kpi.classify(&self.syntax, values, None)?;
         let mut batch = [0u64; 9];
         for class in classes.iter().flatten() {
             batch[usize::from(class).min(8)] += 1;
@@ -152,7 +118,7 @@ impl<C: ClassCount> CountAccumulator<C> {
     }
 }
 
-impl<C: ClassCount> Accumulator for CountAccumulator<C> {
+impl Accumulator for CountAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         self.add(values, false)
     }
@@ -166,7 +132,7 @@ impl<C: ClassCount> Accumulator for CountAccumulator<C> {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Float64(self.kpi.evaluate(&self.counts)))
+        Ok(ScalarValue::Float64((self.kpi.evaluate)(&self.counts)))
     }
 
     fn size(&self) -> usize {
@@ -195,29 +161,31 @@ impl<C: ClassCount> Accumulator for CountAccumulator<C> {
 /// K + 1, so one group's counters share a cache line and a row is counted
 /// with one indexed add and no branch.
 #[derive(Debug)]
-pub struct CountGroupsAccumulator<C, const S: usize> {
-    kpi: C,
+pub struct CountGroupsAccumulator<const S: usize> {
+    kpi: ClassCount,
+    syntax: Arc<str>,
     counts: Vec<[u64; S]>,
 }
 
 /// The groups accumulator for a KPI with `k` classes (1..=8).
-fn groups_accumulator<C: ClassCount>(kpi: C) -> Result<Box<dyn GroupsAccumulator>> {
-    fn boxed<C: ClassCount, const S: usize>(kpi: C) -> Box<dyn GroupsAccumulator> {
-        Box::new(CountGroupsAccumulator::<C, S> {
+fn groups_accumulator(kpi: ClassCount, syntax: Arc<str>) -> Result<Box<dyn GroupsAccumulator>> {
+    fn boxed<const S: usize>(kpi: ClassCount, syntax: Arc<str>) -> Box<dyn GroupsAccumulator> {
+        Box::new(CountGroupsAccumulator::<S> {
             kpi,
+            syntax,
             counts: Vec::new(),
         })
     }
-    Ok(match kpi.classes().len() {
-        1 => boxed::<C, 2>(kpi),
-        2 => boxed::<C, 3>(kpi),
-        3 => boxed::<C, 4>(kpi),
-        4 => boxed::<C, 5>(kpi),
-        5 => boxed::<C, 6>(kpi),
-        6 => boxed::<C, 7>(kpi),
-        7 => boxed::<C, 8>(kpi),
-        8 => boxed::<C, 9>(kpi),
-        k => return internal_err!("{} has {k} classes; 1 to 8 are supported", kpi.name()),
+    Ok(match kpi.classes.len() {
+        1 => boxed::<2>(kpi, syntax),
+        2 => boxed::<3>(kpi, syntax),
+        3 => boxed::<4>(kpi, syntax),
+        4 => boxed::<5>(kpi, syntax),
+        5 => boxed::<6>(kpi, syntax),
+        6 => boxed::<7>(kpi, syntax),
+        7 => boxed::<8>(kpi, syntax),
+        8 => boxed::<9>(kpi, syntax),
+        k => return internal_err!("{syntax} has {k} classes; 1 to 8 are supported"),
     })
 }
 
@@ -236,7 +204,7 @@ fn dense_classes(classes: &UInt8Array) -> Cow<'_, [u8]> {
     }
 }
 
-impl<C: ClassCount, const S: usize> GroupsAccumulator for CountGroupsAccumulator<C, S> {
+impl<const S: usize> GroupsAccumulator for CountGroupsAccumulator<S> {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -247,7 +215,7 @@ impl<C: ClassCount, const S: usize> GroupsAccumulator for CountGroupsAccumulator
         self.counts.resize(total_num_groups, [0; S]);
         // The filter is folded into the classes (NULL = not counted), so the
         // domain check sees only the rows that count.
-        let classes = self.kpi.classify(values, opt_filter)?;
+        let classes = self.kpi.classify(&self.syntax, values, opt_filter)?;
         let classes = dense_classes(&classes);
         for (&group, &class) in group_indices.iter().zip(classes.iter()) {
             // Classes are 0..=K by contract (checked by the tests); one past
@@ -270,7 +238,7 @@ impl<C: ClassCount, const S: usize> GroupsAccumulator for CountGroupsAccumulator
             .map(|v| v.as_primitive::<UInt64Type>().values().as_ref())
             .collect();
         if states.len() != S - 1 || states.iter().any(|s| s.len() != group_indices.len()) {
-            return internal_err!("{}: merge state of unexpected shape", self.kpi.name());
+            return internal_err!("{}: merge state of unexpected shape", self.syntax);
         }
         for (row, &group) in group_indices.iter().enumerate() {
             let counts = &mut self.counts[group];
@@ -285,7 +253,7 @@ impl<C: ClassCount, const S: usize> GroupsAccumulator for CountGroupsAccumulator
         let taken = emit_to.take_needed(&mut self.counts);
         let values: Float64Array = taken
             .iter()
-            .map(|counts| self.kpi.evaluate(&counts[1..]))
+            .map(|counts| (self.kpi.evaluate)(&counts[1..]))
             .collect();
         Ok(Arc::new(values))
     }
@@ -304,7 +272,7 @@ impl<C: ClassCount, const S: usize> GroupsAccumulator for CountGroupsAccumulator
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        let classes = self.kpi.classify(values, opt_filter)?;
+        let classes = self.kpi.classify(&self.syntax, values, opt_filter)?;
         let classes = dense_classes(&classes);
         Ok((1..S)
             .map(|slot| {
@@ -367,4 +335,10 @@ where
 /// Percentage points, NULL when nothing was counted.
 pub fn percent(part: u64, total: u64) -> Option<f64> {
     (total > 0).then(|| 100.0 * part as f64 / total as f64)
+}
+
+/// The `evaluate` of a yes-or-no KPI (classes `[no, yes]`): percent of
+/// the counted rows that are yes.
+fn percent_yes(counts: &[u64]) -> Option<f64> {
+    percent(counts[1], counts[0] + counts[1])
 }

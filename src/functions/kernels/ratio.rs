@@ -12,18 +12,13 @@
 //! for fractional seconds exact up to the rounding of addition, which can
 //! differ in the last bits with the order rows are added in.
 
-use std::fmt::Debug;
-use std::hash::Hash;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature,
-};
+use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
 /// The terms of a batch. `values` is NULL where a row is not counted.
 #[derive(Debug)]
@@ -82,98 +77,65 @@ impl Terms {
     }
 }
 
-/// A KPI computed as a ratio of two sums.
-pub trait RatioOfSums: Debug + Clone + Send + Sync + PartialEq + Eq + Hash + 'static {
-    /// SQL name.
-    fn name(&self) -> &'static str;
-    /// The signature (argument types are checked in `check_types`).
-    fn signature(&self) -> &Signature;
-    /// Checks and normalises argument types.
-    fn check_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
+/// The terms of each row of a batch. Rows where `filter` is not true are
+/// not counted and never an error; counted rows out of the domain are, and
+/// the error names the function by `syntax` (e.g. `ces(score)`).
+pub type TermsOf =
+    fn(syntax: &str, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Terms>;
+
+/// A KPI computed as a ratio of two sums: what the kernel needs to know of
+/// it. The terms are computed once per batch; the summing loops stay
+/// monomorphic.
+#[derive(Debug, Clone, Copy)]
+pub struct RatioOfSums {
     /// 100 for a percentage, 1 for a mean.
-    fn scale(&self) -> f64;
-    /// The terms of each row. Rows where `filter` is not true are not
-    /// counted and never an error; counted rows out of the domain are.
-    fn terms(&self, args: &[ArrayRef], filter: Option<&BooleanArray>) -> Result<Terms>;
-    /// Documentation shown by `SHOW FUNCTIONS` and `kpiql functions`.
-    fn documentation(&self) -> &Documentation;
+    pub scale: f64,
+    /// The numerator and denominator terms of each row.
+    pub terms: TermsOf,
 }
 
-/// An aggregate UDF over a [`RatioOfSums`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RatioUdaf<R>(pub R);
-
-impl<R: RatioOfSums> AggregateUDFImpl for RatioUdaf<R> {
-    fn name(&self) -> &str {
-        self.0.name()
+impl RatioOfSums {
+    /// The state columns of the aggregate `name`: the two sums.
+    pub fn state_fields(&self, name: &str) -> Vec<FieldRef> {
+        ["numerator", "denominator"]
+            .iter()
+            .map(|sum| {
+                Arc::new(Field::new(
+                    format!("{name}[{sum}]"),
+                    DataType::Float64,
+                    false,
+                ))
+            })
+            .collect()
     }
 
-    fn signature(&self) -> &Signature {
-        self.0.signature()
+    /// The accumulator of one group (no GROUP BY, window frames).
+    pub fn accumulator(self, syntax: Arc<str>) -> Box<dyn Accumulator> {
+        Box::new(RatioAccumulator {
+            kpi: self,
+            syntax,
+            numerator: 0.0,
+            denominator: 0.0,
+            rows: 0,
+        })
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        // Types that fit no form are left as they are and reported by
-        // `return_type`, so the error is ours and not a generic coercion
-        // failure against the signature's exact forms (common::signature).
-        Ok(self
-            .0
-            .check_types(arg_types)
-            .unwrap_or_else(|_| arg_types.to_vec()))
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.0.check_types(arg_types)?;
-        Ok(DataType::Float64)
-    }
-
-    fn is_nullable(&self) -> bool {
-        true
-    }
-
-    fn default_value(&self, _data_type: &DataType) -> Result<ScalarValue> {
-        Ok(ScalarValue::Float64(None))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![
-            Arc::new(Field::new(
-                format!("{}[numerator]", args.name),
-                DataType::Float64,
-                false,
-            )),
-            Arc::new(Field::new(
-                format!("{}[denominator]", args.name),
-                DataType::Float64,
-                false,
-            )),
-        ])
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RatioAccumulator::new(self.0.clone())))
-    }
-
-    fn create_sliding_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RatioAccumulator::new(self.0.clone())))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RatioGroupsAccumulator {
-            kpi: self.0.clone(),
+    /// The accumulator of every group (GROUP BY).
+    pub fn groups_accumulator(self, syntax: Arc<str>) -> Box<dyn GroupsAccumulator> {
+        Box::new(RatioGroupsAccumulator {
+            kpi: self,
+            syntax,
             sums: Vec::new(),
-        }))
+        })
     }
 
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(self.0.documentation())
+    fn terms(
+        &self,
+        syntax: &str,
+        args: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+    ) -> Result<Terms> {
+        (self.terms)(syntax, args, filter)
     }
 }
 
@@ -186,28 +148,18 @@ fn ratio(scale: f64, numerator: f64, denominator: f64) -> Option<f64> {
 
 /// The sums of one group (no GROUP BY, window frames).
 #[derive(Debug)]
-pub struct RatioAccumulator<R> {
-    kpi: R,
+pub struct RatioAccumulator {
+    kpi: RatioOfSums,
+    syntax: Arc<str>,
     numerator: f64,
     denominator: f64,
     /// Rows added minus rows retracted (sliding windows, which never merge).
     rows: u64,
 }
 
-impl<R: RatioOfSums> RatioAccumulator<R> {
-    fn new(kpi: R) -> Self {
-        RatioAccumulator {
-            kpi,
-            numerator: 0.0,
-            denominator: 0.0,
-            rows: 0,
-        }
-    }
-}
-
-impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
+impl Accumulator for RatioAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (n, d, rows) = self.kpi.terms(values, None)?.totals();
+        let (n, d, rows) = self.kpi.terms(&self.syntax, values, None)?.totals();
         self.numerator += n;
         self.denominator += d;
         self.rows += rows;
@@ -215,7 +167,7 @@ impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (n, d, rows) = self.kpi.terms(values, None)?.totals();
+        let (n, d, rows) = self.kpi.terms(&self.syntax, values, None)?.totals();
         self.numerator -= n;
         self.denominator -= d;
         self.rows -= rows;
@@ -233,7 +185,7 @@ impl<R: RatioOfSums> Accumulator for RatioAccumulator<R> {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         Ok(ScalarValue::Float64(ratio(
-            self.kpi.scale(),
+            self.kpi.scale,
             self.numerator,
             self.denominator,
         )))
@@ -269,12 +221,13 @@ struct Sums {
 /// The sums of every group (GROUP BY), group-major so that a row touches
 /// one cache line.
 #[derive(Debug)]
-pub struct RatioGroupsAccumulator<R> {
-    kpi: R,
+pub struct RatioGroupsAccumulator {
+    kpi: RatioOfSums,
+    syntax: Arc<str>,
     sums: Vec<Sums>,
 }
 
-impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
+impl GroupsAccumulator for RatioGroupsAccumulator {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -283,7 +236,7 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         total_num_groups: usize,
     ) -> Result<()> {
         self.sums.resize(total_num_groups, Sums::default());
-        let terms = self.kpi.terms(values, opt_filter)?;
+        let terms = self.kpi.terms(&self.syntax, values, opt_filter)?;
         let sums = &mut self.sums;
         terms.for_each(|row, n, d| {
             let s = &mut sums[group_indices[row]];
@@ -311,7 +264,7 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let scale = self.kpi.scale();
+        let scale = self.kpi.scale;
         let values: Float64Array = emit_to
             .take_needed(&mut self.sums)
             .iter()
@@ -337,7 +290,7 @@ impl<R: RatioOfSums> GroupsAccumulator for RatioGroupsAccumulator<R> {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        let terms = self.kpi.terms(values, opt_filter)?;
+        let terms = self.kpi.terms(&self.syntax, values, opt_filter)?;
         let len = terms.values().len();
         let mut numerators = vec![0.0; len];
         let mut denominators = vec![0.0; len];
