@@ -2,17 +2,34 @@
 //! its table's declared schema the way DESIGN §1 allows?
 //!
 //! DataFusion casts a file's columns to the declared schema at scan time but
-//! would accept too much (a string parses into a timestamp) and its errors
-//! do not name the file, so every file's footer is read and judged here,
-//! before a query runs.
+//! would accept too much (a string parses into a timestamp, 4.5 truncates
+//! into the integer 4) and its errors do not name the file, so every file's
+//! footer is read and judged here, before a query runs.
+//!
+//! Only one drift needs more than the footer: a float column standing for
+//! an integer column. Its values are read (that column of those files only)
+//! and each must be a whole number in the declared type's range, so a lake
+//! whose files hold the declared types pays nothing for the check.
 
 use std::fmt;
+use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Schema};
+use datafusion::arrow::util::display::array_value_to_string;
+use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::datasource::physical_plan::parquet::{
+    DefaultParquetFileReaderFactory, ParquetFileReaderFactory,
+};
 use datafusion::execution::SessionState;
-use futures::{StreamExt, stream};
-use object_store::ObjectMeta;
+use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use datafusion::parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStreamBuilder};
+use datafusion::parquet::file::metadata::ParquetMetaData;
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+use futures::{StreamExt, TryStreamExt, stream};
+use object_store::{ObjectMeta, ObjectStore};
 
 use super::Table;
 
@@ -64,6 +81,46 @@ pub enum FileProblem {
         /// The declared type.
         expected: DataType,
     },
+    /// A column the contract declares non-null holds NULLs (the footer's
+    /// statistics say so). The scan would fail on them with a message that
+    /// names neither the file nor the row group.
+    NullInRequired {
+        /// The table the file belongs to.
+        table: Table,
+        /// The file.
+        file: String,
+        /// The column.
+        column: String,
+        /// NULLs in that row group.
+        nulls: u64,
+        /// The first row group with NULLs, 1-based, of `row_groups`.
+        row_group: usize,
+        /// How many row groups the file has.
+        row_groups: usize,
+    },
+    /// A float column standing for an integer column holds a value that is
+    /// not a whole number (4.5, NaN, infinity) or is outside the declared
+    /// type's range; DataFusion's cast would truncate or overflow it.
+    NotInteger {
+        /// The table the file belongs to.
+        table: Table,
+        /// The file.
+        file: String,
+        /// The column.
+        column: String,
+        /// The float type in the file.
+        found: DataType,
+        /// The declared integer type.
+        expected: DataType,
+        /// The first offending value, as the file holds it.
+        value: String,
+        /// Where it is: 1-based row group, of `row_groups`.
+        row_group: usize,
+        /// How many row groups the file has.
+        row_groups: usize,
+        /// 1-based row within the row group.
+        row: u64,
+    },
 }
 
 impl FileProblem {
@@ -72,7 +129,9 @@ impl FileProblem {
         match self {
             FileProblem::Unreadable { table, .. }
             | FileProblem::MissingColumn { table, .. }
-            | FileProblem::WrongType { table, .. } => *table,
+            | FileProblem::WrongType { table, .. }
+            | FileProblem::NullInRequired { table, .. }
+            | FileProblem::NotInteger { table, .. } => *table,
         }
     }
 
@@ -81,7 +140,9 @@ impl FileProblem {
         match self {
             FileProblem::Unreadable { file, .. }
             | FileProblem::MissingColumn { file, .. }
-            | FileProblem::WrongType { file, .. } => file,
+            | FileProblem::WrongType { file, .. }
+            | FileProblem::NullInRequired { file, .. }
+            | FileProblem::NotInteger { file, .. } => file,
         }
     }
 }
@@ -116,6 +177,38 @@ impl fmt::Display for FileProblem {
                 type_name(found),
                 type_name(expected)
             ),
+            FileProblem::NullInRequired {
+                table,
+                file,
+                column,
+                nulls,
+                row_group,
+                row_groups,
+            } => write!(
+                f,
+                "{file} ({table}): required column `{column}` holds {nulls} NULL{} in row \
+                 group {row_group} of {row_groups}, where the contract allows none",
+                if *nulls == 1 { "" } else { "s" }
+            ),
+            FileProblem::NotInteger {
+                table,
+                file,
+                column,
+                found,
+                expected,
+                value,
+                row_group,
+                row_groups,
+                row,
+            } => write!(
+                f,
+                "{file} ({table}): column `{column}` has type {} standing for {}, but row {row} \
+                 of row group {row_group} of {row_groups} holds {value}, which is not a whole \
+                 number in the {} range",
+                type_name(found),
+                type_name(expected),
+                type_name(expected)
+            ),
         }
     }
 }
@@ -128,7 +221,10 @@ fn type_name(ty: &DataType) -> String {
     }
 }
 
-/// Reads every file's footer and returns the files that break the contract.
+/// Reads every file's footer and returns the files that break the contract,
+/// sorted by file. A float column standing for a declared integer column is
+/// read too (only that column, only in those files) so that a value such as
+/// 4.5 is named here instead of being truncated by the scan.
 pub async fn check_files(
     state: &SessionState,
     table: Table,
@@ -138,14 +234,58 @@ pub async fn check_files(
     let checks = files.iter().map(|file| {
         let declared = &declared;
         async move {
-            match file_schema(state, file).await {
-                Ok(schema) => check_schema(table, &file.display, &schema, declared),
-                Err(reason) => vec![FileProblem::Unreadable {
+            let unreadable = |reason| {
+                vec![FileProblem::Unreadable {
                     table,
                     file: file.display.clone(),
                     reason,
-                }],
+                }]
+            };
+            let (store, metadata) = match file_metadata(state, file).await {
+                Ok(found) => found,
+                Err(reason) => return unreadable(reason),
+            };
+            let reader = match ArrowReaderMetadata::try_new(metadata, ArrowReaderOptions::new()) {
+                Ok(reader) => reader,
+                Err(e) => return unreadable(e.to_string()),
+            };
+            let mut problems = check_schema(table, &file.display, reader.schema(), declared);
+            for (index, field) in reader.schema().fields().iter().enumerate() {
+                let Ok(wanted) = declared.field_with_name(field.name()) else {
+                    continue;
+                };
+                if !wanted.is_nullable()
+                    && let Some((row_group, nulls)) = first_nulls(reader.metadata(), field.name())
+                {
+                    problems.push(FileProblem::NullInRequired {
+                        table,
+                        file: file.display.clone(),
+                        column: field.name().clone(),
+                        nulls,
+                        row_group: row_group + 1,
+                        row_groups: reader.metadata().num_row_groups(),
+                    });
+                }
+                if !(field.data_type().is_floating() && wanted.data_type().is_integer()) {
+                    continue;
+                }
+                match first_non_integer(&store, file, &reader, index, wanted.data_type()).await {
+                    Ok(None) => {}
+                    Ok(Some(bad)) => problems.push(FileProblem::NotInteger {
+                        table,
+                        file: file.display.clone(),
+                        column: field.name().clone(),
+                        found: field.data_type().clone(),
+                        expected: wanted.data_type().clone(),
+                        value: bad.value,
+                        row_group: bad.row_group,
+                        row_groups: bad.row_groups,
+                        row: bad.row,
+                    }),
+                    Err(reason) => return unreadable(reason),
+                }
             }
+            problems
         }
     });
     let mut problems: Vec<FileProblem> = stream::iter(checks)
@@ -159,7 +299,11 @@ pub async fn check_files(
     problems
 }
 
-async fn file_schema(state: &SessionState, file: &ParquetFile) -> Result<Schema, String> {
+/// The file's store and footer.
+async fn file_metadata(
+    state: &SessionState,
+    file: &ParquetFile,
+) -> Result<(Arc<dyn ObjectStore>, Arc<ParquetMetaData>), String> {
     let url = datafusion::datasource::listing::ListingTableUrl::parse(&file.display)
         .map_err(|e| e.to_string())?;
     let store = state
@@ -169,11 +313,133 @@ async fn file_schema(state: &SessionState, file: &ParquetFile) -> Result<Schema,
     // Through DataFusion's footer cache, so the scan that follows does not
     // read the footer again.
     let cache = state.runtime_env().cache_manager.get_file_metadata_cache();
-    DFParquetMetadata::new(store.as_ref(), &file.meta)
+    let metadata = DFParquetMetadata::new(store.as_ref(), &file.meta)
         .with_file_metadata_cache(Some(cache))
-        .fetch_schema()
+        .fetch_metadata()
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok((store, metadata))
+}
+
+/// The first row group whose statistics count NULLs in the top-level
+/// column `name`, with that count. Free: the counts are in the footer. A
+/// file written without null counts is not judged here; its NULLs surface
+/// when a query reads them.
+fn first_nulls(metadata: &ParquetMetaData, name: &str) -> Option<(usize, u64)> {
+    metadata
+        .row_groups()
+        .iter()
+        .enumerate()
+        .find_map(|(index, group)| {
+            let chunk = group
+                .columns()
+                .iter()
+                .find(|c| c.column_path().parts() == [name])?;
+            let nulls = chunk.statistics()?.null_count_opt()?;
+            (nulls > 0).then_some((index, nulls))
+        })
+}
+
+/// A value that cannot stand for an integer, and where it is.
+#[derive(Debug)]
+struct BadValue {
+    value: String,
+    row_group: usize,
+    row_groups: usize,
+    row: u64,
+}
+
+/// Reads the float column `index` of `file` and returns its first value
+/// that is not a whole number within `declared`'s range (NULLs are fine).
+async fn first_non_integer(
+    store: &Arc<dyn ObjectStore>,
+    file: &ParquetFile,
+    reader: &ArrowReaderMetadata,
+    index: usize,
+    declared: &DataType,
+) -> Result<Option<BadValue>, String> {
+    let Some((low, high)) = integer_range(declared) else {
+        return Ok(None);
+    };
+    let metadata = reader.metadata();
+    let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), [index]);
+    // DataFusion's own reader, the one its scans use; the footer is passed
+    // in, so it only fetches the column's pages.
+    let input: Box<dyn AsyncFileReader> = DefaultParquetFileReaderFactory::new(Arc::clone(store))
+        .create_reader(
+            0,
+            PartitionedFile::new_from_meta(file.meta.clone()),
+            None,
+            &ExecutionPlanMetricsSet::new(),
+        )
+        .map_err(|e| e.to_string())?;
+    let mut batches = ParquetRecordBatchStreamBuilder::new_with_metadata(input, reader.clone())
+        .with_projection(mask)
+        .build()
+        .map_err(|e| e.to_string())?;
+    // Rows so far in the file; the row group of a bad row follows from the
+    // row counts in the footer, whatever the batch boundaries.
+    let mut offset: u64 = 0;
+    while let Some(batch) = batches.try_next().await.map_err(|e| e.to_string())? {
+        let column = batch.column(0);
+        let floats = datafusion::arrow::compute::cast(column, &DataType::Float64)
+            .map_err(|e| e.to_string())?;
+        let floats = floats.as_primitive::<Float64Type>();
+        let bad = (0..floats.len()).find(|&i| {
+            let v = floats.value(i);
+            floats.is_valid(i) && !(v.fract() == 0.0 && v >= low && v < high)
+        });
+        if let Some(i) = bad {
+            let value = array_value_to_string(column, i).map_err(|e| e.to_string())?;
+            let (row_group, row) = locate(metadata, offset + i as u64);
+            return Ok(Some(BadValue {
+                value,
+                row_group: row_group + 1,
+                row_groups: metadata.num_row_groups(),
+                row: row + 1,
+            }));
+        }
+        offset += batch.num_rows() as u64;
+    }
+    Ok(None)
+}
+
+/// The row group (0-based) holding the file's row `row` (0-based), and the
+/// row's place within it.
+fn locate(metadata: &ParquetMetaData, mut row: u64) -> (usize, u64) {
+    let groups = metadata.row_groups();
+    for (index, group) in groups.iter().enumerate() {
+        let rows = u64::try_from(group.num_rows()).unwrap_or(0);
+        if row < rows {
+            return (index, row);
+        }
+        row -= rows;
+    }
+    (groups.len().saturating_sub(1), row)
+}
+
+/// The values of an integer type as floats: `low <= v < high`. Both bounds
+/// are powers of two, exact in `f64`, so the test is exact too. `None` for
+/// a type that is not an integer.
+fn integer_range(ty: &DataType) -> Option<(f64, f64)> {
+    use DataType::*;
+    let (signed, bits) = match ty {
+        Int8 => (true, 8),
+        Int16 => (true, 16),
+        Int32 => (true, 32),
+        Int64 => (true, 64),
+        UInt8 => (false, 8),
+        UInt16 => (false, 16),
+        UInt32 => (false, 32),
+        UInt64 => (false, 64),
+        _ => return None,
+    };
+    Some(if signed {
+        let half = 2f64.powi(bits - 1);
+        (-half, half)
+    } else {
+        (0.0, 2f64.powi(bits))
+    })
 }
 
 /// Judges one file's schema against the declared one.
@@ -207,9 +473,9 @@ pub fn check_schema(
 }
 
 /// Whether a file column of type `found` may stand for a declared column of
-/// type `declared`: strings for strings, numbers for numbers (floats into an
-/// integer column truncate, as pandas writes integer columns with NULLs as
-/// floats), timestamps of any unit and zone for timestamps. Anything that
+/// type `declared`: strings for strings, numbers for numbers (a float may
+/// stand for an integer column, as pandas writes integer columns with NULLs
+/// as floats, if its values are whole: [`check_files`] reads them), timestamps of any unit and zone for timestamps. Anything that
 /// would need parsing (a string for a timestamp) is refused.
 pub fn castable(found: &DataType, declared: &DataType) -> bool {
     use DataType::*;

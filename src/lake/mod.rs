@@ -186,10 +186,19 @@ pub fn listing_table_of(
     table: Table,
     urls: Vec<ListingTableUrl>,
 ) -> Result<Arc<dyn TableProvider>, LakeError> {
+    listing_table_with_schema(urls, table.schema())
+}
+
+/// A listing table over `urls` read as `schema` (`validate` relaxes the
+/// declared schema so NULLs in required columns reach its row checks).
+pub fn listing_table_with_schema(
+    urls: Vec<ListingTableUrl>,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> Result<Arc<dyn TableProvider>, LakeError> {
     let options =
         ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
-        .with_schema(table.schema());
+        .with_schema(schema);
     Ok(Arc::new(ListingTable::try_new(config)?))
 }
