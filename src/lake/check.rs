@@ -6,10 +6,15 @@
 //! into the integer 4) and its errors do not name the file, so every file's
 //! footer is read and judged here, before a query runs.
 //!
-//! Only one drift needs more than the footer: a float column standing for
-//! an integer column. Its values are read (that column of those files only)
-//! and each must be a whole number in the declared type's range, so a lake
-//! whose files hold the declared types pays nothing for the check.
+//! Some drift needs more than the schema: a float column standing for an
+//! integer column must hold whole numbers, and a wider number type than
+//! declared (Int64 for Int32, a float for Decimal128(18, 2)) must hold values
+//! in the declared range, or the scan's cast truncates them or fails without
+//! naming the file. Integer columns are judged by the footer's min/max
+//! statistics; float columns (and integer ones without statistics) are read,
+//! that column of those files only. A lake whose files hold the declared
+//! types pays nothing. NULLs in required columns are found by the footer's
+//! null counts.
 
 use std::fmt;
 use std::sync::Arc;
@@ -24,6 +29,7 @@ use datafusion::datasource::physical_plan::parquet::{
 };
 use datafusion::execution::SessionState;
 use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use datafusion::parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStreamBuilder};
 use datafusion::parquet::file::metadata::ParquetMetaData;
@@ -98,19 +104,20 @@ pub enum FileProblem {
         /// How many row groups the file has.
         row_groups: usize,
     },
-    /// A float column standing for an integer column holds a value that is
-    /// not a whole number (4.5, NaN, infinity) or is outside the declared
-    /// type's range; DataFusion's cast would truncate or overflow it.
-    NotInteger {
+    /// A value that the cast to the declared type would truncate, round
+    /// away or overflow: a float that is not a whole number (4.5, NaN, an
+    /// infinity) for an integer column, or any number outside the declared
+    /// type's range (an Int64 beyond Int32, a float beyond Decimal128(18, 2)).
+    Unfit {
         /// The table the file belongs to.
         table: Table,
         /// The file.
         file: String,
         /// The column.
         column: String,
-        /// The float type in the file.
+        /// The type in the file.
         found: DataType,
-        /// The declared integer type.
+        /// The declared type.
         expected: DataType,
         /// The first offending value, as the file holds it.
         value: String,
@@ -131,7 +138,7 @@ impl FileProblem {
             | FileProblem::MissingColumn { table, .. }
             | FileProblem::WrongType { table, .. }
             | FileProblem::NullInRequired { table, .. }
-            | FileProblem::NotInteger { table, .. } => *table,
+            | FileProblem::Unfit { table, .. } => *table,
         }
     }
 
@@ -142,7 +149,7 @@ impl FileProblem {
             | FileProblem::MissingColumn { file, .. }
             | FileProblem::WrongType { file, .. }
             | FileProblem::NullInRequired { file, .. }
-            | FileProblem::NotInteger { file, .. } => file,
+            | FileProblem::Unfit { file, .. } => file,
         }
     }
 }
@@ -190,7 +197,7 @@ impl fmt::Display for FileProblem {
                  group {row_group} of {row_groups}, where the contract allows none",
                 if *nulls == 1 { "" } else { "s" }
             ),
-            FileProblem::NotInteger {
+            FileProblem::Unfit {
                 table,
                 file,
                 column,
@@ -203,11 +210,14 @@ impl fmt::Display for FileProblem {
             } => write!(
                 f,
                 "{file} ({table}): column `{column}` has type {} standing for {}, but row {row} \
-                 of row group {row_group} of {row_groups} holds {value}, which is not a whole \
-                 number in the {} range",
+                 of row group {row_group} of {row_groups} holds {value}, which {}",
                 type_name(found),
                 type_name(expected),
-                type_name(expected)
+                if expected.is_integer() {
+                    format!("is not a whole number in the {} range", type_name(expected))
+                } else {
+                    format!("does not fit {}", type_name(expected))
+                }
             ),
         }
     }
@@ -222,9 +232,9 @@ fn type_name(ty: &DataType) -> String {
 }
 
 /// Reads every file's footer and returns the files that break the contract,
-/// sorted by file. A float column standing for a declared integer column is
-/// read too (only that column, only in those files) so that a value such as
-/// 4.5 is named here instead of being truncated by the scan.
+/// sorted by file. Values that would not survive the cast to the declared
+/// type (4.5 for an Int32, 3e9 in an Int64 for an Int32) are found here too,
+/// from statistics or by reading that column (see the module docs).
 pub async fn check_files(
     state: &SessionState,
     table: Table,
@@ -266,12 +276,15 @@ pub async fn check_files(
                         row_groups: reader.metadata().num_row_groups(),
                     });
                 }
-                if !(field.data_type().is_floating() && wanted.data_type().is_integer()) {
+                let Some(domain) = Domain::needed(field.data_type(), wanted.data_type()) else {
+                    continue;
+                };
+                if domain.holds_by_statistics(&reader, field.name()) {
                     continue;
                 }
-                match first_non_integer(&store, file, &reader, index, wanted.data_type()).await {
+                match first_unfit(&store, file, &reader, index, domain).await {
                     Ok(None) => {}
-                    Ok(Some(bad)) => problems.push(FileProblem::NotInteger {
+                    Ok(Some(bad)) => problems.push(FileProblem::Unfit {
                         table,
                         file: file.display.clone(),
                         column: field.name().clone(),
@@ -340,7 +353,7 @@ fn first_nulls(metadata: &ParquetMetaData, name: &str) -> Option<(usize, u64)> {
         })
 }
 
-/// A value that cannot stand for an integer, and where it is.
+/// A value that cannot stand for its declared type, and where it is.
 #[derive(Debug)]
 struct BadValue {
     value: String,
@@ -349,18 +362,93 @@ struct BadValue {
     row: u64,
 }
 
-/// Reads the float column `index` of `file` and returns its first value
-/// that is not a whole number within `declared`'s range (NULLs are fine).
-async fn first_non_integer(
+/// The values a file column may hold so that the cast to its declared type
+/// neither truncates, rounds away nor overflows, as a test on the values
+/// read as `f64`.
+#[derive(Debug, Clone, Copy)]
+struct Domain {
+    /// Only whole numbers (a float standing for an integer column).
+    whole: bool,
+    /// `low <= v < high`.
+    low: f64,
+    high: f64,
+}
+
+impl Domain {
+    /// The domain to check a `found` file column against when it stands for
+    /// a `declared` column, or `None` when every value of `found` fits (the
+    /// declared type itself, a narrower integer, a timestamp, a string).
+    fn needed(found: &DataType, declared: &DataType) -> Option<Domain> {
+        let (low, high) = match declared {
+            DataType::Decimal128(precision, scale) => {
+                // Digits before the point; values round to the scale.
+                let bound = 10f64.powi(i32::from(*precision) - i32::from(*scale));
+                (-bound, bound)
+            }
+            other => integer_range(other)?,
+        };
+        if found.is_floating() {
+            return Some(Domain {
+                whole: declared.is_integer(),
+                low,
+                high,
+            });
+        }
+        let (found_low, found_high) = integer_range(found)?;
+        (found_low < low || found_high > high).then_some(Domain {
+            whole: false,
+            low,
+            high,
+        })
+    }
+
+    fn holds(self, v: f64) -> bool {
+        // NaN fails every comparison, so it never holds.
+        v >= self.low && v < self.high && (!self.whole || v.fract() == 0.0)
+    }
+
+    /// Whether the footer's min/max statistics prove every value of the
+    /// column fits, so nothing needs reading. Only for integer columns:
+    /// min/max say nothing of fractions, and writers leave NaN out of them.
+    fn holds_by_statistics(self, reader: &ArrowReaderMetadata, column: &str) -> bool {
+        if self.whole {
+            return false;
+        }
+        let metadata = reader.metadata();
+        let Ok(converter) = StatisticsConverter::try_new(
+            column,
+            reader.schema(),
+            metadata.file_metadata().schema_descr(),
+        ) else {
+            return false;
+        };
+        let groups = metadata.row_groups().iter();
+        let (Ok(mins), Ok(maxes)) = (
+            converter.row_group_mins(groups.clone()),
+            converter.row_group_maxes(groups),
+        ) else {
+            return false;
+        };
+        [mins, maxes].iter().all(|bounds| {
+            let Ok(bounds) = datafusion::arrow::compute::cast(bounds, &DataType::Float64) else {
+                return false;
+            };
+            let bounds = bounds.as_primitive::<Float64Type>();
+            // A row group without statistics (NULL here) proves nothing.
+            bounds.null_count() == 0 && bounds.values().iter().all(|&v| self.holds(v))
+        })
+    }
+}
+
+/// Reads column `index` of `file` and returns its first value outside
+/// `domain` (NULLs are judged elsewhere).
+async fn first_unfit(
     store: &Arc<dyn ObjectStore>,
     file: &ParquetFile,
     reader: &ArrowReaderMetadata,
     index: usize,
-    declared: &DataType,
+    domain: Domain,
 ) -> Result<Option<BadValue>, String> {
-    let Some((low, high)) = integer_range(declared) else {
-        return Ok(None);
-    };
     let metadata = reader.metadata();
     let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), [index]);
     // DataFusion's own reader, the one its scans use; the footer is passed
@@ -382,13 +470,12 @@ async fn first_non_integer(
     let mut offset: u64 = 0;
     while let Some(batch) = batches.try_next().await.map_err(|e| e.to_string())? {
         let column = batch.column(0);
-        let floats = datafusion::arrow::compute::cast(column, &DataType::Float64)
+        // Exact for floats and for integers up to 2^53; beyond that only a
+        // value within rounding distance of a bound could be misjudged.
+        let values = datafusion::arrow::compute::cast(column, &DataType::Float64)
             .map_err(|e| e.to_string())?;
-        let floats = floats.as_primitive::<Float64Type>();
-        let bad = (0..floats.len()).find(|&i| {
-            let v = floats.value(i);
-            floats.is_valid(i) && !(v.fract() == 0.0 && v >= low && v < high)
-        });
+        let values = values.as_primitive::<Float64Type>();
+        let bad = (0..values.len()).find(|&i| values.is_valid(i) && !domain.holds(values.value(i)));
         if let Some(i) = bad {
             let value = array_value_to_string(column, i).map_err(|e| e.to_string())?;
             let (row_group, row) = locate(metadata, offset + i as u64);

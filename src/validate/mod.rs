@@ -1,9 +1,9 @@
 //! `validate`: checks a lake against the contract (DESIGN §1) and reports,
 //! per table, each problem with its count and a few offending rows.
 //!
-//! Files that break the contract (their schema, or a float column holding
-//! a value that cannot stand for its integer column) are reported and left
-//! out of the row checks; the row checks are SQL in `queries/checks/<table>.sql`
+//! Files that break the contract (their schema, or a value that the cast to
+//! its declared type would truncate or overflow) are reported and left out
+//! of the row checks; the row checks are SQL in `queries/checks/<table>.sql`
 //! (one row per offending row: `problem`, `detail`). To add a check, add a
 //! `UNION ALL` branch there.
 
@@ -257,7 +257,7 @@ impl fmt::Display for Report {
             )?;
             for p in &t.file_problems {
                 let what = match p {
-                    FileProblem::NotInteger { .. } => "values",
+                    FileProblem::Unfit { .. } => "values",
                     _ => "schema",
                 };
                 writeln!(f, "  {what}: {p}")?;

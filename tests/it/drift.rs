@@ -478,3 +478,51 @@ fn kpiql_sql_on_a_lake_with_a_fractional_score_exits_2() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+// guards: an Int64 score of 3e9 (beyond Int32) made every query on the
+// column fail with "Can't cast value 3000000000 to type Int32", naming no
+// file, and `validate` exit 2. Values in range pass on the footer's
+// statistics alone.
+#[tokio::test]
+async fn numbers_beyond_the_declared_type_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    float_scores(
+        &dir.path().join("surveys/wide.parquet"),
+        Arc::new(Int64Array::from(vec![4, 2_147_483_647, 5, 3_000_000_000])),
+        2,
+    );
+    let message = open_err(dir.path()).await;
+    assert!(
+        message.contains(
+            "wide.parquet (surveys): column `score` has type Int64 standing for Int32, but row 2 \
+             of row group 2 of 2 holds 3000000000, which is not a whole number in the Int32 range"
+        ),
+        "{message}"
+    );
+    // A float amount too large for Decimal128(18, 2), or NaN.
+    for (amount, shown) in [(1e30, "1e30"), (f64::NAN, "NaN")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        small_lake(dir.path());
+        write_parquet(
+            &dir.path().join("costs.parquet"),
+            vec![
+                (
+                    "month",
+                    Arc::new(datafusion::arrow::array::Date32Array::from(vec![20454])) as ArrayRef,
+                ),
+                ("amount", floats(&[Some(amount)])),
+                ("currency", strings(&["EUR"])),
+            ],
+        );
+        let message = open_err(dir.path()).await;
+        assert!(
+            message.contains(&format!(
+                "costs.parquet (costs): column `amount` has type Float64 standing for \
+                 Decimal128(18, 2), but row 1 of row group 1 of 1 holds {shown}, which does not \
+                 fit Decimal128(18, 2)"
+            )),
+            "{message}"
+        );
+    }
+}
