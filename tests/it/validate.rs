@@ -184,3 +184,20 @@ fn a_null_in_a_required_column_is_a_row_finding() {
         );
     }
 }
+
+// guards: with a bad file in a lake under a folder such as `lake [1]`, the
+// good files' paths were parsed as globs and matched nothing, so their rows
+// went unchecked ("surveys: 0 rows").
+#[test]
+fn a_lake_path_with_glob_characters_keeps_its_good_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path().join("lake [1]");
+    small_lake(&lake);
+    std::fs::write(lake.join("surveys/bad.parquet"), "not parquet").expect("write");
+    let out = validate(&lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("surveys: 2 rows in 2 files: 1 problem"),
+        "{stdout}"
+    );
+}
