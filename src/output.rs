@@ -131,9 +131,14 @@ impl Output {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                let tmp = tempfile::Builder::new()
-                    .prefix(".kpiql-")
-                    .suffix(".tmp")
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".kpiql-").suffix(".tmp");
+                // A temporary file is private (0600); the result is not, so
+                // it gets the mode of any newly created file (0666 less the
+                // umask), as `> file` in a shell would give it.
+                #[cfg(unix)]
+                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                let tmp = builder
                     .tempfile_in(&dir)
                     .map_err(|source| OutputError::Io {
                         what: format!("{} (folder {})", path.display(), dir.display()),

@@ -330,7 +330,12 @@ async fn file_metadata(
         .with_file_metadata_cache(Some(cache))
         .fetch_metadata()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| match e {
+            // Its text already starts "Parquet error:"; DataFusion's
+            // wrapper would say it twice.
+            datafusion::error::DataFusionError::ParquetError(e) => e.to_string(),
+            other => other.to_string(),
+        })?;
     Ok((store, metadata))
 }
 

@@ -150,6 +150,15 @@ impl Lake {
                 tables.push((table, empty_table(table)?));
                 continue;
             };
+            if source.files.is_empty() {
+                // Most likely files of another format or extension (.csv,
+                // .parq), which are not read: say so rather than answer
+                // every query with zero rows in silence.
+                warnings.push(Warning(format!(
+                    "table `{table}` has no .parquet file under {}: it reads as empty",
+                    location.table_places(table)[0]
+                )));
+            }
             problems.extend(check::check_files(state, table, &source.files).await);
             tables.push((table, listing_table(table, &source)?));
             files.extend(source.files);
