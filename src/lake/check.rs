@@ -7,9 +7,9 @@
 //! footer is read and judged here, before a query runs.
 //!
 //! Some drift needs more than the schema: a float column standing for an
-//! integer column must hold whole numbers, and a wider number type than
-//! declared (Int64 for Int32, a float for Decimal128(18, 2)) must hold values
-//! in the declared range, or the scan's cast truncates them or fails without
+//! integer column must hold whole numbers, and a wider type than declared
+//! (Int64 for Int32, a float for Decimal128(18, 2), seconds for microseconds)
+//! must hold values in the declared range, or the scan's cast truncates them or fails without
 //! naming the file. Integer columns are judged by the footer's min/max
 //! statistics; float columns (and integer ones without statistics) are read,
 //! that column of those files only. A lake whose files hold the declared
@@ -20,7 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Float64Type, Schema};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Schema, TimeUnit};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
@@ -384,6 +384,19 @@ impl Domain {
     /// a `declared` column, or `None` when every value of `found` fits (the
     /// declared type itself, a narrower integer, a timestamp, a string).
     fn needed(found: &DataType, declared: &DataType) -> Option<Domain> {
+        if let (DataType::Timestamp(unit, _), DataType::Timestamp(found_unit, _)) =
+            (declared, found)
+        {
+            // A coarser unit is multiplied on the cast: seconds beyond
+            // ±2^63 µs overflow. A finer one is divided and always fits.
+            let factor = per_second(unit) / per_second(found_unit);
+            let bound = 2f64.powi(63) / factor;
+            return (factor > 1.0).then_some(Domain {
+                whole: false,
+                low: -bound,
+                high: bound,
+            });
+        }
         let (low, high) = match declared {
             DataType::Decimal128(precision, scale) => {
                 // Digits before the point; values round to the scale.
@@ -435,13 +448,59 @@ impl Domain {
             return false;
         };
         [mins, maxes].iter().all(|bounds| {
-            let Ok(bounds) = datafusion::arrow::compute::cast(bounds, &DataType::Float64) else {
+            let Ok(bounds) = as_floats(bounds) else {
                 return false;
             };
             let bounds = bounds.as_primitive::<Float64Type>();
             // A row group without statistics (NULL here) proves nothing.
             bounds.null_count() == 0 && bounds.values().iter().all(|&v| self.holds(v))
         })
+    }
+}
+
+/// Value `i` of `column` as the file holds it; a timestamp as its ticks,
+/// since one out of range has no date to print.
+fn shown(
+    column: &datafusion::arrow::array::ArrayRef,
+    i: usize,
+) -> Result<String, datafusion::arrow::error::ArrowError> {
+    match column.data_type() {
+        DataType::Timestamp(unit, _) => {
+            let ticks = datafusion::arrow::compute::cast(column, &DataType::Int64)?;
+            let unit = match unit {
+                TimeUnit::Second => "seconds",
+                TimeUnit::Millisecond => "milliseconds",
+                TimeUnit::Microsecond => "microseconds",
+                TimeUnit::Nanosecond => "nanoseconds",
+            };
+            Ok(format!(
+                "{} {unit} after 1970-01-01",
+                array_value_to_string(&ticks, i)?
+            ))
+        }
+        _ => array_value_to_string(column, i),
+    }
+}
+
+/// Ticks per second of a timestamp unit.
+fn per_second(unit: &TimeUnit) -> f64 {
+    match unit {
+        TimeUnit::Second => 1.0,
+        TimeUnit::Millisecond => 1e3,
+        TimeUnit::Microsecond => 1e6,
+        TimeUnit::Nanosecond => 1e9,
+    }
+}
+
+/// Numbers, or timestamps as their ticks, as `Float64`.
+fn as_floats(
+    array: &datafusion::arrow::array::ArrayRef,
+) -> Result<datafusion::arrow::array::ArrayRef, datafusion::arrow::error::ArrowError> {
+    use datafusion::arrow::compute::cast;
+    match array.data_type() {
+        // Arrow casts a timestamp to Int64 (its ticks), not to a float.
+        DataType::Timestamp(_, _) => cast(&cast(array, &DataType::Int64)?, &DataType::Float64),
+        _ => cast(array, &DataType::Float64),
     }
 }
 
@@ -477,12 +536,11 @@ async fn first_unfit(
         let column = batch.column(0);
         // Exact for floats and for integers up to 2^53; beyond that only a
         // value within rounding distance of a bound could be misjudged.
-        let values = datafusion::arrow::compute::cast(column, &DataType::Float64)
-            .map_err(|e| e.to_string())?;
+        let values = as_floats(column).map_err(|e| e.to_string())?;
         let values = values.as_primitive::<Float64Type>();
         let bad = (0..values.len()).find(|&i| values.is_valid(i) && !domain.holds(values.value(i)));
         if let Some(i) = bad {
-            let value = array_value_to_string(column, i).map_err(|e| e.to_string())?;
+            let value = shown(column, i).map_err(|e| e.to_string())?;
             let (row_group, row) = locate(metadata, offset + i as u64);
             return Ok(Some(BadValue {
                 value,

@@ -526,3 +526,37 @@ async fn numbers_beyond_the_declared_type_are_named() {
         );
     }
 }
+
+// guards: a timestamp in seconds beyond the microsecond range failed every
+// query ("converted value exceeds the representable i64 range", no file)
+// and made `validate` exit 2.
+#[tokio::test]
+async fn a_timestamp_beyond_the_microsecond_range_is_named() {
+    use datafusion::arrow::array::TimestampSecondArray;
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    let mut cols = required(&["x1", "x2"]);
+    cols.push((
+        "created_at",
+        Arc::new(TimestampSecondArray::from(vec![
+            1_767_225_600,            // 2026-01-01
+            9_000_000_000_000_000i64, // beyond ±2^63 µs
+        ])),
+    ));
+    write_parquet(&dir.path().join("interactions/far.parquet"), cols);
+    let message = open_err(dir.path()).await;
+    assert!(
+        message.contains(
+            "far.parquet (interactions): column `created_at` has type Timestamp(s) standing for \
+             Timestamp(µs, \"UTC\"), but row 2 of row group 1 of 1 holds"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "holds 9000000000000000 seconds after 1970-01-01, which does not fit \
+             Timestamp(µs, \"UTC\")"
+        ),
+        "{message}"
+    );
+}
