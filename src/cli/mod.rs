@@ -248,6 +248,14 @@ pub fn out_file(path: &std::path::Path) -> anyhow::Result<()> {
     if path.as_os_str().is_empty() {
         anyhow::bail!("--out is empty; give a file name");
     }
+    // `out/` names a folder even when none exists yet; the rename at the end
+    // would fail only after the whole query had run.
+    if path.as_os_str().to_string_lossy().ends_with('/') {
+        anyhow::bail!(
+            "--out {} ends with /, so it names a folder; give a file name",
+            path.display()
+        );
+    }
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
             anyhow::bail!("--out {} is a folder; give a file name", path.display())

@@ -469,6 +469,12 @@ fn bad_arguments_and_lakes_get_a_clear_error() {
             vec!["--data", &lake, "sql", "--out", existing, "SELECT 1"],
             "is a folder",
         ),
+        // guards: this failed only after the query had run, with "cannot
+        // write new/: Not a directory".
+        (
+            vec!["--data", &lake, "sql", "--out", "new/", "SELECT 1"],
+            "--out new/ ends with /, so it names a folder",
+        ),
         (
             vec!["--memory-limit", "0", "sql", "SELECT 1"],
             "\"0\" is not a usable size",
