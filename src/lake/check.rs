@@ -653,3 +653,68 @@ pub fn castable(found: &DataType, declared: &DataType) -> bool {
         other => found == other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // guards: a lake whose files hold the declared types reads no column
+    // at open; only types whose values may not fit get a domain to check.
+    #[test]
+    fn only_types_that_may_not_fit_are_checked() {
+        use DataType::*;
+        let ts = |unit| Timestamp(unit, Some("UTC".into()));
+        let amount = Decimal128(18, 2);
+        for (found, declared) in [
+            (Int32, Int32),
+            (Int16, Int32),
+            (UInt16, Int32),
+            (Int32, amount.clone()),
+            (ts(TimeUnit::Microsecond), ts(TimeUnit::Microsecond)),
+            (ts(TimeUnit::Nanosecond), ts(TimeUnit::Microsecond)),
+            (Utf8, Utf8View),
+            (Float32, Float64),
+        ] {
+            assert!(
+                Domain::needed(&found, &declared).is_none(),
+                "{found} for {declared}"
+            );
+        }
+        for (found, declared, whole) in [
+            (Float64, Int32, true),
+            (Float32, Int32, true),
+            (Int64, Int32, false),
+            (UInt32, Int32, false),
+            (Int64, amount.clone(), false),
+            (Float64, amount, false),
+            (ts(TimeUnit::Second), ts(TimeUnit::Microsecond), false),
+            (ts(TimeUnit::Millisecond), ts(TimeUnit::Microsecond), false),
+        ] {
+            let domain = Domain::needed(&found, &declared);
+            assert_eq!(
+                domain.map(|d| d.whole),
+                Some(whole),
+                "{found} for {declared}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_int32_domain_is_exact_at_its_bounds() {
+        let Some(domain) = Domain::needed(&DataType::Float64, &DataType::Int32) else {
+            panic!("floats for Int32 are checked");
+        };
+        for (v, holds) in [
+            (2_147_483_647.0, true),
+            (2_147_483_648.0, false),
+            (-2_147_483_648.0, true),
+            (-2_147_483_649.0, false),
+            (4.0, true),
+            (4.5, false),
+            (f64::NAN, false),
+            (f64::INFINITY, false),
+        ] {
+            assert_eq!(domain.holds(v), holds, "{v}");
+        }
+    }
+}
