@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kpiql::cli::{Cli, ExitStatus, run};
+use kpiql::output::error_text;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -11,7 +12,7 @@ fn main() -> ExitCode {
         Ok(status) => status.into(),
         Err(err) if is_broken_pipe(&err) => ExitStatus::Success.into(),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             ExitStatus::Error.into()
         }
     }

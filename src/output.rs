@@ -131,9 +131,14 @@ impl Output {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                let tmp = tempfile::Builder::new()
-                    .prefix(".kpiql-")
-                    .suffix(".tmp")
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".kpiql-").suffix(".tmp");
+                // A temporary file is private (0600); the result is not, so
+                // it gets the mode of any newly created file (0666 less the
+                // umask), as `> file` in a shell would give it.
+                #[cfg(unix)]
+                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                let tmp = builder
                     .tempfile_in(&dir)
                     .map_err(|source| OutputError::Io {
                         what: format!("{} (folder {})", path.display(), dir.display()),
@@ -385,4 +390,24 @@ pub fn string_column(batch: &RecordBatch, index: usize) -> Vec<String> {
         }
         Err(_) => vec![String::new(); column.len()],
     }
+}
+
+/// The error and its causes on one line, outermost first, as `{:#}` would
+/// print them, but without a cause whose text is already in the line:
+/// DataFusion's and Arrow's errors quote their source in their own message
+/// and return it as `source()` too, so `{:#}` said "Divide by zero error:
+/// Divide by zero error".
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }

@@ -43,3 +43,7 @@ FROM interactions WHERE resolved_at < created_at
 UNION ALL
 SELECT 'duplicate interaction_id', concat('interaction_id=', interaction_id, ' appears ', count(*), ' times')
 FROM interactions WHERE interaction_id IS NOT NULL GROUP BY interaction_id HAVING count(*) > 1
+UNION ALL
+SELECT 'priority other than urgent, high, normal, low (sla measures it against the normal targets)',
+       concat('interaction_id=', interaction_id, ' priority=', priority)
+FROM interactions WHERE priority NOT IN ('urgent', 'high', 'normal', 'low')

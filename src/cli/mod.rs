@@ -31,8 +31,10 @@ pub struct Cli {
     /// Memory the query engine may use before spilling to disk, e.g. 512M, 4G.
     #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
-    /// Threads for query execution (default: one per core).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads for query execution (default: one per core; at most 1024).
+    // Capped: each is an OS thread started up front, and `--threads 65535`
+    // hung the process starting them.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
     /// A folder of your own report files; one named like a built-in replaces it.
     #[arg(long, global = true, env = "KPIQL_QUERIES", value_name = "DIR")]
@@ -47,6 +49,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+/// The most `--threads` accepted: far more than any machine's cores.
+pub const MAX_THREADS: i64 = 1024;
 
 /// The sub-commands.
 #[derive(Debug, Subcommand)]
@@ -100,6 +105,12 @@ impl Cli {
     pub fn options(&self) -> anyhow::Result<Options> {
         let location = match &self.data {
             None => Location::Sample,
+            // An empty value (often an unset shell variable in `--data
+            // "$LAKE"`) is named as such, not as a folder called "".
+            Some(text) if text.trim().is_empty() => anyhow::bail!(
+                "--data (or KPIQL_DATA) is empty; give a lake folder or s3://bucket/prefix, \
+                 or leave it out for the built-in sample lake"
+            ),
             Some(text) => Location::parse(text)?,
         };
         Ok(Options {
@@ -206,10 +217,31 @@ pub fn print(text: &str) -> std::io::Result<()> {
     stdout.flush()
 }
 
-/// A path argument that must not be an existing folder.
+/// Checks an `--out` path before any work is done: the result replaces it
+/// by a rename, so it must name a regular file or nothing yet. A FIFO or
+/// device (`--out /dev/stdout`) would be replaced by a regular file instead
+/// of being written to.
 pub fn out_file(path: &std::path::Path) -> anyhow::Result<()> {
-    if path.is_dir() {
-        anyhow::bail!("--out {} is a folder; give a file name", path.display());
+    if path.as_os_str().is_empty() {
+        anyhow::bail!("--out is empty; give a file name");
     }
-    Ok(())
+    // `out/` names a folder even when none exists yet; the rename at the end
+    // would fail only after the whole query had run.
+    if path.as_os_str().to_string_lossy().ends_with('/') {
+        anyhow::bail!(
+            "--out {} ends with /, so it names a folder; give a file name",
+            path.display()
+        );
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            anyhow::bail!("--out {} is a folder; give a file name", path.display())
+        }
+        Ok(meta) if !meta.is_file() => anyhow::bail!(
+            "--out {} is not a regular file (a pipe or device?); the result replaces the \
+             file whole, so give a file name, or leave --out out to write to stdout",
+            path.display()
+        ),
+        _ => Ok(()),
+    }
 }

@@ -147,6 +147,15 @@ impl Lake {
                 tables.push((table, empty_table(table)?));
                 continue;
             };
+            if source.files.is_empty() {
+                // Most likely files of another format or extension (.csv,
+                // .parq), which are not read: say so rather than answer
+                // every query with zero rows in silence.
+                warnings.push(Warning(format!(
+                    "table `{table}` has no .parquet file under {}: it reads as empty",
+                    location.table_places(table)[0]
+                )));
+            }
             problems.extend(check::check_files(state, table, &source.files).await);
             tables.push((table, listing_table(table, &source)?));
             files.extend(source.files);
@@ -183,11 +192,20 @@ pub fn listing_table_of(
     table: Table,
     urls: Vec<ListingTableUrl>,
 ) -> Result<Arc<dyn TableProvider>, LakeError> {
+    listing_table_with_schema(urls, table.schema())
+}
+
+/// A listing table over `urls` read as `schema` (`validate` relaxes the
+/// declared schema so NULLs in required columns reach its row checks).
+pub fn listing_table_with_schema(
+    urls: Vec<ListingTableUrl>,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> Result<Arc<dyn TableProvider>, LakeError> {
     let options =
         ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
-        .with_schema(table.schema());
+        .with_schema(schema);
     Ok(Arc::new(ListingTable::try_new(config)?))
 }
 

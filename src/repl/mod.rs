@@ -168,7 +168,7 @@ impl Shell {
                     match next {
                         Ok(Next::Quit) => break,
                         Ok(Next::Continue) => {}
-                        Err(e) => eprintln!("error: {e:#}"),
+                        Err(e) => eprintln!("error: {}", crate::output::error_text(&e)),
                     }
                 }
                 Err(ReadlineError::Interrupted) => continue,

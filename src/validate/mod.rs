@@ -1,15 +1,16 @@
 //! `validate`: checks a lake against the contract (DESIGN §1) and reports,
 //! per table, each problem with its count and a few offending rows.
 //!
-//! Files whose schema breaks the contract are reported and left out of the
-//! row checks; the row checks are SQL in `queries/checks/<table>.sql`
+//! Files that break the contract (their schema, or a value that the cast to
+//! its declared type would truncate or overflow) are reported and left out
+//! of the row checks; the row checks are SQL in `queries/checks/<table>.sql`
 //! (one row per offending row: `problem`, `detail`). To add a check, add a
 //! `UNION ALL` branch there.
 
 use std::fmt;
 
 use datafusion::arrow::array::AsArray;
-use datafusion::arrow::datatypes::Int64Type;
+use datafusion::arrow::datatypes::{Int64Type, Schema};
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::error::DataFusionError;
 use datafusion::execution::session_state::SessionStateBuilder;
@@ -95,8 +96,13 @@ pub async fn validate(options: &Options) -> Result<Report, LakeError> {
             None => lake::empty_table(table)?,
             Some(source) => {
                 report.files = source.files.len();
-                report.file_problems =
-                    lake::check::check_files(&ctx.state(), table, &source.files).await;
+                report.file_problems = lake::check::check_files(&ctx.state(), table, &source.files)
+                    .await
+                    .into_iter()
+                    // Here a NULL in a required column is a row problem:
+                    // the row check names the rows.
+                    .filter(|p| !matches!(p, FileProblem::NullInRequired { .. }))
+                    .collect();
                 good_files_table(table, &source, &report.file_problems)?
             }
         };
@@ -113,28 +119,44 @@ pub async fn validate(options: &Options) -> Result<Report, LakeError> {
     })
 }
 
-/// The table over the files whose schema passed.
+/// The table over the files that passed the file checks, with every column
+/// nullable: the declared non-null columns would make the scan fail on the
+/// first NULL, and a NULL in a required column is one of the row checks.
 fn good_files_table(
     table: Table,
     source: &TableSource,
     bad: &[FileProblem],
 ) -> Result<std::sync::Arc<dyn datafusion::catalog::TableProvider>, LakeError> {
-    if bad.is_empty() {
-        return lake::listing_table(table, source);
-    }
-    let good: Vec<_> = source
-        .files
-        .iter()
-        .filter(|f| !bad.iter().any(|p| p.file() == f.display))
-        .collect();
-    if good.is_empty() {
+    let urls = if bad.is_empty() {
+        vec![ListingTableUrl::parse(&source.url)?]
+    } else {
+        // Each file's URL from its store's root and object path, not by
+        // parsing its display name: a local path is read as a glob, so a
+        // lake under `lake [1]/` matched no file.
+        let root = ListingTableUrl::parse(&source.url)?;
+        source
+            .files
+            .iter()
+            .filter(|f| !bad.iter().any(|p| p.file() == f.display))
+            .map(|f| {
+                let mut url: url::Url = AsRef::<url::Url>::as_ref(&root.object_store()).clone();
+                url.set_path(f.meta.location.as_ref());
+                ListingTableUrl::try_new(url, None)
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    if urls.is_empty() {
         return lake::empty_table(table);
     }
-    let urls = good
-        .iter()
-        .map(|f| ListingTableUrl::parse(&f.display))
-        .collect::<Result<Vec<_>, _>>()?;
-    lake::listing_table_of(table, urls)
+    let schema = Schema::new(
+        table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect::<Vec<_>>(),
+    );
+    lake::listing_table_with_schema(urls, std::sync::Arc::new(schema))
 }
 
 async fn count_rows(ctx: &SessionContext, table: Table) -> Result<u64, DataFusionError> {
@@ -221,7 +243,11 @@ impl fmt::Display for Report {
                 if t.files == 1 { "" } else { "s" }
             )?;
             for p in &t.file_problems {
-                writeln!(f, "  schema: {p}")?;
+                let what = match p {
+                    FileProblem::Unfit { .. } => "values",
+                    _ => "schema",
+                };
+                writeln!(f, "  {what}: {p}")?;
             }
             for p in &t.problems {
                 writeln!(

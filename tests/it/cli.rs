@@ -311,3 +311,284 @@ fn completions_are_printed() {
         .success()
         .stdout(predicate::str::contains("_kpiql()"));
 }
+
+/// Asserts an error exit: code 2, stderr naming `expected`, no panic text.
+fn fails_with(assert: assert_cmd::assert::Assert, expected: &str) {
+    let out = assert.code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(expected),
+        "missing {expected:?} in:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+}
+
+// guards: `--out` naming a FIFO replaced the pipe with a regular file
+// (exit 0); as root, `--out /dev/null` would have replaced /dev/null.
+#[test]
+fn an_out_that_is_a_pipe_is_refused() {
+    let dir = lake();
+    let fifo = dir.path().join("pipe.csv");
+    let made = StdCommand::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    fails_with(
+        kpiql()
+            .args(["--data", &data(dir.path()), "-q", "sql", "--out"])
+            .arg(&fifo)
+            .arg("SELECT 1")
+            .assert(),
+        "pipe.csv is not a regular file",
+    );
+    let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&kind),
+        "the pipe is left alone"
+    );
+}
+
+// guards: result files were created 0600 (the temporary file's private
+// mode), unreadable to anyone else, unlike any file a shell would create.
+#[test]
+fn an_out_file_gets_the_mode_of_an_ordinary_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = lake();
+    let out = dir.path().join("result file.csv");
+    kpiql()
+        .args(["--data", &data(dir.path()), "-q", "sql", "--out"])
+        .arg(&out)
+        .arg("SELECT 1 AS one")
+        .assert()
+        .success();
+    // The mode a new file gets under this process's umask.
+    let probe = dir.path().join("probe");
+    std::fs::write(&probe, "").expect("write");
+    let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(&out), mode(&probe));
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "one\n1\n");
+}
+
+// guards: `--threads 65535` hung, starting 65535 OS threads.
+#[test]
+fn threads_beyond_the_cap_are_refused() {
+    fails_with(
+        kpiql()
+            .args(["--threads", "65535", "sql", "SELECT 1"])
+            .assert(),
+        "65535 is not in 1..=1024",
+    );
+}
+
+// guards: an empty --data (an unset variable in `--data "$LAKE"`) said
+// "lake not found:  (No such file or directory)".
+#[test]
+fn an_empty_data_is_named_as_empty() {
+    fails_with(
+        kpiql().args(["--data", "", "sql", "SELECT 1"]).assert(),
+        "--data (or KPIQL_DATA) is empty",
+    );
+    fails_with(
+        kpiql().env("KPIQL_DATA", "").args(["validate"]).assert(),
+        "--data (or KPIQL_DATA) is empty",
+    );
+}
+
+// guards: a table folder holding no .parquet file (CSV files, say) read as
+// empty without a word.
+#[test]
+fn a_table_folder_without_parquet_files_is_a_warning() {
+    let dir = lake();
+    let surveys = dir.path().join("surveys");
+    std::fs::remove_dir_all(&surveys).expect("rm");
+    std::fs::create_dir(&surveys).expect("mkdir");
+    std::fs::write(surveys.join("surveys.csv"), "survey_id\ns1\n").expect("write");
+    let root = dir.path().canonicalize().expect("canonical");
+    kpiql()
+        .args([
+            "--data",
+            &data(dir.path()),
+            "sql",
+            "SELECT count(*) AS n FROM surveys",
+        ])
+        .assert()
+        .success()
+        .stdout("n\n0\n")
+        .stderr(predicate::str::contains(format!(
+            "warning: table `surveys` has no .parquet file under {}/surveys/: it reads as empty",
+            root.display()
+        )));
+}
+
+// guards: DataFusion errors were printed with their cause twice
+// ("Divide by zero error: Divide by zero error").
+#[test]
+fn an_error_is_printed_once() {
+    let out = kpiql().args(["-q", "sql", "SELECT 1/0"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("Divide by zero").count(), 1, "{stderr}");
+}
+
+/// Bad input that already got a clear error: each exits 2 naming what is
+/// wrong, without a panic.
+#[test]
+fn bad_arguments_and_lakes_get_a_clear_error() {
+    let dir = lake();
+    let root = dir.path();
+    let lake = data(root);
+    let sql_dir = root.to_str().expect("utf-8").to_string();
+    let missing = root.join("no such dir/out.csv");
+    let missing = missing.to_str().expect("utf-8");
+    // Lakes: empty, with a file that is not Parquet, with a zero-byte file.
+    let empty = root.join("empty lake");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let not_parquet = root.join("not parquet");
+    crate::fixtures::small_lake(&not_parquet);
+    std::fs::write(not_parquet.join("surveys/notes.parquet"), "just text\n").expect("write");
+    let zero = root.join("zero");
+    crate::fixtures::small_lake(&zero);
+    std::fs::write(zero.join("interactions/empty.parquet"), "").expect("write");
+    let existing = root.to_str().expect("utf-8");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["sql", ""], "the SQL argument holds no SQL statement"),
+        (vec!["sql", " ; ;"], "holds no SQL statement"),
+        (
+            vec!["sql", "-f", "/no/such.sql"],
+            "cannot read SQL file /no/such.sql",
+        ),
+        (vec!["sql", "-f", &sql_dir], "cannot read SQL file"),
+        (
+            vec!["--data", &lake, "sql", "--out", missing, "SELECT 1"],
+            "no such dir/out.csv",
+        ),
+        (
+            vec!["--data", &lake, "sql", "--out", existing, "SELECT 1"],
+            "is a folder",
+        ),
+        // guards: this failed only after the query had run, with "cannot
+        // write new/: Not a directory".
+        (
+            vec!["--data", &lake, "sql", "--out", "new/", "SELECT 1"],
+            "--out new/ ends with /, so it names a folder",
+        ),
+        (
+            vec!["--memory-limit", "0", "sql", "SELECT 1"],
+            "\"0\" is not a usable size",
+        ),
+        (
+            vec!["--memory-limit", "", "sql", "SELECT 1"],
+            "\"\" is not a size",
+        ),
+        (
+            vec!["--memory-limit=-1G", "sql", "SELECT 1"],
+            "is not a size",
+        ),
+        (
+            vec!["--memory-limit", "99999999T", "sql", "SELECT 1"],
+            "is not a usable size",
+        ),
+        (
+            vec!["--threads", "0", "sql", "SELECT 1"],
+            "0 is not in 1..=1024",
+        ),
+        (vec!["--data", &lake, "report", ""], "no report named \"\""),
+        (
+            vec!["--data", &lake, "report", "team", "--from", ""],
+            "is not a timestamp",
+        ),
+        (
+            vec!["--data", &lake, "report", "team", "--from", "2026-13"],
+            "is not a timestamp",
+        ),
+        (
+            vec![
+                "--data", &lake, "report", "team", "--from", "2026-02", "--to", "2026-01",
+            ],
+            "start is after its end",
+        ),
+        (
+            vec!["--data", &lake, "report", "team", "--param", ""],
+            "is not NAME=VALUE",
+        ),
+        (
+            vec!["--data", &lake, "report", "team", "--param", "nope=1"],
+            "has no parameter",
+        ),
+        (vec!["functions", ""], "no KPI function named \"\""),
+        (
+            vec!["generate", "--out", "x", "--rows", "0"],
+            "0 is not in 1..",
+        ),
+        (
+            vec!["generate", "--out", "x", "--months", "1201"],
+            "1201 is not in 1..=1200",
+        ),
+        (
+            vec!["generate", "--out", "x", "--start", "2026-02-30"],
+            "is not a date",
+        ),
+        (
+            vec!["generate", "--out", existing, "--rows", "1"],
+            "already exists",
+        ),
+        (
+            vec!["--data", empty.to_str().expect("utf-8"), "sql", "SELECT 1"],
+            "required table `interactions` not found",
+        ),
+        (
+            vec![
+                "--data",
+                not_parquet.to_str().expect("utf-8"),
+                "sql",
+                "SELECT 1",
+            ],
+            "notes.parquet (surveys): not a readable Parquet file: Parquet error:",
+        ),
+        (
+            vec!["--data", zero.to_str().expect("utf-8"), "validate"],
+            "empty.parquet (interactions): not a readable Parquet file",
+        ),
+    ];
+    for (args, expected) in cases {
+        let assert = kpiql().current_dir(root).arg("-q").args(&args).assert();
+        // validate reports file problems as findings (exit 1) on stdout.
+        if args.contains(&"validate") {
+            let out = assert.code(1);
+            let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+            assert!(stdout.contains(expected), "{args:?}: {stdout}");
+        } else {
+            fails_with(assert, expected);
+        }
+    }
+}
+
+/// Paths with spaces and non-ASCII letters work for the lake and --out.
+#[test]
+fn unicode_and_spaces_in_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path().join("lake ü 数据");
+    small_lake(&lake);
+    let out = dir.path().join("my report ü.csv");
+    kpiql()
+        .args([
+            "--data",
+            lake.to_str().expect("utf-8"),
+            "-q",
+            "sql",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("SELECT count(*) AS n FROM interactions")
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "n\n3\n");
+    kpiql()
+        .args(["--data", lake.to_str().expect("utf-8"), "validate"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("lake ü 数据"));
+}

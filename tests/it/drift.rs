@@ -254,3 +254,309 @@ async fn a_missing_lake_or_required_table_is_named() {
         )
     );
 }
+
+/// Writes `columns` as a Parquet file whose row groups hold at most
+/// `rows_per_group` rows each.
+fn write_row_groups(path: &std::path::Path, columns: Vec<(&str, ArrayRef)>, rows_per_group: usize) {
+    use datafusion::arrow::array::RecordBatch;
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::parquet::file::properties::WriterProperties;
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .expect("batch");
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(rows_per_group))
+        .build();
+    let file = std::fs::File::create(path).expect("create");
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props)).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+}
+
+/// A `surveys` file of CSAT answers whose score column is `scores` (a float
+/// column, as pandas writes an integer column with NULLs).
+fn float_scores(path: &std::path::Path, scores: ArrayRef, rows_per_group: usize) {
+    let n = scores.len();
+    let ids: Vec<String> = (1..=n).map(|i| format!("f{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    write_row_groups(
+        path,
+        vec![
+            ("survey_id", strings(&ids)),
+            ("customer_id", strings(&vec!["c1"; n])),
+            ("kind", strings(&vec!["csat"; n])),
+            ("score", scores),
+            ("submitted_at", times(&vec![Some("2026-01-03 00:00:00"); n])),
+        ],
+        rows_per_group,
+    );
+}
+
+// guards: a CSAT score of 4.5 in a float column was truncated to 4 and
+// counted, silently (issue 12).
+#[tokio::test]
+async fn a_float_score_that_is_not_whole_is_refused_with_file_column_and_row_group() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    let bad = dir.path().join("surveys/pandas.parquet");
+    float_scores(&bad, floats(&[Some(5.0), Some(4.5), Some(3.0)]), 1024);
+    let message = open_err(dir.path()).await;
+    let bad = bad.canonicalize().expect("canonical");
+    assert!(
+        message.contains(&format!(
+            "{} (surveys): column `score` has type Float64 standing for Int32, but row 2 \
+             of row group 1 of 1 holds 4.5, which is not a whole number in the Int32 range",
+            bad.display()
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("part-0.parquet"), "{message}");
+}
+
+#[tokio::test]
+async fn a_bad_value_in_a_later_row_group_is_located() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    // Row groups of 2 rows: [5, 4], [NULL, 4.5], [1]; so the bad value is
+    // the second row of the second of three groups. Float32, as some
+    // writers narrow floats.
+    let scores = Arc::new(Float32Array::from(vec![
+        Some(5.0),
+        Some(4.0),
+        None,
+        Some(4.5),
+        Some(1.0),
+    ]));
+    float_scores(&dir.path().join("surveys/groups.parquet"), scores, 2);
+    let message = open_err(dir.path()).await;
+    assert!(
+        message.contains(
+            "groups.parquet (surveys): column `score` has type Float32 standing for Int32, \
+             but row 2 of row group 2 of 3 holds 4.5"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn nan_infinity_and_out_of_range_floats_are_refused_in_any_integer_column() {
+    for (value, shown) in [
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+        (2_147_483_648.0, "2147483648.0"), // i32::MAX + 1
+        (-0.5, "-0.5"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        small_lake(dir.path());
+        // contact_seq, the other integer column of the contract.
+        let mut cols = required(&["x1", "x2"]);
+        cols[2] = ("contact_seq", floats(&[Some(1.0), Some(value)]));
+        cols.push(("created_at", times(&[Some("2026-01-01 00:00:00"); 2])));
+        write_parquet(&dir.path().join("interactions/float.parquet"), cols);
+        let message = open_err(dir.path()).await;
+        assert!(
+            message.contains(&format!(
+                "float.parquet (interactions): column `contact_seq` has type Float64 standing \
+                 for Int32, but row 2 of row group 1 of 1 holds {shown}, which is not a whole \
+                 number in the Int32 range"
+            )),
+            "{value}: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn whole_float_scores_read_as_integers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    // The largest Int32 is a whole float in range, so it passes too.
+    float_scores(
+        &dir.path().join("surveys/pandas.parquet"),
+        floats(&[Some(4.0), Some(-0.0), Some(2_147_483_647.0)]),
+        2,
+    );
+    let kpiql = open(dir.path()).await.expect("the lake opens");
+    assert_eq!(
+        query(
+            &kpiql,
+            "SELECT survey_id, score, arrow_typeof(score) AS t FROM surveys \
+             WHERE survey_id LIKE 'f%' ORDER BY survey_id"
+        )
+        .await,
+        "\
++-----------+------------+-------+
+| survey_id | score      | t     |
++-----------+------------+-------+
+| f1        | 4          | Int32 |
+| f2        | 0          | Int32 |
+| f3        | 2147483647 | Int32 |
++-----------+------------+-------+"
+    );
+    // 4.0 counts as a 4, satisfied, like s1's 5: 2 of 2 CSAT answers in
+    // 1-5. Had it been read as 3, CSAT would be 50.
+    assert_eq!(
+        query(
+            &kpiql,
+            "SELECT csat(score) AS csat FROM surveys \
+             WHERE kind = 'csat' AND score BETWEEN 1 AND 5"
+        )
+        .await,
+        "+-------+\n| csat  |\n+-------+\n| 100.0 |\n+-------+"
+    );
+}
+
+// guards: a NULL in a float score is not mistaken for a bad value; it is a
+// NULL in a required column, named as such (the scan used to fail on it
+// with "Column 'score' is declared as non-nullable but contains null
+// values", naming no file).
+#[tokio::test]
+async fn a_null_in_a_required_column_is_named_with_its_row_group() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    float_scores(
+        &dir.path().join("surveys/pandas.parquet"),
+        floats(&[Some(4.0), Some(5.0), None, None, Some(1.0)]),
+        2,
+    );
+    let message = open_err(dir.path()).await;
+    assert!(
+        message.contains(
+            "pandas.parquet (surveys): required column `score` holds 2 NULLs in row group 2 of 3, \
+             where the contract allows none"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("whole number"), "{message}");
+    // The same with the declared type: an Int32 column with a NULL.
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    let mut cols = required(&["x1"]);
+    cols[1] = ("ticket_id", opt_strings(&[None]));
+    cols.push(("created_at", times(&[Some("2026-01-01 00:00:00")])));
+    write_parquet(&dir.path().join("interactions/nulls.parquet"), cols);
+    let message = open_err(dir.path()).await;
+    assert!(
+        message.contains(
+            "nulls.parquet (interactions): required column `ticket_id` holds 1 NULL in row group 1 of 1"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn kpiql_sql_on_a_lake_with_a_fractional_score_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    float_scores(
+        &dir.path().join("surveys/pandas.parquet"),
+        floats(&[Some(4.5)]),
+        1024,
+    );
+    let out = assert_cmd::Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .args(["--data", dir.path().to_str().expect("utf-8"), "sql"])
+        .arg("SELECT count(*) FROM surveys")
+        .assert()
+        .code(2)
+        .stdout("");
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("pandas.parquet (surveys): column `score` has type Float64 standing for Int32, but row 1 of row group 1 of 1 holds 4.5"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+// guards: an Int64 score of 3e9 (beyond Int32) made every query on the
+// column fail with "Can't cast value 3000000000 to type Int32", naming no
+// file, and `validate` exit 2. Values in range pass on the footer's
+// statistics alone.
+#[tokio::test]
+async fn numbers_beyond_the_declared_type_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    float_scores(
+        &dir.path().join("surveys/wide.parquet"),
+        Arc::new(Int64Array::from(vec![4, 2_147_483_647, 5, 3_000_000_000])),
+        2,
+    );
+    let message = open_err(dir.path()).await;
+    assert!(
+        message.contains(
+            "wide.parquet (surveys): column `score` has type Int64 standing for Int32, but row 2 \
+             of row group 2 of 2 holds 3000000000, which is not a whole number in the Int32 range"
+        ),
+        "{message}"
+    );
+    // A float amount too large for Decimal128(18, 2), or NaN.
+    for (amount, shown) in [(1e30, "1e30"), (f64::NAN, "NaN")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        small_lake(dir.path());
+        write_parquet(
+            &dir.path().join("costs.parquet"),
+            vec![
+                (
+                    "month",
+                    Arc::new(datafusion::arrow::array::Date32Array::from(vec![20454])) as ArrayRef,
+                ),
+                ("amount", floats(&[Some(amount)])),
+                ("currency", strings(&["EUR"])),
+            ],
+        );
+        let message = open_err(dir.path()).await;
+        assert!(
+            message.contains(&format!(
+                "costs.parquet (costs): column `amount` has type Float64 standing for \
+                 Decimal128(18, 2), but row 1 of row group 1 of 1 holds {shown}, which does not \
+                 fit Decimal128(18, 2)"
+            )),
+            "{message}"
+        );
+    }
+}
+
+// guards: a timestamp in seconds beyond the microsecond range failed every
+// query ("converted value exceeds the representable i64 range", no file)
+// and made `validate` exit 2.
+#[tokio::test]
+async fn a_timestamp_beyond_the_microsecond_range_is_named() {
+    use datafusion::arrow::array::TimestampSecondArray;
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_lake(dir.path());
+    let mut cols = required(&["x1", "x2"]);
+    cols.push((
+        "created_at",
+        Arc::new(TimestampSecondArray::from(vec![
+            1_767_225_600,            // 2026-01-01
+            9_000_000_000_000_000i64, // beyond ±2^63 µs
+        ])),
+    ));
+    write_parquet(&dir.path().join("interactions/far.parquet"), cols);
+    let message = open_err(dir.path()).await;
+    assert!(
+        message.contains(
+            "far.parquet (interactions): column `created_at` has type Timestamp(s) standing for \
+             Timestamp(µs, \"UTC\"), but row 2 of row group 1 of 1 holds"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "holds 9000000000000000 seconds after 1970-01-01, which does not fit \
+             Timestamp(µs, \"UTC\")"
+        ),
+        "{message}"
+    );
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use assert_cmd::Command;
-use datafusion::arrow::array::{ArrayRef, Float64Array};
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int32Array};
 
 use crate::fixtures::*;
 
@@ -37,7 +37,8 @@ fn planted_problems_are_each_found() {
     let lake = dir.path();
     small_lake(lake);
     // interactions: a duplicate id (i1 again), contact_seq 0, a negative
-    // wait, a first response before creation.
+    // wait, a first response before creation, a priority sla has no target
+    // for.
     write_parquet(
         &lake.join("interactions/bad.parquet"),
         vec![
@@ -46,6 +47,7 @@ fn planted_problems_are_each_found() {
             ("contact_seq", ints(&[1, 0, 1])),
             ("customer_id", strings(&["c1", "c1", "c1"])),
             ("channel", strings(&["chat", "chat", "chat"])),
+            ("priority", opt_strings(&[Some("high"), Some("p1"), None])),
             (
                 "created_at",
                 times(&[
@@ -85,7 +87,9 @@ fn planted_problems_are_each_found() {
     let out = validate(lake).code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     for expected in [
-        "interactions: 6 rows in 2 files: 4 problems",
+        "interactions: 6 rows in 2 files: 5 problems",
+        "priority other than urgent, high, normal, low (sla measures it against the normal targets): 1 row",
+        "interaction_id=x2 priority=p1",
         "duplicate interaction_id: 1 row",
         "interaction_id=i1 appears 2 times",
         "contact_seq < 1: 1 row",
@@ -107,4 +111,97 @@ fn planted_problems_are_each_found() {
             "missing {expected:?} in:\n{stdout}"
         );
     }
+}
+
+// guards: a float score column holding 4.5 or NaN is a finding of
+// `validate` (exit 1) naming file, column and row group, and the lake's
+// other files are still checked row by row.
+#[test]
+fn float_scores_that_are_not_whole_are_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    for (file, score) in [("half.parquet", 4.5), ("nan.parquet", f64::NAN)] {
+        write_parquet(
+            &lake.join("surveys").join(file),
+            vec![
+                ("survey_id", strings(&["f1", "f2"])),
+                ("customer_id", strings(&["c1", "c1"])),
+                ("kind", strings(&["csat", "csat"])),
+                (
+                    "score",
+                    Arc::new(Float64Array::from(vec![Some(5.0), Some(score)])) as ArrayRef,
+                ),
+                ("submitted_at", times(&[Some("2026-01-03 00:00:00"); 2])),
+            ],
+        );
+    }
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for expected in [
+        "surveys: 2 rows in 3 files: 2 problems",
+        "values: ",
+        "half.parquet (surveys): column `score` has type Float64 standing for Int32, \
+         but row 2 of row group 1 of 1 holds 4.5",
+        "nan.parquet (surveys): column `score` has type Float64 standing for Int32, \
+         but row 2 of row group 1 of 1 holds NaN",
+        "interactions: 3 rows in 1 file: ok",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
+// guards: `validate` exited 2 ("Column 'score' is declared as non-nullable
+// but contains null values") on a lake with a NULL in a required column,
+// the very problem its row checks are there to report.
+#[test]
+fn a_null_in_a_required_column_is_a_row_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    write_parquet(
+        &lake.join("surveys/nulls.parquet"),
+        vec![
+            ("survey_id", strings(&["n1", "n2"])),
+            ("customer_id", strings(&["c1", "c1"])),
+            ("kind", strings(&["csat", "csat"])),
+            (
+                "score",
+                Arc::new(Int32Array::from(vec![Some(4), None])) as ArrayRef,
+            ),
+            ("submitted_at", times(&[Some("2026-01-03 00:00:00"); 2])),
+        ],
+    );
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for expected in [
+        "surveys: 4 rows in 2 files: 1 problem",
+        "required column is NULL: 1 row",
+        "survey_id=n2 nulls in: score",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
+// guards: with a bad file in a lake under a folder such as `lake [1]`, the
+// good files' paths were parsed as globs and matched nothing, so their rows
+// went unchecked ("surveys: 0 rows").
+#[test]
+fn a_lake_path_with_glob_characters_keeps_its_good_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path().join("lake [1]");
+    small_lake(&lake);
+    std::fs::write(lake.join("surveys/bad.parquet"), "not parquet").expect("write");
+    let out = validate(&lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("surveys: 2 rows in 2 files: 1 problem"),
+        "{stdout}"
+    );
 }
