@@ -32,7 +32,7 @@ pub struct GenerateArgs {
 fn parse_month_start(text: &str) -> Result<NaiveDate, String> {
     crate::dates::parse_month(text).ok_or_else(|| match crate::dates::parse_date(text) {
         Some(_) => format!("{text} is not the first day of a month; expected YYYY-MM-01"),
-        None => format!("{text:?} is not a month; expected YYYY-MM or YYYY-MM-01"),
+        None => format!("{text:?} is not a date; expected YYYY-MM-01 or YYYY-MM"),
     })
 }
 
