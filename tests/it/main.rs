@@ -8,6 +8,7 @@ mod duckdb;
 mod fixtures;
 mod functions;
 mod generate;
+mod layout;
 mod repl;
 mod reports;
 mod validate;
