@@ -696,36 +696,9 @@ fn a_memory_limit_spills_and_gives_the_same_tables() {
 
 // ------------------------------------------------------------ S3
 
-/// The Python of `target/moto-venv`, with `moto[server]` installed; the
-/// venv is made on first use (`.ci/run` makes it up front).
+/// The Python of `target/moto-venv`, with `moto[server]` installed.
 fn moto_python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/moto-venv");
-    let python = venv.join("bin/python");
-    let has_moto = |python: &Path| {
-        std::process::Command::new(python)
-            .args(["-c", "import moto.server, flask"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !has_moto(&python) {
-        eprintln!("installing moto[server] into {}", venv.display());
-        let made = std::process::Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 -m venv");
-        assert!(made.success(), "python3 -m venv {}", venv.display());
-        let installed = std::process::Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "moto[server]"])
-            .status()
-            .expect("pip install moto[server]");
-        assert!(
-            installed.success(),
-            "pip install moto[server] into {}",
-            venv.display()
-        );
-    }
-    python
+    crate::fixtures::venv_python("moto-venv", "moto.server, flask", "moto[server]")
 }
 
 /// A moto S3 server on a free loopback port, stopped on drop.

@@ -6,36 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-/// The Python of `target/duckdb-venv`, with `duckdb` installed; the venv is
-/// made on first use.
+/// The Python of `target/duckdb-venv`, with `duckdb` installed.
 fn duckdb_python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/duckdb-venv");
-    let python = venv.join("bin/python");
-    let has_duckdb = |python: &Path| {
-        std::process::Command::new(python)
-            .args(["-c", "import duckdb"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !has_duckdb(&python) {
-        eprintln!("installing duckdb into {}", venv.display());
-        let made = std::process::Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 -m venv");
-        assert!(made.success(), "python3 -m venv {}", venv.display());
-        let installed = std::process::Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "duckdb"])
-            .status()
-            .expect("pip install duckdb");
-        assert!(
-            installed.success(),
-            "pip install duckdb into {}",
-            venv.display()
-        );
-    }
-    python
+    crate::fixtures::venv_python("duckdb-venv", "duckdb", "duckdb")
 }
 
 #[test]

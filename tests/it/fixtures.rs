@@ -168,3 +168,38 @@ pub fn small_lake(dir: &Path) {
     );
     costs(&dir.join("costs.parquet"));
 }
+
+/// The Python of `target/<venv>`, a virtualenv with `package` from PyPI
+/// (checked by importing `import`); made on first use (`.ci/run` makes the
+/// venvs up front, so tests running at once do not race to make one).
+pub fn venv_python(venv: &str, import: &str, package: &str) -> std::path::PathBuf {
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(venv);
+    let python = venv.join("bin/python");
+    let has_it = |python: &std::path::Path| {
+        std::process::Command::new(python)
+            .args(["-c", &format!("import {import}")])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has_it(&python) {
+        eprintln!("installing {package} into {}", venv.display());
+        let made = std::process::Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 -m venv");
+        assert!(made.success(), "python3 -m venv {}", venv.display());
+        let installed = std::process::Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", package])
+            .status()
+            .expect("pip install");
+        assert!(
+            installed.success(),
+            "pip install {package} into {}",
+            venv.display()
+        );
+    }
+    python
+}
