@@ -116,6 +116,11 @@ pub fn session_config(options: &Options) -> SessionConfig {
     if options.memory_limit.is_some() {
         config.options_mut().optimizer.prefer_hash_join = false;
     }
+    // Filters are applied while Parquet is decoded, so a join's dynamic
+    // filter (the period's tickets, DESIGN §3) drops rows below a grouping
+    // whatever the ids look like, not only row groups whose min/max miss.
+    // Issue 11: channels and sla at 10M rows went from 16 s to about 1 s.
+    config.options_mut().execution.parquet.pushdown_filters = true;
     // Lakes nest files at any depth (DESIGN §1), not only in hive folders.
     config
         .options_mut()
