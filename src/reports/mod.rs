@@ -331,7 +331,17 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
                     meaning: meaning.trim().to_string(),
                 });
             }
-            "warns" => warns.push(rest.to_string()),
+            "warns" => {
+                // Checked here, with the line, not first when a report runs.
+                let known = BUILTIN_WARNINGS.get_file(format!("{rest}.sql")).is_some();
+                if !known {
+                    return Err(bad(
+                        n,
+                        format!("@warns {rest}: there is no queries/warnings/{rest}.sql"),
+                    ));
+                }
+                warns.push(rest.to_string());
+            }
             other => return Err(bad(n, format!("unknown header tag @{other}"))),
         }
     }
@@ -379,18 +389,7 @@ impl Catalog {
     /// Loads the built-in reports and those of `user_dir`.
     pub fn load(user_dir: Option<&Path>) -> Result<Catalog, ReportError> {
         let mut reports = BTreeMap::new();
-        for file in BUILTIN_REPORTS.files() {
-            let name = file.path().to_string_lossy().to_string();
-            if !name.ends_with(".sql") {
-                continue;
-            }
-            let sql = file.contents_utf8().unwrap_or_default();
-            let q = parse(
-                "report",
-                &format!("queries/reports/{name}"),
-                sql,
-                Origin::Builtin,
-            )?;
+        for q in builtin(&BUILTIN_REPORTS, "report", "reports")? {
             reports.insert(q.name.clone(), q);
         }
         if let Some(dir) = user_dir {
@@ -439,19 +438,7 @@ impl Catalog {
 /// report's parameters that returns one row with a count `n`; when `n > 0`
 /// its description, with `{n}` replaced, is said to the user.
 pub fn warnings() -> Result<Vec<Query>, ReportError> {
-    BUILTIN_WARNINGS
-        .files()
-        .filter(|f| f.path().extension().is_some_and(|x| x == "sql"))
-        .map(|f| {
-            let name = f.path().to_string_lossy().to_string();
-            parse(
-                "warning",
-                &format!("queries/warnings/{name}"),
-                f.contents_utf8().unwrap_or_default(),
-                Origin::Builtin,
-            )
-        })
-        .collect()
+    builtin(&BUILTIN_WARNINGS, "warning", "warnings")
 }
 
 /// The warnings `report` declares that apply to this run: each message
@@ -470,12 +457,9 @@ pub async fn check_warnings(
     let all = warnings()?;
     let mut messages = Vec::new();
     for name in &report.warns {
+        // Names are checked when the header is read (`parse`).
         let Some(warning) = all.iter().find(|w| &w.name == name) else {
-            return Err(ReportError::BadHeader {
-                file: report.name.clone(),
-                line: 1,
-                reason: format!("@warns {name}: there is no queries/warnings/{name}.sql"),
-            });
+            continue;
         };
         let used: ParamValues = params
             .iter()
@@ -502,14 +486,22 @@ pub async fn check_warnings(
 
 /// The built-in views (`queries/views/`), parsed.
 pub fn views() -> Result<Vec<Query>, ReportError> {
-    BUILTIN_VIEWS
-        .files()
+    builtin(&BUILTIN_VIEWS, "view", "views")
+}
+
+/// The `.sql` files compiled in from `queries/<folder>/`, parsed as `kind`.
+fn builtin(
+    dir: &include_dir::Dir<'static>,
+    kind: &str,
+    folder: &str,
+) -> Result<Vec<Query>, ReportError> {
+    dir.files()
         .filter(|f| f.path().extension().is_some_and(|x| x == "sql"))
         .map(|f| {
             let name = f.path().to_string_lossy().to_string();
             parse(
-                "view",
-                &format!("queries/views/{name}"),
+                kind,
+                &format!("queries/{folder}/{name}"),
                 f.contents_utf8().unwrap_or_default(),
                 Origin::Builtin,
             )
@@ -527,4 +519,32 @@ pub async fn register_views(state: &SessionState) -> Result<(), ReportError> {
         schema.register_table(view.name.clone(), table)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // guards: a report naming a warning that does not exist is an error
+    // when its header is read, with the line, not when it first runs.
+    #[test]
+    fn warns_names_a_warning_that_exists() {
+        let header = |warns: &str| {
+            format!("-- @report r\n-- @description D.\n-- @warns {warns}\nSELECT 1 AS x\n")
+        };
+        let ok = parse(
+            "report",
+            "r.sql",
+            &header("unmatched_answers"),
+            Origin::Builtin,
+        )
+        .expect("a known warning");
+        assert_eq!(ok.warns, ["unmatched_answers"]);
+        let err = parse("report", "r.sql", &header("nothing"), Origin::Builtin)
+            .expect_err("an unknown warning");
+        assert_eq!(
+            err.to_string(),
+            "r.sql:3: @warns nothing: there is no queries/warnings/nothing.sql"
+        );
+    }
 }
