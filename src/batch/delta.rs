@@ -48,7 +48,7 @@ pub(crate) async fn publish(
             ensure_ours(dest, &url, &table).await?;
             table
         }
-        None => create(dest, &url, table, report, computed).await?,
+        None => create(dest, table, report, computed).await?,
     };
 
     progress.stage(&report.name, Stage::Write);
@@ -135,20 +135,12 @@ async fn open(dest: &Destination, url: &Url) -> anyhow::Result<DeltaTable> {
 /// its first data files leaves a table whose vacuum may delete them.
 async fn create(
     dest: &Destination,
-    url: &Url,
     table: DeltaTable,
     report: &Query,
     computed: &Computed,
 ) -> anyhow::Result<DeltaTable> {
-    let path = object_store::path::Path::from_url_path(url.path())?;
-    let found = dest.store.list(Some(&path)).try_next().await?;
-    if let Some(object) = found {
-        anyhow::bail!(
-            "{url} holds {} but is not a Delta table (no _delta_log/): it was not written by \
-             kpiql batch and is left alone; choose another --out or move those files",
-            object.location
-        );
-    }
+    dest.refuse_foreign(&report.name, None, "_delta_log/ (it is not a Delta table)")
+        .await?;
     table
         .write(vec![RecordBatch::new_empty(Arc::clone(&computed.schema))])
         .with_save_mode(SaveMode::ErrorIfExists)

@@ -114,6 +114,41 @@ impl Destination {
         Ok(url)
     }
 
+    /// Refuses `report`'s table folder when it holds anything, outside
+    /// `kept` (a subfolder only kpiql's own killed runs write), though it
+    /// lacks `marker`, the mark of a kpiql table: publishing there would
+    /// replace or vacuum someone else's files. Names a file found.
+    pub(crate) async fn refuse_foreign(
+        &self,
+        report: &str,
+        kept: Option<&str>,
+        marker: &str,
+    ) -> anyhow::Result<()> {
+        use futures::TryStreamExt;
+        let table = self.table_path(report)?;
+        let kept = kept.map(|k| table.clone().join(k));
+        let found = self
+            .store
+            .list(Some(&table))
+            .try_filter(|m| {
+                let ours = kept
+                    .as_ref()
+                    .is_some_and(|k| m.location.prefix_match(k).is_some());
+                futures::future::ready(!ours)
+            })
+            .try_next()
+            .await?;
+        if let Some(object) = found {
+            anyhow::bail!(
+                "{} holds {} but no {marker}: it was not written by kpiql batch and is left alone; \
+                 choose another --out or move those files",
+                self.table_url(report)?,
+                object.location
+            );
+        }
+        Ok(())
+    }
+
     /// The object-store path of a report's table (no trailing `/`).
     pub fn table_path(&self, report: &str) -> anyhow::Result<object_store::path::Path> {
         Ok(object_store::path::Path::from_url_path(

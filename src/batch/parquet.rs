@@ -161,19 +161,8 @@ async fn previous_manifest(
     match &previous {
         Some(manifest) => check_same_layout(manifest, computed)?,
         None => {
-            let runs = table.clone().join(RUNS);
-            let foreign = store
-                .list(Some(&table))
-                .try_filter(|m| futures::future::ready(m.location.prefix_match(&runs).is_none()))
-                .try_next()
-                .await?;
-            if let Some(object) = foreign {
-                anyhow::bail!(
-                    "{} holds {} but no {MANIFEST}: it was not written by kpiql batch, and is left alone",
-                    dest.table_url(&report.name)?,
-                    object.location
-                );
-            }
+            dest.refuse_foreign(&report.name, Some(RUNS), MANIFEST)
+                .await?
         }
     }
     Ok(previous)
