@@ -121,6 +121,20 @@ pub fn session_config(options: &Options) -> SessionConfig {
     // whatever the ids look like, not only row groups whose min/max miss.
     // Issue 11: channels and sla at 10M rows went from 16 s to about 1 s.
     config.options_mut().execution.parquet.pushdown_filters = true;
+    // A join whose smaller side is up to ~1M rows / 64 MiB (a month's survey
+    // answers, a period's ticket ids) builds one hash table and streams the
+    // other side through it unpartitioned, instead of hashing and
+    // repartitioning every interaction of the lake first (DataFusion's
+    // defaults: 128K rows / 1 MiB). Issue 11: team and agent at 10M rows
+    // took half the time and less memory.
+    config
+        .options_mut()
+        .optimizer
+        .hash_join_single_partition_threshold_rows = 1 << 20;
+    config
+        .options_mut()
+        .optimizer
+        .hash_join_single_partition_threshold = 64 << 20;
     // Lakes nest files at any depth (DESIGN §1), not only in hive folders.
     config
         .options_mut()

@@ -45,7 +45,8 @@ answers AS (
         count(*) FILTER (WHERE s.kind = 'csat') AS csat_answers
     FROM surveys s
     JOIN interactions i ON i.interaction_id = s.interaction_id
-    WHERE s.submitted_at >= $start AND s.submitted_at < $end AND i.agent_id IS NOT NULL
+    -- Only the kind used above: the join holds less (issue 11).
+    WHERE s.kind = 'csat' AND s.submitted_at >= $start AND s.submitted_at < $end AND i.agent_id IS NOT NULL
     GROUP BY i.agent_id
 ),
 time AS (

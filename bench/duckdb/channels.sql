@@ -48,7 +48,8 @@ answers AS (
             / nullif(count(s.score) FILTER (WHERE s.kind = 'csat'), 0) AS csat_pct
     FROM surveys s
     JOIN interactions i ON i.interaction_id = s.interaction_id
-    WHERE s.submitted_at >= $start AND s.submitted_at < $end
+    -- Only the kind used above: the join holds less (issue 11).
+    WHERE s.kind = 'csat' AND s.submitted_at >= $start AND s.submitted_at < $end
     GROUP BY i.channel
 )
 SELECT

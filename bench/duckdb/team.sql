@@ -55,7 +55,8 @@ answers AS (
             / nullif(count(s.score) FILTER (WHERE s.kind = 'nps'), 0) AS nps
     FROM surveys s
     JOIN interactions i ON i.interaction_id = s.interaction_id
-    WHERE s.submitted_at >= $start AND s.submitted_at < $end
+    -- Only the kinds used above: the join holds less (issue 11).
+    WHERE s.kind IN ('csat', 'nps') AND s.submitted_at >= $start AND s.submitted_at < $end
     GROUP BY i.team
 ),
 time AS (

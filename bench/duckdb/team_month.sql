@@ -27,7 +27,8 @@ answers AS (
         count(*) FILTER (WHERE s.kind = 'csat') AS csat_answers
     FROM surveys s
     JOIN interactions i ON i.interaction_id = s.interaction_id
-    WHERE s.submitted_at >= $start AND s.submitted_at < $end
+    -- Only the kind used above: the join holds less (issue 11).
+    WHERE s.kind = 'csat' AND s.submitted_at >= $start AND s.submitted_at < $end
     GROUP BY 1, 2
 )
 SELECT

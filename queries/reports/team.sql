@@ -61,7 +61,8 @@ answers AS (
         nps(s.score) FILTER (WHERE s.kind = 'nps') AS nps
     FROM surveys s
     JOIN interactions i ON i.interaction_id = s.interaction_id
-    WHERE s.submitted_at >= $start AND s.submitted_at < $end
+    -- Only the kinds used above: the join holds less (issue 11).
+    WHERE s.kind IN ('csat', 'nps') AND s.submitted_at >= $start AND s.submitted_at < $end
     GROUP BY i.team
 ),
 time AS (
