@@ -10,14 +10,11 @@ use crate::reports::{Catalog, Origin};
 
 /// The functions' documentation: all in brief, or one in full.
 pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
-    let functions = all_functions();
+    let functions = documented();
     let mut out = String::new();
     match name {
         None => {
-            for f in &functions {
-                let Some(doc) = f.documentation() else {
-                    continue;
-                };
+            for (_, doc) in &functions {
                 out.push_str(&format!(
                     "{}\n    {}\n",
                     doc.syntax_example, doc.description
@@ -32,17 +29,15 @@ pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
             out.push_str("`kpiql functions NAME` shows one in full.\n");
         }
         Some(name) => {
-            let Some(f) = functions
-                .iter()
-                .find(|f| f.name().eq_ignore_ascii_case(name))
+            let Some((_, doc)) = functions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))
             else {
-                let names: Vec<&str> = functions.iter().map(|f| f.name()).collect();
+                let names: Vec<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
                 bail!(
-                    "no KPI function named {name:?}; the functions are: {}",
+                    "no kpiql function named {name:?}; the functions are: {}",
                     names.join(", ")
                 );
             };
-            if let Some(doc) = f.documentation() {
+            {
                 out.push_str(&format!("{}\n\n{}\n", doc.syntax_example, doc.description));
                 if let Some(arguments) = &doc.arguments {
                     out.push_str("\nArguments:\n");
@@ -60,6 +55,18 @@ pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
         }
     }
     Ok(out)
+}
+
+/// kpiql's own functions with their documentation: the KPI aggregates,
+/// then the business-time functions.
+pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
+    let kpis = all_functions()
+        .into_iter()
+        .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
+    let calendar = crate::calendar::functions::functions(Default::default())
+        .into_iter()
+        .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
+    kpis.chain(calendar).collect()
 }
 
 /// Each report with its description and parameters.

@@ -5,6 +5,7 @@
 //! the REPL and batch jobs all start from it.
 
 pub mod batch;
+pub mod calendar;
 pub mod cli;
 pub mod dates;
 pub mod functions;

@@ -172,6 +172,9 @@ pub async fn install(state: &mut SessionState, location: Location) -> Result<Ins
         schema.register_table(table.name().to_string(), provider)?;
     }
     crate::functions::register_all(state)?;
+    // The calendars are read once here (small tables; none when absent).
+    let calendars = crate::calendar::load(&SessionContext::new_with_state(state.clone())).await?;
+    crate::calendar::functions::register(state, std::sync::Arc::new(calendars))?;
     crate::reports::register_views(state).await?;
     Ok(Installed {
         warnings: lake.warnings,

@@ -28,7 +28,7 @@ pub(crate) const SURVEY_ID_WIDTH: usize = 13;
 /// The schema files are written with: the canonical one with `Utf8View`
 /// strings written as `Utf8` (faster to build and to encode).
 pub(crate) fn write_schema(table: Table) -> SchemaRef {
-    static SCHEMAS: LazyLock<[SchemaRef; 4]> = LazyLock::new(|| {
+    static SCHEMAS: LazyLock<[SchemaRef; Table::ALL.len()]> = LazyLock::new(|| {
         Table::ALL.map(|t| {
             let fields: Vec<Field> = t
                 .schema()

@@ -34,6 +34,12 @@ pub enum Table {
     AgentStates,
     /// The support cost of one team (or shared cost) in one month.
     Costs,
+    /// One opening window of a calendar on one weekday.
+    BusinessHours,
+    /// One local date on which a calendar is closed.
+    Holidays,
+    /// One team and the calendar its service targets run on.
+    Teams,
 }
 
 /// A column of the contract with the meaning a user reads in `\d`.
@@ -47,11 +53,14 @@ pub struct ColumnDoc {
 
 impl Table {
     /// Every table, in the order the contract lists them.
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 7] = [
         Table::Interactions,
         Table::Surveys,
         Table::AgentStates,
         Table::Costs,
+        Table::BusinessHours,
+        Table::Holidays,
+        Table::Teams,
     ];
 
     /// The SQL name of the table (also its folder and file name in a lake).
@@ -61,6 +70,9 @@ impl Table {
             Table::Surveys => "surveys",
             Table::AgentStates => "agent_states",
             Table::Costs => "costs",
+            Table::BusinessHours => "business_hours",
+            Table::Holidays => "holidays",
+            Table::Teams => "teams",
         }
     }
 
@@ -84,12 +96,15 @@ impl Table {
             Table::Surveys => "one survey answer (CSAT, NPS or CES)",
             Table::AgentStates => "one span of an agent's logged-in time in one state",
             Table::Costs => "the support cost of one team (or shared cost) in one month",
+            Table::BusinessHours => "one opening window of a calendar on one weekday",
+            Table::Holidays => "one local date on which a calendar is closed all day",
+            Table::Teams => "one team and the calendar its service targets run on",
         }
     }
 
     /// The declared (canonical) schema of the table.
     pub fn schema(self) -> SchemaRef {
-        static SCHEMAS: LazyLock<[SchemaRef; 4]> = LazyLock::new(|| {
+        static SCHEMAS: LazyLock<[SchemaRef; Table::ALL.len()]> = LazyLock::new(|| {
             Table::ALL.map(|t| {
                 Arc::new(Schema::new(
                     t.columns()
@@ -253,6 +268,68 @@ impl Table {
                 ("team", s.clone(), true, "NULL for cost shared by all teams"),
                 ("amount", AMOUNT_TYPE, false, "the cost in the month"),
                 ("currency", s, false, "ISO 4217 code"),
+            ],
+            Table::BusinessHours => vec![
+                ("calendar_id", s.clone(), false, "a calendar's name"),
+                (
+                    "time_zone",
+                    s,
+                    false,
+                    "IANA time zone of the calendar, e.g. Europe/Warsaw",
+                ),
+                (
+                    "weekday",
+                    DataType::Int32,
+                    false,
+                    "ISO day of week, 1 = Monday ... 7 = Sunday",
+                ),
+                (
+                    "open_minute",
+                    DataType::Int32,
+                    false,
+                    "local minute of the day the window opens, 0-1439",
+                ),
+                (
+                    "close_minute",
+                    DataType::Int32,
+                    false,
+                    "local minute it closes, exclusive, open_minute < close_minute <= 1440",
+                ),
+                (
+                    "valid_from",
+                    DataType::Date32,
+                    true,
+                    "the schedule in force from this local date on; NULL: from the start",
+                ),
+            ],
+            Table::Holidays => vec![
+                (
+                    "calendar_id",
+                    s.clone(),
+                    false,
+                    "the calendar closed that day",
+                ),
+                (
+                    "date",
+                    DataType::Date32,
+                    false,
+                    "a local date on which the calendar is closed all day",
+                ),
+                ("name", s, true, "the holiday's name"),
+            ],
+            Table::Teams => vec![
+                (
+                    "team",
+                    s.clone(),
+                    false,
+                    "the team, as in interactions.team",
+                ),
+                (
+                    "calendar_id",
+                    s,
+                    true,
+                    "the calendar its service targets run on; NULL: calendar time",
+                ),
             ],
         }
     }

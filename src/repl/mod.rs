@@ -217,9 +217,9 @@ impl Shell {
     fn refresh(&self, words: &Arc<RwLock<Words>>, runtime: &tokio::runtime::Runtime) {
         let ctx = &self.kpiql.ctx;
         let mut fresh = Words {
-            functions: crate::functions::all_functions()
-                .iter()
-                .map(|f| f.name().to_string())
+            functions: crate::help::documented()
+                .into_iter()
+                .map(|(name, _)| name)
                 .collect(),
             reports: self.catalog.reports().map(|r| r.name.clone()).collect(),
             ..Words::default()

@@ -113,6 +113,27 @@ pub async fn validate(options: &Options) -> Result<Report, LakeError> {
         report.rows = count_rows(&ctx, report.table).await?;
         report.problems = row_problems(&ctx, report.table).await?;
     }
+    // The calendar rules, checked by the code the business-time functions
+    // use (one implementation), grouped like the SQL checks.
+    let calendars = crate::calendar::load(&ctx).await?;
+    for p in calendars.problems {
+        let Some(report) = reports.iter_mut().find(|r| r.table == p.table) else {
+            continue;
+        };
+        match report.problems.iter_mut().find(|q| q.check == p.check) {
+            Some(q) => {
+                q.rows += 1;
+                if q.examples.len() < EXAMPLES {
+                    q.examples.push(p.detail);
+                }
+            }
+            None => report.problems.push(Problem {
+                check: p.check,
+                rows: 1,
+                examples: vec![p.detail],
+            }),
+        }
+    }
     Ok(Report {
         location: options.location.display(),
         tables: reports,
@@ -219,6 +240,9 @@ fn check_sql(table: Table) -> &'static str {
         Table::Surveys => include_str!("../../queries/checks/surveys.sql"),
         Table::AgentStates => include_str!("../../queries/checks/agent_states.sql"),
         Table::Costs => include_str!("../../queries/checks/costs.sql"),
+        Table::BusinessHours => include_str!("../../queries/checks/business_hours.sql"),
+        Table::Holidays => include_str!("../../queries/checks/holidays.sql"),
+        Table::Teams => include_str!("../../queries/checks/teams.sql"),
     }
 }
 

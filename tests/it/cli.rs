@@ -518,7 +518,7 @@ fn bad_arguments_and_lakes_get_a_clear_error() {
             vec!["--data", &lake, "report", "team", "--param", "nope=1"],
             "has no parameter",
         ),
-        (vec!["functions", ""], "no KPI function named \"\""),
+        (vec!["functions", ""], "no kpiql function named \"\""),
         (
             vec!["generate", "--out", "x", "--rows", "0"],
             "0 is not in 1..",
