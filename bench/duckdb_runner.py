@@ -30,8 +30,22 @@ EMPTY = {
     "NULL::DOUBLE AS seconds WHERE false)",
     "costs": "(SELECT NULL::DATE AS month, NULL::VARCHAR AS team, "
     "NULL::DECIMAL(18, 2) AS amount, NULL::VARCHAR AS currency WHERE false)",
+    "business_hours": "(SELECT NULL::VARCHAR AS calendar_id, NULL::VARCHAR AS time_zone, "
+    "NULL::INTEGER AS weekday, NULL::INTEGER AS open_minute, NULL::INTEGER AS close_minute, "
+    "NULL::DATE AS valid_from WHERE false)",
+    "holidays": "(SELECT NULL::VARCHAR AS calendar_id, NULL::DATE AS date, "
+    "NULL::VARCHAR AS name WHERE false)",
+    "teams": "(SELECT NULL::VARCHAR AS team, NULL::VARCHAR AS calendar_id WHERE false)",
 }
-TABLES = ("interactions", "surveys", "agent_states", "costs")
+TABLES = (
+    "interactions",
+    "surveys",
+    "agent_states",
+    "costs",
+    "business_hours",
+    "holidays",
+    "teams",
+)
 
 
 def sql_text(path):
@@ -70,9 +84,95 @@ def connect(lake, threads=None):
     views = sql_text(os.path.join(TWINS, "views.sql"))
     for table in TABLES:
         views = views.replace("{" + table + "}", source(lake, table))
-    for statement in split_statements(views):
+    statements = split_statements(views)
+    # biz_intervals must exist before the macros that read it are created.
+    con.execute(
+        "CREATE TABLE biz_intervals (calendar_id VARCHAR, s BIGINT, e BIGINT, before BIGINT)"
+    )
+    for statement in statements:
         con.execute(statement)
+    expand_calendars(con)
     return con
+
+
+UTC = dt.timezone.utc
+
+
+def local_instant(zone, day, minute):
+    """The UTC instant (µs) of local minute `minute` of `day` in `zone`: a
+    time in a DST gap moves to the gap's end, an ambiguous one is its first
+    occurrence (DESIGN §2), found here with zoneinfo's fold."""
+    naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+
+    def local(u):
+        return u.astimezone(zone).replace(tzinfo=None)
+
+    candidates = [naive.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1)]
+    real = [u for u in candidates if local(u) == naive]
+    if real:
+        u = min(real)
+    else:  # a gap: the first second whose local time is past `naive`
+        lo, hi = min(candidates), max(candidates)
+        lo -= dt.timedelta(hours=1)
+        while (hi - lo) > dt.timedelta(seconds=1):
+            mid = lo + (hi - lo) / 2
+            mid = mid.replace(microsecond=0)
+            if local(mid) > naive:
+                hi = mid
+            else:
+                lo = mid
+        u = hi
+    return int((u - dt.datetime(1970, 1, 1, tzinfo=UTC)) / dt.timedelta(microseconds=1))
+
+
+def expand_calendars(con):
+    """Fills biz_intervals for every calendar over the lake's dates."""
+    from zoneinfo import ZoneInfo
+
+    rows = con.execute(
+        "SELECT calendar_id, time_zone, weekday, open_minute, close_minute, valid_from "
+        "FROM business_hours"
+    ).fetchall()
+    if not rows:
+        return
+    lo, hi = con.execute(
+        "SELECT min(created_at)::DATE - 3, "
+        "greatest(max(created_at), max(resolved_at), max(first_response_at))::DATE + 40 "
+        "FROM interactions"
+    ).fetchone()
+    holidays = set(con.execute("SELECT calendar_id, date FROM holidays").fetchall())
+    calendars = {}
+    for cal, zone, weekday, open_, close, valid_from in rows:
+        c = calendars.setdefault(cal, {"zone": ZoneInfo(zone), "schedules": {}})
+        c["schedules"].setdefault(valid_from, []).append((weekday, open_, close))
+    out = []
+    for cal, c in calendars.items():
+        froms = sorted(c["schedules"], key=lambda d: (d is not None, d or dt.date.min))
+        intervals = []
+        day = lo
+        while day <= hi:
+            if (cal, day) not in holidays:
+                applicable = [f for f in froms if f is None or f <= day]
+                if applicable:
+                    for weekday, open_, close in c["schedules"][applicable[-1]]:
+                        if weekday == day.isoweekday():
+                            s = local_instant(c["zone"], day, open_)
+                            e = local_instant(c["zone"], day, close)
+                            if e > s:
+                                intervals.append((s, e))
+            day += dt.timedelta(days=1)
+        intervals.sort()
+        merged = []
+        for s, e in intervals:
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        before = 0
+        for s, e in merged:
+            out.append((cal, s, e, before))
+            before += e - s
+    con.executemany("INSERT INTO biz_intervals VALUES (?, ?, ?, ?)", out)
 
 
 def split_statements(text):
@@ -112,6 +212,10 @@ def typed(ty, text):
         return int(text)
     if ty == "float":
         return float(text)
+    if ty == "bool":
+        if text.strip() not in ("true", "false"):
+            raise SystemExit(f"{text!r} is not true or false")
+        return text.strip() == "true"
     return text
 
 

@@ -14,13 +14,17 @@
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
-    SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
+    SELECT i.*, c.calendar_id
+    FROM interactions i
+    LEFT JOIN team_calendars c ON c.team = i.team
+    WHERE i.created_at >= $start AND i.created_at < $end
 ),
 work AS (
     SELECT
         channel,
         count(*) AS interactions,
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
+        avg(business_seconds(created_at, first_response_at, calendar_id)) AS avg_first_response_business_seconds,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved AND agent_id IS NOT NULL AND NOT abandoned)
             / nullif(count(*) FILTER (WHERE contact_seq = 1 AND resolved IS NOT NULL AND agent_id IS NOT NULL AND NOT abandoned), 0) AS fcr_pct,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE escalated AND agent_id IS NOT NULL AND NOT abandoned)
@@ -32,12 +36,20 @@ resolution AS (
     SELECT
         channel,
         median(hours) AS median_hours,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_hours
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) AS p90_hours,
+        median(business_hours) AS median_business_hours,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY business_hours) AS p90_business_hours
     FROM (
-        SELECT channel, (date_part('epoch', resolved_at) - date_part('epoch', created_at)) / 3600.0 AS hours
-        FROM tickets
-        WHERE created_at >= $start AND created_at < $end AND resolved_at IS NOT NULL
-            AND ticket_id IN (SELECT ticket_id FROM contacts)
+        SELECT
+            k.channel,
+            (date_part('epoch', k.resolved_at) - date_part('epoch', k.created_at)) / 3600.0 AS hours,
+            business_seconds(k.created_at, k.resolved_at, c.calendar_id) / 3600.0 AS business_hours
+        FROM tickets k
+        LEFT JOIN team_calendars c ON c.team = k.team
+        WHERE k.created_at >= $start AND k.created_at < $end AND k.resolved_at IS NOT NULL
+            AND k.ticket_id IN (
+                SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end
+            )
     ) AS resolved_tickets
     GROUP BY channel
 ),
@@ -57,8 +69,11 @@ SELECT
     w.interactions,
     df_round(CAST(100.0 AS DOUBLE) * w.interactions / sum(w.interactions) OVER (), 2) AS share_pct,
     df_round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
+    df_round(w.avg_first_response_business_seconds, 1) AS avg_first_response_business_seconds,
     df_round(r.median_hours, 2) AS median_resolution_hours,
     df_round(r.p90_hours, 2) AS p90_resolution_hours,
+    df_round(r.median_business_hours, 2) AS median_resolution_business_hours,
+    df_round(r.p90_business_hours, 2) AS p90_resolution_business_hours,
     df_round(w.fcr_pct, 2) AS fcr_pct,
     df_round(a.csat_pct, 2) AS csat_pct,
     df_round(w.escalation_rate_pct, 2) AS escalation_rate_pct

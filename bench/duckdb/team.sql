@@ -20,7 +20,10 @@
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
-    SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
+    SELECT i.*, c.calendar_id
+    FROM interactions i
+    LEFT JOIN team_calendars c ON c.team = i.team
+    WHERE i.created_at >= $start AND i.created_at < $end
 ),
 work AS (
     SELECT
@@ -29,6 +32,7 @@ work AS (
         count(DISTINCT ticket_id) AS tickets,
         avg(handle_seconds) AS aht_seconds,
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
+        avg(business_seconds(created_at, first_response_at, calendar_id)) AS avg_first_response_business_seconds,
         max(wait_seconds) AS longest_wait_seconds,
         avg(hold_seconds) AS avg_hold_seconds,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved AND agent_id IS NOT NULL AND NOT abandoned)
@@ -91,6 +95,7 @@ SELECT
     w.tickets,
     df_round(w.aht_seconds, 1) AS aht_seconds,
     df_round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
+    df_round(w.avg_first_response_business_seconds, 1) AS avg_first_response_business_seconds,
     df_round(w.longest_wait_seconds, 1) AS longest_wait_seconds,
     df_round(w.avg_hold_seconds, 1) AS avg_hold_seconds,
     df_round(t.occupancy_pct, 2) AS occupancy_pct,

@@ -94,3 +94,40 @@ GROUP BY ticket_id;
 -- 4.42499999.... The twins round with this macro to compute what kpiql
 -- computes; every value they round is a DOUBLE.
 CREATE MACRO df_round(x, d) AS round(x * pow(10, d)) / pow(10, d);
+
+-- Business hours (issue 13). The runner expands the calendars itself with
+-- Python's zoneinfo (an implementation independent of kpiql's chrono-tz
+-- code) into biz_intervals(calendar_id, s, e, before): each calendar's open
+-- intervals in µs since 1970 UTC, merged, with the open time before each.
+CREATE VIEW business_hours AS
+SELECT
+    CAST(calendar_id AS VARCHAR) AS calendar_id,
+    CAST(time_zone AS VARCHAR) AS time_zone,
+    CAST(weekday AS INTEGER) AS weekday,
+    CAST(open_minute AS INTEGER) AS open_minute,
+    CAST(close_minute AS INTEGER) AS close_minute,
+    CAST(valid_from AS DATE) AS valid_from
+FROM {business_hours};
+
+CREATE VIEW holidays AS
+SELECT CAST(calendar_id AS VARCHAR) AS calendar_id, CAST(date AS DATE) AS date
+FROM {holidays};
+
+CREATE VIEW teams AS
+SELECT CAST(team AS VARCHAR) AS team, CAST(calendar_id AS VARCHAR) AS calendar_id
+FROM {teams};
+
+-- queries/views/team_calendars.sql
+CREATE VIEW team_calendars AS
+SELECT team, min(calendar_id) AS calendar_id FROM teams GROUP BY team;
+
+-- Open time before instant t: the last interval starting at or before t.
+CREATE MACRO open_before(t, cal) AS (
+    SELECT coalesce(max_by(b.before + least(epoch_us(t), b.e) - b.s, b.s), 0)
+    FROM biz_intervals b
+    WHERE b.calendar_id = cal AND b.s <= epoch_us(t)
+);
+
+CREATE MACRO business_seconds(a, b, cal) AS
+    CASE WHEN a IS NULL OR b IS NULL OR cal IS NULL THEN NULL
+         ELSE (open_before(b, cal) - open_before(a, cal)) / 1e6 END;

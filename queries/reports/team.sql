@@ -8,6 +8,7 @@
 -- @column tickets count | Distinct tickets of those contacts.
 -- @column aht_seconds seconds | Average handle time of handled contacts.
 -- @column avg_first_response_seconds seconds | Average time from creation to first response, of contacts with a response.
+-- @column avg_first_response_business_seconds seconds | The same in business time of the team's calendar (`teams`); NULL when the team has none.
 -- @column longest_wait_seconds seconds | Longest time in queue.
 -- @column avg_hold_seconds seconds | Average hold time, of contacts where hold is recorded.
 -- @column occupancy_pct percent | Handling / (handling + available) time of the team's agent states in the period.
@@ -25,7 +26,11 @@
 -- Rates are rounded to 2 decimals, seconds to 1. Relationship surveys (no rated
 -- contact) belong to no team and are left out here.
 WITH contacts AS (
-    SELECT * FROM interactions WHERE created_at >= $start AND created_at < $end
+    -- With the calendar of the contact's team (NULL: none, calendar time).
+    SELECT i.*, c.calendar_id
+    FROM interactions i
+    LEFT JOIN team_calendars c ON c.team = i.team
+    WHERE i.created_at >= $start AND i.created_at < $end
 ),
 work AS (
     SELECT
@@ -33,6 +38,7 @@ work AS (
         count(*) AS interactions,
         avg(handle_seconds) AS aht_seconds,
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
+        avg(business_seconds(created_at, first_response_at, calendar_id)) AS avg_first_response_business_seconds,
         max(wait_seconds) AS longest_wait_seconds,
         avg(hold_seconds) AS avg_hold_seconds,
         fcr(contact_seq, resolved) FILTER (WHERE agent_id IS NOT NULL AND NOT abandoned) AS fcr_pct,
@@ -98,6 +104,7 @@ SELECT
     k.tickets,
     round(w.aht_seconds, 1) AS aht_seconds,
     round(w.avg_first_response_seconds, 1) AS avg_first_response_seconds,
+    round(w.avg_first_response_business_seconds, 1) AS avg_first_response_business_seconds,
     round(w.longest_wait_seconds, 1) AS longest_wait_seconds,
     round(w.avg_hold_seconds, 1) AS avg_hold_seconds,
     round(t.occupancy_pct, 2) AS occupancy_pct,

@@ -43,6 +43,7 @@
 //! later value of that stream but leaves the other streams' rows as they were.
 
 mod agent_states;
+mod calendars;
 mod columns;
 mod contacts;
 mod costs;
@@ -205,7 +206,19 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
         path: costs_path.clone(),
         source,
     })?;
-    let costs_bytes = writer::close(w, &costs_path)?;
+    let mut costs_bytes = writer::close(w, &costs_path)?;
+    let mut small_rows = Vec::new();
+    for (table, batch) in calendars::batches(&plans).map_err(arrow_err(Table::BusinessHours))? {
+        let path = tmp.path().join(format!("{}.parquet", table.name()));
+        let props = writer::properties(table, world.compression);
+        let mut w = writer::open(&path, table, &props)?;
+        w.write(&batch).map_err(|source| GenerateError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        costs_bytes += writer::close(w, &path)?;
+        small_rows.push((table, batch.num_rows() as u64));
+    }
 
     let mut totals = [writer::Written::default(); 3];
     for o in &outputs {
@@ -219,7 +232,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
         (Table::AgentStates, totals[2].rows),
         (Table::Costs, costs.num_rows() as u64),
     ]);
-    let files = totals.iter().map(|t| t.files).sum::<usize>() + 1;
+    let mut rows = rows;
+    rows.extend(small_rows);
+    let files = totals.iter().map(|t| t.files).sum::<usize>() + 4;
     let bytes = totals.iter().map(|t| t.bytes).sum::<u64>() + costs_bytes;
 
     publish(tmp, &opts.out)?;

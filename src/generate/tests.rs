@@ -364,6 +364,21 @@ fn lake_follows_the_contract() {
     assert_eq!(costs.num_rows(), 2 * (profile::TEAMS.len() + 1));
     assert_eq!(strs(&costs, "team").null_count(), 2);
     assert!(strs(&costs, "currency").iter().all(|c| c == Some("EUR")));
+
+    // Calendars (checked by `validate` on the sample lake): every team listed,
+    // and a schedule change inside the run.
+    let hours = read_table(&out, Table::BusinessHours);
+    let teams = read_table(&out, Table::Teams);
+    let names: Vec<&str> = strs(&teams, "team").iter().flatten().collect();
+    let expected: Vec<&str> = profile::TEAMS.iter().map(|t| t.name).collect();
+    assert_eq!(names, expected);
+    assert_eq!(strs(&teams, "calendar_id").null_count(), 1);
+    let from = hours
+        .column_by_name("valid_from")
+        .expect("valid_from")
+        .as_primitive::<datafusion::arrow::datatypes::Date32Type>();
+    assert!(from.null_count() > 0 && from.null_count() < from.len());
+    assert!(read_table(&out, Table::Holidays).num_rows() > 0);
 }
 
 #[test]

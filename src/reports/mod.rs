@@ -97,6 +97,8 @@ pub enum ParamType {
     Float,
     /// A string.
     Text,
+    /// `true` or `false`.
+    Bool,
 }
 
 /// A parameter's default.
@@ -207,6 +209,7 @@ impl ParamType {
             ParamType::Int => "int",
             ParamType::Float => "float",
             ParamType::Text => "text",
+            ParamType::Bool => "bool",
         }
     }
 
@@ -217,6 +220,7 @@ impl ParamType {
             "int" => ParamType::Int,
             "float" => ParamType::Float,
             "text" => ParamType::Text,
+            "bool" => ParamType::Bool,
             _ => return None,
         })
     }

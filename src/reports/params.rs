@@ -151,6 +151,11 @@ fn scalar(p: &Param, text: &str) -> Result<ScalarValue, String> {
             ScalarValue::Float64(Some(v))
         }
         ParamType::Text => ScalarValue::Utf8(Some(text.to_string())),
+        ParamType::Bool => match text.trim() {
+            "true" => ScalarValue::Boolean(Some(true)),
+            "false" => ScalarValue::Boolean(Some(false)),
+            _ => return Err(bad("true or false")),
+        },
     })
 }
 
