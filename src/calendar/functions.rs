@@ -76,7 +76,10 @@ fn instant_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
-fn coerce_instant(function: &str, position: usize, ty: &DataType) -> Result<DataType> {
+/// Instants are coerced to [`instant_type`]; a type that is no instant is
+/// left as it is, so that [`check_types`] refuses it with the function's own
+/// message (DataFusion would replace a coercion error with its own).
+fn coerce_instant(ty: &DataType) -> DataType {
     match ty {
         DataType::Timestamp(_, _)
         | DataType::Date32
@@ -84,18 +87,59 @@ fn coerce_instant(function: &str, position: usize, ty: &DataType) -> Result<Data
         | DataType::Utf8
         | DataType::Utf8View
         | DataType::LargeUtf8
-        | DataType::Null => Ok(instant_type()),
-        other => plan_err!("{function}: argument {position} is {other}, expected a timestamp"),
+        | DataType::Null => instant_type(),
+        other => other.clone(),
     }
 }
 
-fn coerce_calendar(function: &str, ty: &DataType) -> Result<DataType> {
+fn coerce_calendar(ty: &DataType) -> DataType {
     match ty {
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null => {
-            Ok(DataType::Utf8)
+            DataType::Utf8
         }
-        other => plan_err!("{function}: argument 3 (calendar_id) is {other}, expected a string"),
+        other => other.clone(),
     }
+}
+
+/// The coerced argument types, or the function's error naming the one
+/// that is wrong: `expected` per argument (`None`: a number).
+fn check_types(function: &str, names: [&str; 3], types: &[DataType]) -> Result<()> {
+    let [first, second, third] = types else {
+        return plan_err!(
+            "{function} takes 3 arguments ({}), got {}",
+            names.join(", "),
+            types.len()
+        );
+    };
+    if *first != instant_type() {
+        return plan_err!(
+            "{function}: argument 1 ({}) is {first}, expected a timestamp",
+            names[0]
+        );
+    }
+    let second_ok = if names[1] == "seconds" {
+        *second == DataType::Float64
+    } else {
+        *second == instant_type()
+    };
+    if !second_ok {
+        let expected = if names[1] == "seconds" {
+            "a number"
+        } else {
+            "a timestamp"
+        };
+        return plan_err!(
+            "{function}: argument 2 ({}) is {second}, expected {expected}",
+            names[1]
+        );
+    }
+    if *third != DataType::Utf8 {
+        return plan_err!(
+            "{function}: argument 3 ({}) is {third}, expected a string",
+            names[2]
+        );
+    }
+    Ok(())
 }
 
 fn signature(middle: DataType) -> Signature {
@@ -208,22 +252,20 @@ impl ScalarUDFImpl for BusinessSeconds {
         &self.signature
     }
 
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, types: &[DataType]) -> Result<DataType> {
+        check_types(self.name(), ["start", "end", "calendar_id"], types)?;
         Ok(DataType::Float64)
     }
 
     fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        let [start, end, calendar] = types else {
-            return plan_err!(
-                "business_seconds takes 3 arguments (start, end, calendar_id), got {}",
-                types.len()
-            );
-        };
-        Ok(vec![
-            coerce_instant(self.name(), 1, start)?,
-            coerce_instant(self.name(), 2, end)?,
-            coerce_calendar(self.name(), calendar)?,
-        ])
+        Ok(match types {
+            [start, end, calendar] => vec![
+                coerce_instant(start),
+                coerce_instant(end),
+                coerce_calendar(calendar),
+            ],
+            other => other.to_vec(),
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -276,27 +318,24 @@ impl ScalarUDFImpl for BusinessDeadline {
         &self.signature
     }
 
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, types: &[DataType]) -> Result<DataType> {
+        check_types(self.name(), ["start", "seconds", "calendar_id"], types)?;
         Ok(instant_type())
     }
 
     fn coerce_types(&self, types: &[DataType]) -> Result<Vec<DataType>> {
-        let [start, seconds, calendar] = types else {
-            return plan_err!(
-                "business_deadline takes 3 arguments (start, seconds, calendar_id), got {}",
-                types.len()
-            );
-        };
-        if !(seconds.is_numeric() || seconds.is_null()) {
-            return plan_err!(
-                "business_deadline: argument 2 (seconds) is {seconds}, expected a number"
-            );
-        }
-        Ok(vec![
-            coerce_instant(self.name(), 1, start)?,
-            DataType::Float64,
-            coerce_calendar(self.name(), calendar)?,
-        ])
+        Ok(match types {
+            [start, seconds, calendar] => vec![
+                coerce_instant(start),
+                if seconds.is_numeric() || seconds.is_null() {
+                    DataType::Float64
+                } else {
+                    seconds.clone()
+                },
+                coerce_calendar(calendar),
+            ],
+            other => other.to_vec(),
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

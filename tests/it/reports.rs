@@ -550,12 +550,12 @@ fn team_report_by_hand() {
     // count nothing (NULL); abandonment 0 of 1; no times.
     assert_eq!(
         report(dir.path(), &[&["team"][..], &OCTOBER].concat()),
-        "team,interactions,tickets,aht_seconds,avg_first_response_seconds,longest_wait_seconds,avg_hold_seconds,\
+        "team,interactions,tickets,aht_seconds,avg_first_response_seconds,avg_first_response_business_seconds,longest_wait_seconds,avg_hold_seconds,\
 occupancy_pct,utilization_pct,csat_pct,csat_mean_score,csat_answers,nps,fcr_pct,escalation_rate_pct,\
 abandonment_rate_pct,repeat_contact_rate_pct,handled_per_logged_in_hour,solved_per_logged_in_hour\n\
-blue,4,4,550.0,2435.0,7200.0,50.0,87.5,70.0,50.0,4.0,2,-100.0,66.67,33.33,0.0,0.0,5.4,3.6\n\
-red,5,3,375.0,327.5,1200.0,15.0,62.5,50.0,66.67,3.67,3,100.0,50.0,25.0,20.0,40.0,4.8,3.6\n\
-,1,1,,,,,,,,,0,,,,0.0,0.0,,\n"
+blue,4,4,550.0,2435.0,,7200.0,50.0,87.5,70.0,50.0,4.0,2,-100.0,66.67,33.33,0.0,0.0,5.4,3.6\n\
+red,5,3,375.0,327.5,,1200.0,15.0,62.5,50.0,66.67,3.67,3,100.0,50.0,25.0,20.0,40.0,4.8,3.6\n\
+,1,1,,,,,,,,,,0,,,,0.0,0.0,,\n"
     );
 }
 
@@ -601,12 +601,12 @@ fn channels_report_by_hand() {
     // i02 i03 i07 -> 33.33; email 0 of i06 -> 0; messaging none -> NULL.
     assert_eq!(
         report(dir.path(), &[&["channels"][..], &OCTOBER].concat()),
-        "channel,interactions,share_pct,avg_first_response_seconds,median_resolution_hours,\
-p90_resolution_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
-phone,4,40.0,435.0,0.18,0.53,100.0,100.0,33.33\n\
-chat,3,30.0,36.7,24.06,24.06,0.0,50.0,33.33\n\
-email,2,20.0,7200.0,2.25,2.25,100.0,0.0,0.0\n\
-messaging,1,10.0,,,,,,\n"
+        "channel,interactions,share_pct,avg_first_response_seconds,avg_first_response_business_seconds,\
+median_resolution_hours,p90_resolution_hours,median_resolution_business_hours,p90_resolution_business_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
+phone,4,40.0,435.0,,0.18,0.53,,,100.0,100.0,33.33\n\
+chat,3,30.0,36.7,,24.06,24.06,,,0.0,50.0,33.33\n\
+email,2,20.0,7200.0,,2.25,2.25,,,100.0,0.0,0.0\n\
+messaging,1,10.0,,,,,,,,,\n"
     );
 }
 
@@ -624,13 +624,13 @@ fn sla_report_by_hand() {
     // 2/3 = 66.67; low t4 8100 met, t10 pending -> 100.
     assert_eq!(
         report(dir.path(), &[&["sla"][..], &OCTOBER].concat()),
-        "priority,contacts,first_response_target_seconds,first_response_compliance_pct,\
+        "priority,clock,contacts,first_response_target_seconds,first_response_compliance_pct,\
 first_response_breached,first_response_pending,tickets,resolution_target_seconds,\
 resolution_compliance_pct,resolution_breached,resolution_pending\n\
-urgent,1,900.0,0.0,1,0,1,14400.0,100.0,0,0\n\
-high,1,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
-normal,5,14400.0,80.0,1,0,4,259200.0,66.67,1,1\n\
-low,2,86400.0,100.0,0,1,2,604800.0,100.0,0,1\n"
+urgent,calendar,1,900.0,0.0,1,0,1,14400.0,100.0,0,0\n\
+high,calendar,1,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
+normal,calendar,5,14400.0,80.0,1,0,4,259200.0,66.67,1,1\n\
+low,calendar,2,86400.0,100.0,0,1,2,604800.0,100.0,0,1\n"
     );
 }
 
@@ -751,7 +751,7 @@ fn an_empty_period_is_not_an_error() {
     // sla keeps one row per priority, with nothing counted.
     let csv = report(dir.path(), &[&["sla"][..], &empty].concat());
     assert!(
-        csv.contains("\nurgent,0,900.0,,0,0,0,14400.0,,0,0\n"),
+        csv.contains("\nurgent,calendar,0,900.0,,0,0,0,14400.0,,0,0\n"),
         "{csv}"
     );
 }
@@ -1108,12 +1108,12 @@ fn channels_report_resolution_follows_the_first_contact() {
     // No surveys. Escalated: phone m3 1/2 = 50.
     assert_eq!(
         report(dir.path(), &[&["channels"][..], &OCTOBER].concat()),
-        "channel,interactions,share_pct,avg_first_response_seconds,median_resolution_hours,\
-p90_resolution_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
-messaging,2,33.33,330.0,360.08,360.08,0.0,,0.0\n\
-phone,2,33.33,15.0,2.17,2.17,0.0,,50.0\n\
-chat,1,16.67,30.0,49.17,49.17,0.0,,0.0\n\
-email,1,16.67,3600.0,,,,,0.0\n"
+        "channel,interactions,share_pct,avg_first_response_seconds,avg_first_response_business_seconds,\
+median_resolution_hours,p90_resolution_hours,median_resolution_business_hours,p90_resolution_business_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
+messaging,2,33.33,330.0,,360.08,360.08,,,0.0,,0.0\n\
+phone,2,33.33,15.0,,2.17,2.17,,,0.0,,50.0\n\
+chat,1,16.67,30.0,,49.17,49.17,,,0.0,,0.0\n\
+email,1,16.67,3600.0,,,,,,,,0.0\n"
     );
     // September: m7 only, email. t4 opened on email (m8, its resolving
     // contact, is phone): 38.0833 h. FCR m7 no -> 0.
@@ -1122,9 +1122,9 @@ email,1,16.67,3600.0,,,,,0.0\n"
             dir.path(),
             &["channels", "--from", "2026-09-01", "--to", "2026-10-01"]
         ),
-        "channel,interactions,share_pct,avg_first_response_seconds,median_resolution_hours,\
-p90_resolution_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
-email,1,100.0,3600.0,38.08,38.08,0.0,,0.0\n"
+        "channel,interactions,share_pct,avg_first_response_seconds,avg_first_response_business_seconds,\
+median_resolution_hours,p90_resolution_hours,median_resolution_business_hours,p90_resolution_business_hours,fcr_pct,csat_pct,escalation_rate_pct\n\
+email,1,100.0,3600.0,,38.08,38.08,,,0.0,,0.0\n"
     );
 }
 
@@ -1143,13 +1143,13 @@ fn sla_report_resolution_follows_the_first_contacts_priority() {
     // Low: no ticket (t5 would be the one).
     assert_eq!(
         report(dir.path(), &[&["sla"][..], &OCTOBER].concat()),
-        "priority,contacts,first_response_target_seconds,first_response_compliance_pct,\
+        "priority,clock,contacts,first_response_target_seconds,first_response_compliance_pct,\
 first_response_breached,first_response_pending,tickets,resolution_target_seconds,\
 resolution_compliance_pct,resolution_breached,resolution_pending\n\
-urgent,2,900.0,100.0,0,0,1,14400.0,0.0,1,0\n\
-high,2,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
-normal,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n\
-low,1,86400.0,100.0,0,0,0,604800.0,,0,0\n"
+urgent,calendar,2,900.0,100.0,0,0,1,14400.0,0.0,1,0\n\
+high,calendar,2,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
+normal,calendar,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n\
+low,calendar,1,86400.0,100.0,0,0,0,604800.0,,0,0\n"
     );
 }
 
@@ -1168,15 +1168,15 @@ fn team_report_counts_a_ticket_in_each_team_that_worked_it() {
     // Repeat m8 1/2 = 50.
     // No agent states or surveys: those columns are empty, 0 answers.
     let header = "team,interactions,tickets,aht_seconds,avg_first_response_seconds,\
-longest_wait_seconds,avg_hold_seconds,occupancy_pct,utilization_pct,csat_pct,csat_mean_score,\
+avg_first_response_business_seconds,longest_wait_seconds,avg_hold_seconds,occupancy_pct,utilization_pct,csat_pct,csat_mean_score,\
 csat_answers,nps,fcr_pct,escalation_rate_pct,abandonment_rate_pct,repeat_contact_rate_pct,\
 handled_per_logged_in_hour,solved_per_logged_in_hour\n";
     assert_eq!(
         report(dir.path(), &[&["team"][..], &OCTOBER].concat()),
         format!(
             "{header}\
-blue,4,3,385.0,1070.0,3600.0,40.0,,,,,0,,0.0,25.0,0.0,50.0,,\n\
-red,2,2,295.0,20.0,30.0,0.0,,,,,0,,0.0,0.0,0.0,50.0,,\n"
+blue,4,3,385.0,1070.0,,3600.0,40.0,,,,,0,,0.0,25.0,0.0,50.0,,\n\
+red,2,2,295.0,20.0,,30.0,0.0,,,,,0,,0.0,0.0,0.0,50.0,,\n"
         )
     );
     // November starts at m4's and m9's creation. blue: m9, ticket t5, AHT
@@ -1191,8 +1191,8 @@ red,2,2,295.0,20.0,30.0,0.0,,,,,0,,0.0,0.0,0.0,50.0,,\n"
         ),
         format!(
             "{header}\
-blue,1,1,300.0,3600.0,3600.0,,,,,,0,,100.0,0.0,0.0,0.0,,\n\
-red,1,1,540.0,60.0,60.0,,,,,,0,,,0.0,0.0,100.0,,\n"
+blue,1,1,300.0,3600.0,,3600.0,,,,,,0,,100.0,0.0,0.0,0.0,,\n\
+red,1,1,540.0,60.0,,60.0,,,,,,0,,,0.0,0.0,100.0,,\n"
         )
     );
 }
@@ -1391,11 +1391,11 @@ fn the_no_team_row_gets_its_answers_and_a_shift_is_split_at_the_month() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "team,interactions,tickets,aht_seconds,avg_first_response_seconds,longest_wait_seconds,avg_hold_seconds,\
+        "team,interactions,tickets,aht_seconds,avg_first_response_seconds,avg_first_response_business_seconds,longest_wait_seconds,avg_hold_seconds,\
 occupancy_pct,utilization_pct,csat_pct,csat_mean_score,csat_answers,nps,fcr_pct,escalation_rate_pct,\
 abandonment_rate_pct,repeat_contact_rate_pct,handled_per_logged_in_hour,solved_per_logged_in_hour\n\
-red,1,1,300.0,20.0,20.0,,100.0,100.0,0.0,2.0,1,,0.0,0.0,0.0,0.0,6.0,0.0\n\
-,1,1,600.0,30.0,30.0,,50.0,50.0,100.0,5.0,1,,100.0,0.0,0.0,0.0,1.0,1.0\n"
+red,1,1,300.0,20.0,,20.0,,100.0,100.0,0.0,2.0,1,,0.0,0.0,0.0,0.0,6.0,0.0\n\
+,1,1,600.0,30.0,,30.0,,50.0,50.0,100.0,5.0,1,,100.0,0.0,0.0,0.0,1.0,1.0\n"
     );
     // x3 rates a contact the lake does not have: said, not silently dropped.
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -1412,7 +1412,7 @@ red,1,1,300.0,20.0,20.0,,100.0,100.0,0.0,2.0,1,,0.0,0.0,0.0,0.0,6.0,0.0\n\
         )
         .lines()
         .nth(1),
-        Some(",1,1,200.0,10.0,10.0,,100.0,100.0,,,0,,100.0,0.0,0.0,0.0,2.0,2.0")
+        Some(",1,1,200.0,10.0,,10.0,,100.0,100.0,,,0,,100.0,0.0,0.0,0.0,2.0,2.0")
     );
     // The agent report splits the span the same way: a9 1 h in October.
     // a1: 1 handled / (1/6 h) = 6, solved 0, AHT 300, FCR 0, CSAT 0 (1),
@@ -1438,14 +1438,14 @@ fn sla_keeps_a_priority_it_has_no_target_for() {
     // -> breached, 0 %.
     assert_eq!(
         report(dir.path(), &[&["sla"][..], &OCTOBER].concat()),
-        "priority,contacts,first_response_target_seconds,first_response_compliance_pct,\
+        "priority,clock,contacts,first_response_target_seconds,first_response_compliance_pct,\
 first_response_breached,first_response_pending,tickets,resolution_target_seconds,\
 resolution_compliance_pct,resolution_breached,resolution_pending\n\
-urgent,0,900.0,,0,0,0,14400.0,,0,0\n\
-high,0,3600.0,,0,0,0,86400.0,,0,0\n\
-normal,1,14400.0,100.0,0,0,1,259200.0,100.0,0,0\n\
-low,0,86400.0,,0,0,0,604800.0,,0,0\n\
-p1,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n"
+urgent,calendar,0,900.0,,0,0,0,14400.0,,0,0\n\
+high,calendar,0,3600.0,,0,0,0,86400.0,,0,0\n\
+normal,calendar,1,14400.0,100.0,0,0,1,259200.0,100.0,0,0\n\
+low,calendar,0,86400.0,,0,0,0,604800.0,,0,0\n\
+p1,calendar,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n"
     );
 }
 
@@ -1484,7 +1484,7 @@ fn restricting_tickets_to_the_period_changes_no_row() {
     let cuts = [
         (
             "channels",
-            "\n            -- only the tickets with a contact in the period (see the view)\n            AND ticket_id IN (SELECT ticket_id FROM contacts)",
+            "\n            -- only the tickets with a contact in the period (see the view)\n            AND k.ticket_id IN (\n                SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end\n            )",
         ),
         (
             "sla",
@@ -1563,5 +1563,148 @@ fn reports_on_the_sample_lake() {
             format!("sample_{name}"),
             String::from_utf8_lossy(&out.stdout)
         );
+    }
+}
+
+/// The moving lake with calendars: team red on `office` (UTC, Monday to
+/// Friday 09:00-17:00), blue in no `teams` row, so on calendar time.
+fn moving_lake_with_calendars() -> tempfile::TempDir {
+    let dir = moving_lake();
+    let days = [1, 2, 3, 4, 5];
+    write_parquet(
+        &dir.path().join("business_hours.parquet"),
+        vec![
+            ("calendar_id", strings(&["office"; 5])),
+            ("time_zone", strings(&["UTC"; 5])),
+            ("weekday", ints(&days)),
+            ("open_minute", ints(&[540; 5])),
+            ("close_minute", ints(&[1020; 5])),
+        ],
+    );
+    write_parquet(
+        &dir.path().join("teams.parquet"),
+        vec![
+            ("team", strings(&["red"])),
+            ("calendar_id", strings(&["office"])),
+        ],
+    );
+    dir
+}
+
+#[test]
+fn sla_in_business_time_by_hand() {
+    let dir = moving_lake_with_calendars();
+    // October contacts. Red, on office hours (business clock): m1 urgent,
+    // created Saturday 10-10 09:00, answered 30 s later, a Saturday: 0
+    // business seconds <= 900, met. m8 high, Thursday 10-01 00:00, answered
+    // at 00:00:10, before opening: 0 <= 3600, met. Blue (calendar clock):
+    // m2 low 3600 <= 86400, m3 high 20 <= 3600, m5 normal (no priority) 600
+    // <= 14400, m6 urgent 60 <= 900: all met.
+    // Tickets opened in October, by their first contact's team: t1 (m1,
+    // red, urgent) opened Saturday 10-10 09:00, resolved Monday 10-12
+    // 10:10: Saturday and Sunday closed, Monday 09:00-10:10 = 4200 business
+    // seconds <= 14400: met (177000 s in calendar time, a breach). t2 (m3,
+    // blue, high) 7800 s <= 86400: met. t3 (m5, blue, normal) 1296300 s >
+    // 259200: breach.
+    assert_eq!(
+        report(dir.path(), &[&["sla"][..], &OCTOBER].concat()),
+        "priority,clock,contacts,first_response_target_seconds,first_response_compliance_pct,\
+first_response_breached,first_response_pending,tickets,resolution_target_seconds,\
+resolution_compliance_pct,resolution_breached,resolution_pending\n\
+urgent,business,1,900.0,100.0,0,0,1,14400.0,100.0,0,0\n\
+urgent,calendar,1,900.0,100.0,0,0,0,14400.0,,0,0\n\
+high,business,1,3600.0,100.0,0,0,0,86400.0,,0,0\n\
+high,calendar,1,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
+normal,business,0,14400.0,,0,0,0,259200.0,,0,0\n\
+normal,calendar,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n\
+low,business,0,86400.0,,0,0,0,604800.0,,0,0\n\
+low,calendar,1,86400.0,100.0,0,0,0,604800.0,,0,0\n"
+    );
+    // business_time=false: everything on calendar time, as on a lake with
+    // no calendars (sla_report_resolution_follows_the_first_contacts_priority):
+    // t1 177000 s > 14400 is a breach again.
+    assert_eq!(
+        report(
+            dir.path(),
+            &[&["sla", "--param", "business_time=false"][..], &OCTOBER].concat()
+        ),
+        "priority,clock,contacts,first_response_target_seconds,first_response_compliance_pct,\
+first_response_breached,first_response_pending,tickets,resolution_target_seconds,\
+resolution_compliance_pct,resolution_breached,resolution_pending\n\
+urgent,calendar,2,900.0,100.0,0,0,1,14400.0,0.0,1,0\n\
+high,calendar,2,3600.0,100.0,0,0,1,86400.0,100.0,0,0\n\
+normal,calendar,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n\
+low,calendar,1,86400.0,100.0,0,0,0,604800.0,,0,0\n"
+    );
+    // team: red's October first responses m1 and m8 took 0 business
+    // seconds (30 s and 10 s of calendar time, both outside office hours);
+    // blue has no calendar: NULL.
+    let team = report(dir.path(), &[&["team"][..], &OCTOBER].concat());
+    let columns: Vec<Vec<&str>> = team
+        .lines()
+        .map(|l| l.split(',').skip(4).take(2).collect())
+        .collect();
+    // blue: (3600 + 20 + 600 + 60) / 4 = 1070; red: (30 + 10) / 2 = 20.
+    assert_eq!(
+        columns,
+        [
+            [
+                "avg_first_response_seconds",
+                "avg_first_response_business_seconds"
+            ],
+            ["1070.0", ""],
+            ["20.0", "0.0"],
+        ]
+    );
+}
+
+#[test]
+fn business_seconds_in_sql_and_its_errors() {
+    let dir = moving_lake_with_calendars();
+    let sql = |q: &str| {
+        Command::cargo_bin("kpiql")
+            .expect("binary")
+            .args(["-q", "--data", dir.path().to_str().expect("utf-8"), "sql"])
+            .args(["--format", "csv", q])
+            .output()
+            .expect("runs")
+    };
+    // Friday 2026-10-30 16:55 to Monday 11-02 09:10 on office hours: 5 + 10
+    // minutes = 900 s; the deadline of 900 s from Friday 16:55 is Monday
+    // 09:10; reversed, the negative.
+    let out = sql(
+        "SELECT business_seconds(TIMESTAMP '2026-10-30T16:55:00Z', TIMESTAMP '2026-11-02T09:10:00Z', 'office') AS a, \
+         business_seconds(TIMESTAMP '2026-11-02T09:10:00Z', TIMESTAMP '2026-10-30T16:55:00Z', 'office') AS b, \
+         business_deadline(TIMESTAMP '2026-10-30T16:55:00Z', 900, 'office') AS c, \
+         business_seconds(NULL, TIMESTAMP '2026-11-02T09:10:00Z', 'office') AS d",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "a,b,c,d\n900.0,-900.0,2026-11-02T09:10:00Z,\n"
+    );
+    for (query, says) in [
+        (
+            "SELECT business_seconds(created_at, first_response_at, 'ofice') FROM interactions",
+            "calendar \"ofice\" is not defined in business_hours; the calendars are: office",
+        ),
+        (
+            "SELECT business_deadline(created_at, -5, 'office') FROM interactions",
+            "business_deadline: seconds must be a number from 0 to 1e13, got -5",
+        ),
+        (
+            "SELECT business_seconds(created_at, 5, 'office') FROM interactions",
+            "business_seconds: argument 2 (end) is Int64, expected a timestamp",
+        ),
+    ] {
+        let out = sql(query);
+        assert_eq!(out.status.code(), Some(2), "{query}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{query}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }

@@ -205,3 +205,83 @@ fn a_lake_path_with_glob_characters_keeps_its_good_files() {
         "{stdout}"
     );
 }
+
+#[test]
+fn bad_calendars_are_each_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    // Rows, in order: a good window; weekday 8; weekday 0; open >= close;
+    // a window overlapping the first; an unknown zone (calendar "typo"); a
+    // calendar in two zones ("split").
+    write_parquet(
+        &lake.join("business_hours.parquet"),
+        vec![
+            (
+                "calendar_id",
+                strings(&["eu", "eu", "eu", "eu", "eu", "typo", "split", "split"]),
+            ),
+            (
+                "time_zone",
+                strings(&[
+                    "Europe/Warsaw",
+                    "Europe/Warsaw",
+                    "Europe/Warsaw",
+                    "Europe/Warsaw",
+                    "Europe/Warsaw",
+                    "Europe/Warsow",
+                    "UTC",
+                    "Europe/Paris",
+                ]),
+            ),
+            ("weekday", ints(&[1, 8, 0, 2, 1, 1, 1, 2])),
+            (
+                "open_minute",
+                ints(&[540, 540, 540, 600, 900, 540, 540, 540]),
+            ),
+            (
+                "close_minute",
+                ints(&[1020, 1020, 1020, 600, 1100, 1020, 1020, 1020]),
+            ),
+        ],
+    );
+    write_parquet(
+        &lake.join("holidays.parquet"),
+        vec![
+            ("calendar_id", strings(&["nowhere"])),
+            ("date", dates(&["2026-12-25"])),
+        ],
+    );
+    write_parquet(
+        &lake.join("teams.parquet"),
+        vec![
+            ("team", strings(&["billing", "billing"])),
+            ("calendar_id", strings(&["nowhere", "eu"])),
+        ],
+    );
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for expected in [
+        "weekday is not an ISO day of week 1 (Monday) - 7 (Sunday): 2 rows",
+        "calendar_id=eu time_zone=Europe/Warsaw weekday=8 open_minute=540",
+        "calendar_id=eu time_zone=Europe/Warsaw weekday=0 open_minute=540",
+        "window is not 0 <= open_minute < close_minute <= 1440: 1 row",
+        "weekday=2 open_minute=600 close_minute=600",
+        "window overlaps another window of the same weekday and valid_from: 1 row",
+        "weekday=1 open_minute=900 close_minute=1100 valid_from=NULL overlaps open_minute=540 close_minute=1020",
+        "time_zone is not an IANA time zone (e.g. Europe/Warsaw): 1 row",
+        "calendar_id=typo time_zone=Europe/Warsow",
+        "calendar has rows in more than one time zone: 1 row",
+        "calendar_id=split time_zones=Europe/Paris,UTC",
+        "holidays: 1 rows in 1 file: 1 problem",
+        "calendar_id=nowhere date=2026-12-25",
+        "teams: 2 rows in 1 file: 2 problems",
+        "team=billing calendar_id=nowhere",
+        "team is listed more than once: 1 row",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in\n{stdout}"
+        );
+    }
+}
