@@ -14,9 +14,15 @@
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
-    SELECT i.*, c.calendar_id
+    SELECT
+        i.*,
+        c.calendar_id,
+        open_at(c.calendar_id, i.created_at, o1.before, o1.s, o1.e) AS open_created,
+        open_at(c.calendar_id, i.first_response_at, o2.before, o2.s, o2.e) AS open_response
     FROM interactions i
     LEFT JOIN team_calendars c ON c.team = i.team
+    ASOF LEFT JOIN biz_intervals o1 ON o1.calendar_id = c.calendar_id AND epoch_us(i.created_at) >= o1.s
+    ASOF LEFT JOIN biz_intervals o2 ON o2.calendar_id = c.calendar_id AND epoch_us(i.first_response_at) >= o2.s
     WHERE i.created_at >= $start AND i.created_at < $end
 ),
 work AS (
@@ -24,7 +30,7 @@ work AS (
         channel,
         count(*) AS interactions,
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
-        avg(business_seconds(created_at, first_response_at, calendar_id)) AS avg_first_response_business_seconds,
+        avg((open_response - open_created) / 1e6) AS avg_first_response_business_seconds,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved AND agent_id IS NOT NULL AND NOT abandoned)
             / nullif(count(*) FILTER (WHERE contact_seq = 1 AND resolved IS NOT NULL AND agent_id IS NOT NULL AND NOT abandoned), 0) AS fcr_pct,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE escalated AND agent_id IS NOT NULL AND NOT abandoned)
@@ -43,9 +49,12 @@ resolution AS (
         SELECT
             k.channel,
             (date_part('epoch', k.resolved_at) - date_part('epoch', k.created_at)) / 3600.0 AS hours,
-            business_seconds(k.created_at, k.resolved_at, c.calendar_id) / 3600.0 AS business_hours
+            (open_at(c.calendar_id, k.resolved_at, o2.before, o2.s, o2.e)
+                - open_at(c.calendar_id, k.created_at, o1.before, o1.s, o1.e)) / 1e6 / 3600.0 AS business_hours
         FROM tickets k
         LEFT JOIN team_calendars c ON c.team = k.team
+        ASOF LEFT JOIN biz_intervals o1 ON o1.calendar_id = c.calendar_id AND epoch_us(k.created_at) >= o1.s
+        ASOF LEFT JOIN biz_intervals o2 ON o2.calendar_id = c.calendar_id AND epoch_us(k.resolved_at) >= o2.s
         WHERE k.created_at >= $start AND k.created_at < $end AND k.resolved_at IS NOT NULL
             AND k.ticket_id IN (
                 SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end

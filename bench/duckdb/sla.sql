@@ -13,8 +13,9 @@
 -- first(x ORDER BY ...).
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
--- business_seconds(a, b, calendar): the macro in views.sql over calendars
--- expanded by the runner with Python's zoneinfo.
+-- business_seconds(a, b, calendar): (open(b) - open(a)) / 1e6 with open()
+-- from ASOF joins on the calendars the runner expands with Python's
+-- zoneinfo (open_at in views.sql).
 -- A contact or ticket with no response / resolution whose target time has
 -- passed by $end is a breach; one still within its target is pending and not
 -- counted. Abandoned contacts never got a response by design and are left out
@@ -52,10 +53,22 @@ clocks AS (
     UNION ALL
     SELECT 'calendar'
 ),
+team_clock AS (
+    SELECT team, CASE WHEN $business_time THEN calendar_id END AS calendar_id FROM team_calendars
+),
 timed_contacts AS (
-    SELECT i.*, CASE WHEN $business_time THEN c.calendar_id END AS calendar_id
-    FROM interactions i
-    LEFT JOIN team_calendars c ON c.team = i.team
+    SELECT
+        i.*,
+        c.calendar_id,
+        open_at(c.calendar_id, i.created_at, o1.before, o1.s, o1.e) AS open_created,
+        open_at(c.calendar_id, i.first_response_at, o2.before, o2.s, o2.e) AS open_response,
+        open_at(c.calendar_id, i.period_end, o3.before, o3.s, o3.e) AS open_end
+    -- ASOF needs a column of the left side: $end as one.
+    FROM (SELECT *, CAST($end AS TIMESTAMPTZ) AS period_end FROM interactions) i
+    LEFT JOIN team_clock c ON c.team = i.team
+    ASOF LEFT JOIN biz_intervals o1 ON o1.calendar_id = c.calendar_id AND epoch_us(i.created_at) >= o1.s
+    ASOF LEFT JOIN biz_intervals o2 ON o2.calendar_id = c.calendar_id AND epoch_us(i.first_response_at) >= o2.s
+    ASOF LEFT JOIN biz_intervals o3 ON o3.calendar_id = c.calendar_id AND epoch_us(i.period_end) >= o3.s
     WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned
 ),
 contacts AS (
@@ -66,13 +79,13 @@ contacts AS (
         CASE
             WHEN i.first_response_at IS NOT NULL
                 THEN coalesce(
-                    business_seconds(i.created_at, i.first_response_at, i.calendar_id),
+                    (i.open_response - i.open_created) / 1e6,
                     date_part('epoch', i.first_response_at) - date_part('epoch', i.created_at))
             WHEN coalesce(
-                    business_seconds(i.created_at, $end, i.calendar_id),
+                    (i.open_end - i.open_created) / 1e6,
                     date_part('epoch', $end) - date_part('epoch', i.created_at)) > t.first_response_target
                 THEN coalesce(
-                    business_seconds(i.created_at, $end, i.calendar_id),
+                    (i.open_end - i.open_created) / 1e6,
                     date_part('epoch', $end) - date_part('epoch', i.created_at))
         END AS elapsed
     FROM timed_contacts i
@@ -87,9 +100,17 @@ period_tickets AS (
         )
 ),
 timed_tickets AS (
-    SELECT k.*, CASE WHEN $business_time THEN c.calendar_id END AS calendar_id
-    FROM period_tickets k
-    LEFT JOIN team_calendars c ON c.team = k.team
+    SELECT
+        k.*,
+        c.calendar_id,
+        open_at(c.calendar_id, k.created_at, o1.before, o1.s, o1.e) AS open_created,
+        open_at(c.calendar_id, k.resolved_at, o2.before, o2.s, o2.e) AS open_resolved,
+        open_at(c.calendar_id, k.period_end, o3.before, o3.s, o3.e) AS open_end
+    FROM (SELECT *, CAST($end AS TIMESTAMPTZ) AS period_end FROM period_tickets) k
+    LEFT JOIN team_clock c ON c.team = k.team
+    ASOF LEFT JOIN biz_intervals o1 ON o1.calendar_id = c.calendar_id AND epoch_us(k.created_at) >= o1.s
+    ASOF LEFT JOIN biz_intervals o2 ON o2.calendar_id = c.calendar_id AND epoch_us(k.resolved_at) >= o2.s
+    ASOF LEFT JOIN biz_intervals o3 ON o3.calendar_id = c.calendar_id AND epoch_us(k.period_end) >= o3.s
 ),
 opened AS (
     SELECT
@@ -99,13 +120,13 @@ opened AS (
         CASE
             WHEN k.resolved_at IS NOT NULL
                 THEN coalesce(
-                    business_seconds(k.created_at, k.resolved_at, k.calendar_id),
+                    (k.open_resolved - k.open_created) / 1e6,
                     date_part('epoch', k.resolved_at) - date_part('epoch', k.created_at))
             WHEN coalesce(
-                    business_seconds(k.created_at, $end, k.calendar_id),
+                    (k.open_end - k.open_created) / 1e6,
                     date_part('epoch', $end) - date_part('epoch', k.created_at)) > t.resolution_target
                 THEN coalesce(
-                    business_seconds(k.created_at, $end, k.calendar_id),
+                    (k.open_end - k.open_created) / 1e6,
                     date_part('epoch', $end) - date_part('epoch', k.created_at))
         END AS elapsed
     FROM timed_tickets k

@@ -20,9 +20,15 @@
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH contacts AS (
-    SELECT i.*, c.calendar_id
+    SELECT
+        i.*,
+        c.calendar_id,
+        open_at(c.calendar_id, i.created_at, o1.before, o1.s, o1.e) AS open_created,
+        open_at(c.calendar_id, i.first_response_at, o2.before, o2.s, o2.e) AS open_response
     FROM interactions i
     LEFT JOIN team_calendars c ON c.team = i.team
+    ASOF LEFT JOIN biz_intervals o1 ON o1.calendar_id = c.calendar_id AND epoch_us(i.created_at) >= o1.s
+    ASOF LEFT JOIN biz_intervals o2 ON o2.calendar_id = c.calendar_id AND epoch_us(i.first_response_at) >= o2.s
     WHERE i.created_at >= $start AND i.created_at < $end
 ),
 work AS (
@@ -32,7 +38,7 @@ work AS (
         count(DISTINCT ticket_id) AS tickets,
         avg(handle_seconds) AS aht_seconds,
         avg(date_part('epoch', first_response_at) - date_part('epoch', created_at)) AS avg_first_response_seconds,
-        avg(business_seconds(created_at, first_response_at, calendar_id)) AS avg_first_response_business_seconds,
+        avg((open_response - open_created) / 1e6) AS avg_first_response_business_seconds,
         max(wait_seconds) AS longest_wait_seconds,
         avg(hold_seconds) AS avg_hold_seconds,
         CAST(100.0 AS DOUBLE) * count(*) FILTER (WHERE contact_seq = 1 AND resolved AND agent_id IS NOT NULL AND NOT abandoned)

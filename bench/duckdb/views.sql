@@ -121,13 +121,11 @@ FROM {teams};
 CREATE VIEW team_calendars AS
 SELECT team, min(calendar_id) AS calendar_id FROM teams GROUP BY team;
 
--- Open time before instant t: the last interval starting at or before t.
-CREATE MACRO open_before(t, cal) AS (
-    SELECT coalesce(max_by(b.before + least(epoch_us(t), b.e) - b.s, b.s), 0)
-    FROM biz_intervals b
-    WHERE b.calendar_id = cal AND b.s <= epoch_us(t)
-);
-
-CREATE MACRO business_seconds(a, b, cal) AS
-    CASE WHEN a IS NULL OR b IS NULL OR cal IS NULL THEN NULL
-         ELSE (open_before(b, cal) - open_before(a, cal)) / 1e6 END;
+-- business_seconds(a, b, calendar) = (open(b) - open(a)) / 1e6, where
+-- open(t) is the open time before instant t: the twins find the last
+-- interval starting at or before t with an ASOF LEFT JOIN on biz_intervals
+-- (b.calendar_id = calendar AND epoch_us(t) >= b.s) and pass its columns
+-- here. NULL for a NULL instant or calendar; 0 before the first interval.
+CREATE MACRO open_at(cal, t, before, s, e) AS
+    CASE WHEN t IS NULL OR cal IS NULL THEN NULL
+         ELSE coalesce(before + least(epoch_us(t), e) - s, 0) END;
