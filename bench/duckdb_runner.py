@@ -73,8 +73,10 @@ def source(lake, table):
     raise SystemExit(f"the lake has no {table} table: neither {folder}/ nor {single}")
 
 
-def connect(lake, threads=None):
-    """A DuckDB connection with the lake's tables and the tickets view."""
+def connect(lake, threads=None, calendars=True):
+    """A DuckDB connection with the lake's tables and the tickets view, and
+    the calendars expanded into biz_intervals when `calendars` (only the
+    twins that measure business time need them)."""
     import duckdb
 
     con = duckdb.connect()
@@ -91,7 +93,8 @@ def connect(lake, threads=None):
     )
     for statement in statements:
         con.execute(statement)
-    expand_calendars(con)
+    if calendars:
+        expand_calendars(con)
     return con
 
 
@@ -243,7 +246,7 @@ def main(argv=None):
     if missing:
         raise SystemExit(f"no value for {', '.join(sorted(missing))}")
 
-    con = connect(args.lake, args.threads)
+    con = connect(args.lake, args.threads, calendars="biz_intervals" in code)
     # The query ends on a line of its own: a trailing comment cannot eat
     # the closing parenthesis.
     con.execute(f"COPY (\n{query}\n) TO {quote(args.out)} (FORMAT csv, HEADER)", params)

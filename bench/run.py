@@ -92,7 +92,7 @@ def add_months(day, months):
 
 def latest_full_month(lake):
     """First day of the latest full month of interactions (kpiql's rule)."""
-    con = duckdb_runner.connect(lake)
+    con = duckdb_runner.connect(lake, calendars=False)
     (newest,) = con.execute("SELECT max(created_at) FROM interactions").fetchone()
     if newest is None:
         raise SystemExit("the lake has no interactions: give --from and --to")
