@@ -58,7 +58,7 @@ pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
 }
 
 /// kpiql's own functions with their documentation: the KPI aggregates,
-/// then the business-time functions.
+/// then the business-time and the staffing functions.
 pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let kpis = all_functions()
         .into_iter()
@@ -66,7 +66,10 @@ pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let calendar = crate::calendar::functions::functions(Default::default())
         .into_iter()
         .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
-    kpis.chain(calendar).collect()
+    let staffing = crate::staffing::functions::functions()
+        .into_iter()
+        .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
+    kpis.chain(calendar).chain(staffing).collect()
 }
 
 /// Each report with its description and parameters.

@@ -17,6 +17,7 @@ pub mod repl;
 pub mod reports;
 pub mod session;
 pub mod sql;
+pub mod staffing;
 pub mod store;
 pub mod validate;
 

@@ -175,6 +175,7 @@ pub async fn install(state: &mut SessionState, location: Location) -> Result<Ins
     // The calendars are read once here (small tables; none when absent).
     let calendars = crate::calendar::load(&SessionContext::new_with_state(state.clone())).await?;
     crate::calendar::functions::register(state, std::sync::Arc::new(calendars))?;
+    crate::staffing::functions::register(state)?;
     crate::reports::register_views(state).await?;
     Ok(Installed {
         warnings: lake.warnings,

@@ -354,7 +354,7 @@ impl ScalarUDFImpl for BusinessDeadline {
                 continue;
             }
             let s = seconds.value(i);
-            if !s.is_finite() || s < 0.0 || s > 1e13 {
+            if !(0.0..=1e13).contains(&s) {
                 return exec_err!(
                     "{name}: seconds must be a number from 0 to 1e13, got {s} (row {} of the batch)",
                     i + 1
@@ -389,7 +389,7 @@ impl ScalarUDFImpl for BusinessDeadline {
             timelines.insert(*id, self.shared.timeline(name, id, *lo, *hi)?);
         }
         let mut out = TimestampMicrosecondBuilder::with_capacity(n);
-        for i in 0..n {
+        for (i, &m) in micros.iter().enumerate() {
             let Some(id) = id_of(i) else {
                 out.append_null();
                 continue;
@@ -398,7 +398,7 @@ impl ScalarUDFImpl for BusinessDeadline {
                 out.append_null();
                 continue;
             }
-            let (s, m) = (start.value(i), micros[i]);
+            let s = start.value(i);
             let found = loop {
                 let t = &timelines[id];
                 if let Some(d) = t.deadline(s, m) {

@@ -41,11 +41,13 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
+/// One `business_hours` row: calendar, zone, weekday, open, close, valid_from.
+type Window<'a> = (&'a str, &'a str, i32, i32, i32, Option<NaiveDate>);
+
 /// The three tables for the months of `plans`.
 pub(crate) fn batches(plans: &[MonthPlan]) -> Result<[(Table, RecordBatch); 3], ArrowError> {
     let middle = plans[plans.len() / 2].first_day;
-    // (calendar, zone, weekday, open, close, valid_from)
-    let mut windows: Vec<(&str, &str, i32, i32, i32, Option<NaiveDate>)> = Vec::new();
+    let mut windows: Vec<Window> = Vec::new();
     for weekday in 1..=5 {
         windows.push(("support_eu", EU, weekday, 480, 1080, None));
         windows.push(("support_eu", EU, weekday, 480, 1200, Some(middle)));

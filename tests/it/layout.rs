@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Each top-level module of `src/` with its layer: 0 face, 1 core, 2 parts.
-const LAYERS: [(&str, u8); 18] = [
+const LAYERS: [(&str, u8); 19] = [
     ("cli", 0),
     ("repl", 0),
     ("session", 1),
@@ -21,6 +21,7 @@ const LAYERS: [(&str, u8); 18] = [
     ("store", 2),
     ("dates", 2),
     ("calendar", 2),
+    ("staffing", 2),
     ("main", 0),
     ("lib", 0),
     ("build", 0),
