@@ -12,6 +12,7 @@ Standard library and duckdb only.
 """
 
 import argparse
+import math
 import datetime as dt
 import os
 import re
@@ -222,6 +223,42 @@ def typed(ty, text):
     return text
 
 
+def erlang_c_agents(contacts, interval, aht, answer, target_pct, max_occupancy_pct):
+    """The fewest agents for the service level, by the textbook Erlang C
+    formula: C = (A^N/N! * N/(N-A)) / (sum_{k<N} A^k/k! + A^N/N! * N/(N-A)),
+    service level 1 - C e^(-(N-A) t / aht) (DESIGN §2). Row by row; the
+    twins call it once per (team, weekday, hour)."""
+    if None in (contacts, interval, aht, answer, target_pct, max_occupancy_pct):
+        return None
+    a = contacts * aht / interval
+    if a <= 0:
+        return 0
+    n = math.floor(a) + 1
+    while True:
+        if 100.0 * a / n <= max_occupancy_pct:
+            term, total = 1.0, 0.0
+            for k in range(n):
+                total += term
+                term *= a / (k + 1)
+            last = term * n / (n - a)
+            c = last / (total + last)
+            if 100.0 * (1.0 - c * math.exp(-(n - a) * answer / aht)) >= target_pct:
+                return n
+        n += 1
+
+
+def register_erlang(con):
+    from duckdb.sqltypes import BIGINT, DOUBLE
+
+    con.create_function(
+        "erlang_c_agents",
+        erlang_c_agents,
+        [DOUBLE] * 6,
+        BIGINT,
+        null_handling="special",
+    )
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lake", required=True)
@@ -247,6 +284,8 @@ def main(argv=None):
         raise SystemExit(f"no value for {', '.join(sorted(missing))}")
 
     con = connect(args.lake, args.threads, calendars="biz_intervals" in code)
+    if "erlang_c_agents" in code:
+        register_erlang(con)
     # The query ends on a line of its own: a trailing comment cannot eat
     # the closing parenthesis.
     con.execute(f"COPY (\n{query}\n) TO {quote(args.out)} (FORMAT csv, HEADER)", params)

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The Python of `target/duckdb-venv`, with `duckdb` installed.
 fn duckdb_python() -> PathBuf {
-    crate::fixtures::venv_python("duckdb-venv", "duckdb", "duckdb")
+    crate::fixtures::venv_python("duckdb-venv", "duckdb, numpy", "duckdb numpy")
 }
 
 #[test]

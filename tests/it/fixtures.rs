@@ -169,7 +169,8 @@ pub fn small_lake(dir: &Path) {
     costs(&dir.join("costs.parquet"));
 }
 
-/// The Python of `target/<venv>`, a virtualenv with `package` from PyPI
+/// The Python of `target/<venv>`, a virtualenv with `package` (one or more,
+/// separated by spaces) from PyPI
 /// (checked by importing `import`); made on first use (`.ci/run` makes the
 /// venvs up front, so tests running at once do not race to make one).
 pub fn venv_python(venv: &str, import: &str, package: &str) -> std::path::PathBuf {
@@ -192,7 +193,8 @@ pub fn venv_python(venv: &str, import: &str, package: &str) -> std::path::PathBu
             .expect("python3 -m venv");
         assert!(made.success(), "python3 -m venv {}", venv.display());
         let installed = std::process::Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", package])
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(package.split_whitespace())
             .status()
             .expect("pip install");
         assert!(

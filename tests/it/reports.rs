@@ -1547,6 +1547,7 @@ fn reports_on_the_sample_lake() {
         "customers",
         "channels",
         "sla",
+        "staffing",
     ] {
         let out = Command::cargo_bin("kpiql")
             .expect("binary")
@@ -1707,4 +1708,121 @@ fn business_seconds_in_sql_and_its_errors() {
         assert!(stderr.contains(says), "{query}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+#[test]
+fn staffing_report_by_hand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One week before Monday 2026-11-02 00:00Z: Monday 10-26 to Sunday
+    // 11-01. Red's phone contacts on Monday 10:00-11:00: three, handled,
+    // 600 s each; an email contact in the same hour (not a queue channel)
+    // and a phone contact on Sunday 10-25 23:00 (before the week) are left
+    // out.
+    let contact = |id, created, channel, handle| -> Contact {
+        (
+            id,
+            id,
+            1,
+            "c1",
+            Some("a1"),
+            Some("red"),
+            channel,
+            Some("normal"),
+            created,
+            Some(10.0),
+            None,
+            Some(handle),
+            true,
+            false,
+            false,
+        )
+    };
+    write_contacts(
+        dir.path(),
+        &[
+            contact("s1", "2026-10-26 10:05:00", "phone", 600.0),
+            contact("s2", "2026-10-26 10:20:00", "chat", 600.0),
+            contact("s3", "2026-10-26 10:50:00", "phone", 600.0),
+            contact("s4", "2026-10-26 10:30:00", "email", 9000.0),
+            contact("s5", "2026-10-25 23:00:00", "phone", 600.0),
+        ],
+    );
+    write_answers(dir.path(), &[]);
+    write_spans(
+        dir.path(),
+        &[
+            // a1 Monday 09:30-11:15 (6300 s): 1800 s in hour 9, 3600 in 10,
+            // 900 in 11. a2 10:00-10:30 handling: 1800 s in hour 10.
+            (
+                "a1",
+                Some("red"),
+                "available",
+                "2026-10-26 09:30:00",
+                6300.0,
+            ),
+            ("a2", Some("red"), "handling", "2026-10-26 10:00:00", 1800.0),
+            // a3 from Sunday 23:30 for an hour: only Monday 00:00-00:30 is
+            // in the week.
+            (
+                "a3",
+                Some("red"),
+                "available",
+                "2026-10-25 23:30:00",
+                3600.0,
+            ),
+            // Blue: two agents Tuesday 14:00-16:00, no contacts.
+            (
+                "a5",
+                Some("blue"),
+                "available",
+                "2026-10-27 14:00:00",
+                7200.0,
+            ),
+            (
+                "a6",
+                Some("blue"),
+                "available",
+                "2026-10-27 14:00:00",
+                7200.0,
+            ),
+        ],
+    );
+    // Red, Monday 10:00: 3 contacts in one week -> 3 per hour, AHT 600:
+    // A = 3 x 600 / 3600 = 0.5 Erlang. One agent: C = A = 0.5, service
+    // level 1 - 0.5 e^(-0.5 x 20/600) = 50.8 % < 80. Two: Erlang B by
+    // hand, B1 = 0.5/1.5 = 1/3, B2 = (1/6)/(2 + 1/6) = 1/13; C = (2/13) /
+    // (2 - 0.5 x 12/13) = 0.1; service level 1 - 0.1 e^(-1.5 x 20/600) =
+    // 90.5 %, occupancy 25 %: 2 agents. With 30 % shrinkage 2 / 0.7 =
+    // 2.86 -> 3 to schedule. Logged in: (3600 + 1800) / 3600 = 1.5, gap
+    // -1.5: under. Hours with agents and no contacts need 0: hour 0 has
+    // 0.5 (a3 clipped), hour 9 0.5, hour 11 0.25: ok (less than one agent
+    // to spare). Blue Tuesday 14 and 15: 2 agents, 0 needed: over.
+    assert_eq!(
+        report(
+            dir.path(),
+            &["staffing", "--to", "2026-11-02", "--param", "weeks=1"]
+        ),
+        "team,weekday,hour,contacts_per_hour,aht_seconds,agents_needed,agents_to_schedule,\
+agents_logged_in,gap,staffing\n\
+blue,2,14,0.0,,0,0,2.0,2.0,over\n\
+blue,2,15,0.0,,0,0,2.0,2.0,over\n\
+red,1,0,0.0,,0,0,0.5,0.5,ok\n\
+red,1,9,0.0,,0,0,0.5,0.5,ok\n\
+red,1,10,3.0,600.0,2,3,1.5,-1.5,under\n\
+red,1,11,0.0,,0,0,0.25,0.25,ok\n"
+    );
+    // A bad parameter is named.
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--data", dir.path().to_str().expect("utf-8")])
+        .args(["report", "staffing", "--param", "weeks=two"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("parameter weeks = \"two\" is not an integer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

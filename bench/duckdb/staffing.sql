@@ -1,0 +1,103 @@
+-- DuckDB twin of queries/reports/staffing.sql (kpiql report staffing),
+-- clause by clause. Parameters: $end (TIMESTAMPTZ), $weeks (BIGINT),
+-- $service_level_pct, $answer_seconds, $max_occupancy_pct, $shrinkage_pct
+-- (DOUBLE), $channels (VARCHAR). Tables: views.sql.
+-- erlang_c_agents is a Python function the runner registers
+-- (duckdb_runner.py): the textbook Erlang C formula term by term, not
+-- kpiql's Erlang B recursion. DuckDB's `/` divides as doubles, so the hour
+-- arithmetic uses `//`; string_to_array / array_has are string_split /
+-- list_contains; round(x, d) is df_round(x, d).
+WITH bounds AS (
+    SELECT
+        date_part('epoch', $end) - 604800.0 * $weeks AS start_s,
+        date_part('epoch', $end) AS end_s
+),
+contacts AS (
+    SELECT
+        i.team,
+        CAST(floor(date_part('epoch', i.created_at) / 3600) AS BIGINT) AS h,
+        i.handle_seconds,
+        i.agent_id IS NOT NULL AND NOT i.abandoned AS handled
+    FROM interactions i
+    WHERE date_part('epoch', i.created_at) >= date_part('epoch', $end) - 604800.0 * $weeks
+        AND i.created_at < $end
+        AND list_contains(string_split($channels, ','), i.channel)
+),
+demand AS (
+    SELECT
+        team,
+        CAST((h // 24 + 3) % 7 + 1 AS INT) AS weekday,
+        CAST(h % 24 AS INT) AS hour,
+        count(*) / CAST($weeks AS DOUBLE) AS contacts_per_hour,
+        avg(handle_seconds) FILTER (WHERE handled) AS aht_seconds
+    FROM contacts
+    GROUP BY 1, 2, 3
+),
+spans AS (
+    SELECT
+        a.team,
+        greatest(date_part('epoch', a.started_at), b.start_s) AS s,
+        least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e
+    FROM agent_states a
+    CROSS JOIN bounds b
+    WHERE a.started_at < $end
+        AND date_part('epoch', a.started_at) + a.seconds > b.start_s
+),
+hours AS (
+    SELECT team, h, least(e, (h + 1) * 3600.0) - greatest(s, h * 3600.0) AS seconds
+    FROM (
+        SELECT team, s, e,
+            unnest(generate_series(CAST(floor(s / 3600) AS BIGINT), CAST(ceil(e / 3600) AS BIGINT) - 1)) AS h
+        FROM spans
+        WHERE e > s
+    ) AS split
+),
+supply AS (
+    SELECT
+        team,
+        CAST((h // 24 + 3) % 7 + 1 AS INT) AS weekday,
+        CAST(h % 24 AS INT) AS hour,
+        sum(seconds) / 3600.0 / $weeks AS agents_logged_in
+    FROM hours
+    GROUP BY 1, 2, 3
+),
+slots AS (
+    SELECT
+        coalesce(d.team, s.team) AS team,
+        coalesce(d.weekday, s.weekday) AS weekday,
+        coalesce(d.hour, s.hour) AS hour,
+        coalesce(d.contacts_per_hour, 0) AS contacts_per_hour,
+        d.aht_seconds,
+        coalesce(s.agents_logged_in, 0) AS agents_logged_in
+    FROM demand d
+    FULL JOIN supply s
+        ON (s.team IS NOT DISTINCT FROM d.team) AND s.weekday = d.weekday AND s.hour = d.hour
+),
+needed AS (
+    SELECT
+        *,
+        CASE
+            WHEN contacts_per_hour = 0 THEN 0
+            ELSE erlang_c_agents(contacts_per_hour, 3600, aht_seconds, $answer_seconds,
+                                 $service_level_pct, $max_occupancy_pct)
+        END AS agents_needed
+    FROM slots
+)
+SELECT
+    team,
+    weekday,
+    hour,
+    df_round(contacts_per_hour, 2) AS contacts_per_hour,
+    df_round(aht_seconds, 1) AS aht_seconds,
+    agents_needed,
+    CAST(ceil(agents_needed / (1 - $shrinkage_pct / 100.0)) AS BIGINT) AS agents_to_schedule,
+    df_round(agents_logged_in, 2) AS agents_logged_in,
+    df_round(agents_logged_in - ceil(agents_needed / (1 - $shrinkage_pct / 100.0)), 2) AS gap,
+    CASE
+        WHEN agents_needed IS NULL THEN NULL
+        WHEN agents_logged_in < ceil(agents_needed / (1 - $shrinkage_pct / 100.0)) THEN 'under'
+        WHEN agents_logged_in >= ceil(agents_needed / (1 - $shrinkage_pct / 100.0)) + 1 THEN 'over'
+        ELSE 'ok'
+    END AS staffing
+FROM needed
+ORDER BY team NULLS LAST, weekday, hour

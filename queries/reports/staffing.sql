@@ -1,0 +1,122 @@
+-- @report staffing
+-- @description Agents needed by Erlang C against agents logged in, per team, weekday and hour, over the last weeks.
+-- @param end timestamp latest_full_month_end | End of the weeks measured, exclusive (--to; default: the end of the latest full month in the data).
+-- @param weeks int 4 | How many weeks before $end to average over (1 or more).
+-- @param service_level_pct float 80 | Target share of contacts answered within answer_seconds, percent.
+-- @param answer_seconds float 20 | The service-level threshold, seconds.
+-- @param max_occupancy_pct float 85 | Highest share of logged-in time agents may spend handling (Erlang C agents are raised until occupancy is at most this).
+-- @param shrinkage_pct float 30 | Share of paid time agents are not available for contacts (breaks, meetings, training): agents scheduled = agents needed / (1 - shrinkage).
+-- @param channels text phone,chat | Comma-separated channels whose contacts queue for an agent (Erlang C's model); other channels are left out.
+-- @column team - | The team (NULL: contacts or agent time without a team).
+-- @column weekday - | ISO day of week, 1 = Monday ... 7 = Sunday (UTC).
+-- @column hour - | Hour of the day, 0-23 (UTC).
+-- @column contacts_per_hour count | Contacts created in that hour, on those channels, averaged over the weeks.
+-- @column aht_seconds seconds | Average handle time of those contacts that an agent handled.
+-- @column agents_needed agents | Erlang C: the fewest agents on the phones to meet the service level at that load (and the occupancy cap).
+-- @column agents_to_schedule agents | agents_needed / (1 - shrinkage), rounded up: the agents to have logged in.
+-- @column agents_logged_in agents | Agents of the team logged in (any state) in that hour, averaged over the weeks (logged-in seconds / 3600 / weeks).
+-- @column gap agents | agents_logged_in - agents_to_schedule: below 0 understaffed, above 0 overstaffed.
+-- @column staffing - | under (gap < 0), over (gap >= 1: a whole agent or more to spare), else ok; NULL when agents_needed is unknown (no handled contact to take a handle time from).
+-- Hours are UTC hours: an hour is 3600 s of the epoch, weekday and hour come
+-- from the hour's number, so no time zone is involved (contacts and agent
+-- spans in the same buckets). An agent span that crosses hours counts its
+-- seconds in each hour it covers, clipped to the weeks measured. Every
+-- (team, weekday, hour) with a contact or logged-in time in the weeks has
+-- a row; contacts_per_hour 0 needs 0 agents.
+WITH bounds AS (
+    SELECT
+        date_part('epoch', $end) - 604800.0 * $weeks AS start_s,
+        date_part('epoch', $end) AS end_s
+),
+contacts AS (
+    SELECT
+        i.team,
+        CAST(floor(date_part('epoch', i.created_at) / 3600) AS BIGINT) AS h,
+        i.handle_seconds,
+        i.agent_id IS NOT NULL AND NOT i.abandoned AS handled
+    FROM interactions i
+    WHERE i.created_at >= arrow_cast(to_timestamp_micros(CAST((date_part('epoch', $end) - 604800.0 * $weeks) * 1000000 AS BIGINT)), 'Timestamp(Microsecond, Some("UTC"))')
+        AND i.created_at < $end
+        AND array_has(string_to_array($channels, ','), i.channel)
+),
+demand AS (
+    SELECT
+        team,
+        CAST((h / 24 + 3) % 7 + 1 AS INT) AS weekday,
+        CAST(h % 24 AS INT) AS hour,
+        count(*) / CAST($weeks AS DOUBLE) AS contacts_per_hour,
+        avg(handle_seconds) FILTER (WHERE handled) AS aht_seconds
+    FROM contacts
+    GROUP BY 1, 2, 3
+),
+spans AS (
+    -- Each span clipped to the weeks measured, in epoch seconds.
+    SELECT
+        a.team,
+        greatest(date_part('epoch', a.started_at), b.start_s) AS s,
+        least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e
+    FROM agent_states a
+    CROSS JOIN bounds b
+    WHERE a.started_at < $end
+        AND date_part('epoch', a.started_at) + a.seconds > b.start_s
+),
+hours AS (
+    -- One row per span and hour it covers, with the seconds inside it.
+    SELECT team, h, least(e, (h + 1) * 3600.0) - greatest(s, h * 3600.0) AS seconds
+    FROM (
+        SELECT team, s, e,
+            unnest(generate_series(CAST(floor(s / 3600) AS BIGINT), CAST(ceil(e / 3600) AS BIGINT) - 1)) AS h
+        FROM spans
+        WHERE e > s
+    ) AS split
+),
+supply AS (
+    SELECT
+        team,
+        CAST((h / 24 + 3) % 7 + 1 AS INT) AS weekday,
+        CAST(h % 24 AS INT) AS hour,
+        sum(seconds) / 3600.0 / $weeks AS agents_logged_in
+    FROM hours
+    GROUP BY 1, 2, 3
+),
+slots AS (
+    SELECT
+        coalesce(d.team, s.team) AS team,
+        coalesce(d.weekday, s.weekday) AS weekday,
+        coalesce(d.hour, s.hour) AS hour,
+        coalesce(d.contacts_per_hour, 0) AS contacts_per_hour,
+        d.aht_seconds,
+        coalesce(s.agents_logged_in, 0) AS agents_logged_in
+    FROM demand d
+    -- NULL-safe: the contacts and the agent time without a team meet too.
+    FULL JOIN supply s
+        ON (s.team IS NOT DISTINCT FROM d.team) AND s.weekday = d.weekday AND s.hour = d.hour
+),
+needed AS (
+    SELECT
+        *,
+        CASE
+            WHEN contacts_per_hour = 0 THEN 0
+            ELSE erlang_c_agents(contacts_per_hour, 3600, aht_seconds, $answer_seconds,
+                                 $service_level_pct, $max_occupancy_pct)
+        END AS agents_needed
+    FROM slots
+)
+SELECT
+    team,
+    weekday,
+    hour,
+    round(contacts_per_hour, 2) AS contacts_per_hour,
+    round(aht_seconds, 1) AS aht_seconds,
+    agents_needed,
+    CAST(ceil(agents_needed / (1 - $shrinkage_pct / 100.0)) AS BIGINT) AS agents_to_schedule,
+    round(agents_logged_in, 2) AS agents_logged_in,
+    round(agents_logged_in - ceil(agents_needed / (1 - $shrinkage_pct / 100.0)), 2) AS gap,
+    CASE
+        WHEN agents_needed IS NULL THEN NULL
+        WHEN agents_logged_in < ceil(agents_needed / (1 - $shrinkage_pct / 100.0)) THEN 'under'
+        WHEN agents_logged_in >= ceil(agents_needed / (1 - $shrinkage_pct / 100.0)) + 1 THEN 'over'
+        ELSE 'ok'
+    END AS staffing
+FROM needed
+ORDER BY team NULLS LAST, weekday, hour
