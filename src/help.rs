@@ -58,7 +58,7 @@ pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
 }
 
 /// kpiql's own functions with their documentation: the KPI aggregates,
-/// then the business-time and the staffing functions.
+/// then the business-time, staffing and target functions.
 pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let kpis = all_functions()
         .into_iter()
@@ -69,7 +69,11 @@ pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let staffing = crate::staffing::functions::functions()
         .into_iter()
         .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
-    kpis.chain(calendar).chain(staffing).collect()
+    let status = crate::targets::status::kpi_status();
+    let status = status
+        .documentation()
+        .map(|d| (status.name().to_string(), d.clone()));
+    kpis.chain(calendar).chain(staffing).chain(status).collect()
 }
 
 /// Each report with its description and parameters.

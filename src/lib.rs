@@ -19,6 +19,7 @@ pub mod session;
 pub mod sql;
 pub mod staffing;
 pub mod store;
+pub mod targets;
 pub mod validate;
 
 pub use lake::{LakeError, Location, Table};

@@ -33,6 +33,18 @@ pub enum OpenError {
     /// The engine, while registering.
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
+    /// A targets file that cannot be used.
+    #[error(transparent)]
+    Targets(#[from] crate::targets::TargetsError),
+    /// A targets file that cannot be read.
+    #[error("cannot read the targets file {path}: {source}")]
+    TargetsFile {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// How to open a lake.
@@ -102,6 +114,50 @@ impl Kpiql {
             warnings: installed.warnings,
             inputs: installed.inputs,
         })
+    }
+}
+
+impl Kpiql {
+    /// The KPI targets of `file`, else of the lake's `targets.csv` (DESIGN
+    /// §4), checked against `reports` and registered as the table
+    /// `targets` (which is empty until then). None when neither exists.
+    pub async fn load_targets(
+        &self,
+        file: Option<&std::path::Path>,
+        reports: &[crate::targets::ReportColumns],
+    ) -> Result<Option<Arc<crate::targets::Targets>>, OpenError> {
+        let found = match file {
+            Some(path) => {
+                let display = path.display().to_string();
+                let bytes = std::fs::read(path).map_err(|source| OpenError::TargetsFile {
+                    path: display.clone(),
+                    source,
+                })?;
+                Some((display, bytes))
+            }
+            None => {
+                self.location
+                    .read_root_file(&self.ctx.state(), "targets.csv")
+                    .await?
+            }
+        };
+        let Some((source, bytes)) = found else {
+            return Ok(None);
+        };
+        let text = String::from_utf8(bytes).map_err(|_| crate::targets::TargetsError {
+            source_name: source.clone(),
+            line: None,
+            field: None,
+            reason: "not UTF-8 text".to_string(),
+        })?;
+        let targets = crate::targets::Targets::parse(&text, &source, reports)?;
+        let table = datafusion::datasource::MemTable::try_new(
+            crate::targets::Targets::schema(),
+            vec![vec![targets.batch()?]],
+        )?;
+        self.ctx.deregister_table("targets")?;
+        self.ctx.register_table("targets", Arc::new(table))?;
+        Ok(Some(Arc::new(targets)))
     }
 }
 
@@ -176,6 +232,15 @@ pub async fn install(state: &mut SessionState, location: Location) -> Result<Ins
     let calendars = crate::calendar::load(&SessionContext::new_with_state(state.clone())).await?;
     crate::calendar::functions::register(state, std::sync::Arc::new(calendars))?;
     crate::staffing::functions::register(state)?;
+    crate::targets::status::register(state)?;
+    // `targets` is empty until a targets file is loaded (Kpiql::load_targets).
+    schema.register_table(
+        "targets".to_string(),
+        Arc::new(datafusion::datasource::MemTable::try_new(
+            crate::targets::Targets::schema(),
+            vec![vec![]],
+        )?),
+    )?;
     crate::reports::register_views(state).await?;
     Ok(Installed {
         warnings: lake.warnings,

@@ -249,6 +249,8 @@ pub struct Source<'a> {
     pub ctx: &'a SessionContext,
     /// The lake's Parquet files.
     pub inputs: &'a [ParquetFile],
+    /// KPI targets: each report gets its `_target` and `_status` columns.
+    pub targets: Option<&'a crate::targets::Targets>,
 }
 
 impl std::fmt::Debug for Source<'_> {
@@ -276,13 +278,21 @@ pub async fn run(
             |_| format!("{}{}/", dest.url, report.name),
             |u| u.to_string(),
         );
-        let result = run_one(source.ctx, dest, job, &run, report, progress)
-            .await
-            .map_err(|e| BatchError {
-                report: report.name.clone(),
-                destination: table,
-                detail: format!("{e:#}"),
-            })?;
+        let result = run_one(
+            source.ctx,
+            source.targets,
+            dest,
+            job,
+            &run,
+            report,
+            progress,
+        )
+        .await
+        .map_err(|e| BatchError {
+            report: report.name.clone(),
+            destination: table,
+            detail: format!("{e:#}"),
+        })?;
         progress.done(&report.name, &result);
         published.push(result);
     }
@@ -307,6 +317,7 @@ impl Computed {
 
 async fn run_one(
     ctx: &SessionContext,
+    targets: Option<&crate::targets::Targets>,
     dest: &Destination,
     job: &Job,
     run: &manifest::RunInfo,
@@ -316,7 +327,7 @@ async fn run_one(
     // Before any work: a bad name must not cost a query.
     dest.table_url(&report.name)?;
     progress.stage(&report.name, Stage::Query);
-    let computed = compute(ctx, job, report, progress).await?;
+    let computed = compute(ctx, targets, job, report, progress).await?;
     test_pause(&report.name, "computed").await;
     // Computing only reads the lake; the lock covers the table's publish
     // and clean-up, from reading its current state to the last delete.
@@ -345,6 +356,7 @@ async fn run_one(
 /// Binds the report's parameters, runs it and prepends the period column.
 async fn compute(
     ctx: &SessionContext,
+    targets: Option<&crate::targets::Targets>,
     job: &Job,
     report: &Query,
     progress: &dyn Progress,
@@ -379,7 +391,7 @@ async fn compute(
             ));
         }
     }
-    let df = crate::reports::plan(ctx, report, params.clone())
+    let df = crate::reports::plan(ctx, report, params.clone(), targets)
         .await
         .context("planning the report")?;
     let mut columns = vec![lit(period.key.clone()).alias(PERIOD_COLUMN)];

@@ -79,8 +79,15 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
         format: args.table_format,
         retain_hours: args.retain_hours,
     };
-    let dest = Destination::parse(&args.out, &cli.storage_options)?;
     let kpiql = cli.open().await?;
+    // Targets before the destination: a bad targets file leaves no trace.
+    let targets = kpiql
+        .load_targets(
+            cli.targets.as_deref(),
+            &crate::reports::report_columns(&catalog),
+        )
+        .await?;
+    let dest = Destination::parse(&args.out, &cli.storage_options)?;
     if dest.local.is_none() {
         crate::store::register_store(
             &kpiql.ctx.runtime_env(),
@@ -94,6 +101,7 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
     let source = crate::batch::Source {
         ctx: &kpiql.ctx,
         inputs: &kpiql.inputs,
+        targets: targets.as_deref(),
     };
     let published = crate::batch::run(source, &dest, &job, &bars).await;
     bars.finish();

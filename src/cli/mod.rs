@@ -39,6 +39,10 @@ pub struct Cli {
     /// A folder of your own report files; one named like a built-in replaces it.
     #[arg(long, global = true, env = "KPIQL_QUERIES", value_name = "DIR")]
     pub queries: Option<std::path::PathBuf>,
+    /// KPI targets, CSV (default: the lake's targets.csv, if any): reports get a
+    /// `<column>_target` and `<column>_status` beside each column with a target.
+    #[arg(long, global = true, env = "KPIQL_TARGETS", value_name = "FILE")]
+    pub targets: Option<std::path::PathBuf>,
     /// An object-store setting for s3:// locations, KEY=VALUE (repeatable; wins over the
     /// AWS_* environment), e.g. aws_endpoint=http://localhost:9000.
     #[arg(long = "storage-option", global = true, value_name = "KEY=VALUE", value_parser = crate::store::parse_option)]
@@ -160,7 +164,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Some(Command::Repl) | None => {
             let kpiql = runtime.block_on(cli.open())?;
             let catalog = crate::reports::Catalog::load(cli.queries.as_deref())?;
-            crate::repl::Shell::new(kpiql, catalog).run(&runtime)?;
+            let targets = runtime.block_on(kpiql.load_targets(
+                cli.targets.as_deref(),
+                &crate::reports::report_columns(&catalog),
+            ))?;
+            crate::repl::Shell::new(kpiql, catalog, targets).run(&runtime)?;
             Ok(ExitStatus::Success)
         }
     }

@@ -73,7 +73,13 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
             eprintln!("warning: report {}: {warning}", report.name);
         }
     }
-    let df = crate::reports::plan(&kpiql.ctx, report, values)
+    let targets = kpiql
+        .load_targets(
+            cli.targets.as_deref(),
+            &crate::reports::report_columns(&catalog),
+        )
+        .await?;
+    let df = crate::reports::plan(&kpiql.ctx, report, values, targets.as_deref())
         .await
         .with_context(context)?;
     let stream = df.execute_stream().await.with_context(context)?;

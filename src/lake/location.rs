@@ -136,6 +136,41 @@ impl Location {
             .map_err(LakeError::from)
     }
 
+    /// The bytes of file `name` at the lake's root (such as `targets.csv`),
+    /// with its display name; None when there is no such file.
+    pub async fn read_root_file(
+        &self,
+        state: &SessionState,
+        name: &str,
+    ) -> Result<Option<(String, Vec<u8>)>, LakeError> {
+        let store = self.store(state).await?;
+        let base = self.base_url();
+        let path = StorePath::from_url_path(base.path())
+            .map_err(|e| LakeError::BadLocation {
+                location: base.to_string(),
+                reason: e.to_string(),
+            })?
+            .join(name);
+        let display = match self {
+            Location::Local(dir) => dir.join(name).display().to_string(),
+            _ => format!("{base}{name}"),
+        };
+        match store.get(&path).await {
+            Ok(found) => {
+                let bytes = found.bytes().await.map_err(|source| LakeError::Store {
+                    location: display.clone(),
+                    source,
+                })?;
+                Ok(Some((display, bytes.to_vec())))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(source) => Err(LakeError::Store {
+                location: display,
+                source,
+            }),
+        }
+    }
+
     /// Finds each table as a folder `<table>/` or a file `<table>.parquet`.
     pub(crate) async fn find_tables(
         &self,

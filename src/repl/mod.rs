@@ -73,6 +73,7 @@ enum Next {
 pub struct Shell {
     kpiql: Kpiql,
     catalog: Catalog,
+    targets: Option<std::sync::Arc<crate::targets::Targets>>,
     format: Format,
     timing: bool,
     out: Option<PathBuf>,
@@ -95,11 +96,16 @@ pub fn history_path() -> Option<PathBuf> {
 
 impl Shell {
     /// A shell over an open lake.
-    pub fn new(kpiql: Kpiql, catalog: Catalog) -> Shell {
+    pub fn new(
+        kpiql: Kpiql,
+        catalog: Catalog,
+        targets: Option<std::sync::Arc<crate::targets::Targets>>,
+    ) -> Shell {
         let interactive = std::io::stdin().is_terminal();
         Shell {
             kpiql,
             catalog,
+            targets,
             format: if interactive {
                 Format::Table
             } else {
@@ -487,6 +493,7 @@ impl Shell {
             }
         }
         let ctx = self.kpiql.ctx.clone();
+        let targets = self.targets.clone();
         let started = Instant::now();
         let work = async move {
             let values = reports::bind(&ctx, &report, from.as_deref(), to.as_deref(), &given)
@@ -498,7 +505,7 @@ impl Shell {
             {
                 eprintln!("warning: report {}: {warning}", report.name);
             }
-            let df = reports::plan(&ctx, &report, values).await?;
+            let df = reports::plan(&ctx, &report, values, targets.as_deref()).await?;
             collect(df.execute_stream().await?).await
         };
         let batches = self.cancellable(runtime, work)?;

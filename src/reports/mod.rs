@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
+use datafusion::common::ScalarValue;
 use datafusion::datasource::ViewTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
@@ -248,15 +249,48 @@ pub async fn plan(
     ctx: &SessionContext,
     report: &Query,
     params: ParamValues,
+    targets: Option<&crate::targets::Targets>,
 ) -> Result<DataFrame, DataFusionError> {
     let origin = match &report.origin {
         Origin::Builtin => format!("the built-in report {}", report.name),
         Origin::File(path) => format!("report {} ({})", report.name, path.display()),
     };
-    ctx.sql_with_options(&report.sql, read_only())
+    // Targets in force on the period's first day ($start, else $end).
+    let start = ["start", "end"].iter().find_map(|name| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| match v {
+                ScalarValue::TimestampMicrosecond(Some(us), _) => {
+                    chrono::DateTime::from_timestamp_micros(*us).map(|t| t.date_naive())
+                }
+                ScalarValue::Date32(Some(days)) => {
+                    chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+                }
+                _ => None,
+            })
+    });
+    let df = ctx
+        .sql_with_options(&report.sql, read_only())
         .await
         .map_err(|e| e.context(format!("planning {origin}")))?
-        .with_param_values(params)
+        .with_param_values(params)?;
+    match targets {
+        Some(t) => crate::targets::apply(df, &report.name, start, t),
+        None => Ok(df),
+    }
+}
+
+/// The reports' names and declared output columns, as a targets file is
+/// checked against.
+pub fn report_columns(catalog: &Catalog) -> Vec<crate::targets::ReportColumns> {
+    catalog
+        .reports()
+        .map(|r| crate::targets::ReportColumns {
+            name: r.name.clone(),
+            columns: r.columns.iter().map(|c| c.name.clone()).collect(),
+        })
+        .collect()
 }
 
 /// Reads a query file's header. `kind` is `report` or `view`.

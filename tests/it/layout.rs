@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Each top-level module of `src/` with its layer: 0 face, 1 core, 2 parts.
-const LAYERS: [(&str, u8); 19] = [
+const LAYERS: [(&str, u8); 20] = [
     ("cli", 0),
     ("repl", 0),
     ("session", 1),
@@ -22,6 +22,7 @@ const LAYERS: [(&str, u8); 19] = [
     ("dates", 2),
     ("calendar", 2),
     ("staffing", 2),
+    ("targets", 2),
     ("main", 0),
     ("lib", 0),
     ("build", 0),

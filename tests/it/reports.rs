@@ -1826,3 +1826,265 @@ red,1,11,0.0,,0,0,0.25,0.25,ok\n"
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// ---------------------------------------------------------------- targets
+
+/// The targets file of `targets_by_hand`, line by line (line 1 is the header).
+const TARGETS: &str = "\
+report,column,team,channel,priority,min,max,warn_min,warn_max,valid_from
+,fcr_pct,,,,60,,70,,
+team,fcr_pct,red,,,45,,,,
+team,occupancy_pct,,,,75,85,,,
+team,occupancy_pct,,,,60,90,,,2026-10-01
+team,occupancy_pct,,,,80,85,,,2026-11-01
+team,csat_pct,blue,,,60,,,,
+";
+
+/// The named columns of a CSV, row by row.
+fn pick(csv: &str, columns: &[&str]) -> Vec<Vec<String>> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let at: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .unwrap_or_else(|| panic!("no column {c} in {header:?}"))
+        })
+        .collect();
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            at.iter().map(|&i| cells[i].to_string()).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn targets_by_hand() {
+    let dir = lake();
+    let targets = dir.path().join("my-targets.csv");
+    std::fs::write(&targets, TARGETS).expect("write");
+    let csv = report(
+        dir.path(),
+        &[
+            &["team", "--targets", targets.to_str().expect("utf-8")][..],
+            &OCTOBER,
+        ]
+        .concat(),
+    );
+    // October (team_report_by_hand): FCR blue 66.67, red 50, no team NULL;
+    // occupancy blue 87.5, red 62.5; CSAT blue 50, red 66.67.
+    // FCR: blue by line 2 (>= 60, at risk below 70): 66.67 at_risk. Red by
+    // line 3, more specific than line 2: 50 >= 45 met. The no-team row gets
+    // line 2's target but has no value: no status.
+    // Occupancy: lines 4 and 5 are equally specific; line 5 is the latest
+    // in force on 2026-10-01 (line 6 starts in November): 60-90, both met
+    // (under line 4 both would have missed).
+    // CSAT: only blue has a target (line 7): 50 < 60 missed; red none.
+    assert_eq!(
+        pick(
+            &csv,
+            &[
+                "team",
+                "fcr_pct",
+                "fcr_pct_target",
+                "fcr_pct_status",
+                "occupancy_pct",
+                "occupancy_pct_target",
+                "occupancy_pct_status",
+                "csat_pct",
+                "csat_pct_target",
+                "csat_pct_status",
+            ]
+        ),
+        vec![
+            vec![
+                "blue",
+                "66.67",
+                "≥ 60 (at risk below 70)",
+                "at_risk",
+                "87.5",
+                "60–90",
+                "met",
+                "50.0",
+                "≥ 60",
+                "missed"
+            ],
+            vec![
+                "red", "50.0", "≥ 45", "met", "62.5", "60–90", "met", "66.67", "", ""
+            ],
+            vec![
+                "",
+                "",
+                "≥ 60 (at risk below 70)",
+                "",
+                "",
+                "60–90",
+                "",
+                "",
+                "",
+                ""
+            ],
+        ]
+    );
+    // Each figure's two columns sit right after it.
+    let header = csv.lines().next().expect("header");
+    assert!(
+        header.contains("fcr_pct,fcr_pct_target,fcr_pct_status,escalation_rate_pct"),
+        "{header}"
+    );
+    // November: line 6 is in force and wins on occupancy (80-85); the
+    // whole report without targets is unchanged.
+    let november = report(
+        dir.path(),
+        &[
+            "team",
+            "--targets",
+            targets.to_str().expect("utf-8"),
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-12-01",
+        ],
+    );
+    assert!(
+        november
+            .lines()
+            .next()
+            .expect("header")
+            .contains("occupancy_pct_target"),
+        "{november}"
+    );
+    assert!(!november.contains("60–90"), "{november}");
+    let plain = report(dir.path(), &[&["team"][..], &OCTOBER].concat());
+    assert!(!plain.contains("_target"), "{plain}");
+
+    // The lake's own targets.csv applies without --targets.
+    std::fs::write(dir.path().join("targets.csv"), TARGETS).expect("write");
+    let from_lake = report(dir.path(), &[&["team"][..], &OCTOBER].concat());
+    assert_eq!(from_lake, csv);
+
+    // In SQL: the table and the function.
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--data", dir.path().to_str().expect("utf-8"), "sql"])
+        .args(["--format", "csv"])
+        .arg(
+            "SELECT line, \"column\", team, target, kpi_status(66.67, min, max, warn_min, warn_max) AS s \
+             FROM targets WHERE \"column\" = 'fcr_pct' ORDER BY line",
+        )
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "line,column,team,target,s\n2,fcr_pct,,≥ 60 (at risk below 70),at_risk\n3,fcr_pct,red,≥ 45,met\n"
+    );
+}
+
+#[test]
+fn a_bad_targets_file_stops_everything_and_says_where() {
+    let dir = lake();
+    let targets = dir.path().join("bad.csv");
+    std::fs::write(
+        &targets,
+        "column,min,max\nfcr_pct,70,\n# typo below\ncsat_pct,90,80\n",
+    )
+    .expect("write");
+    let out_dir = dir.path().join("published");
+    for args in [
+        vec!["report", "team"],
+        vec!["sql", "SELECT 1"],
+        vec![
+            "batch",
+            "--period",
+            "2026-10",
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+        ],
+    ] {
+        let out = Command::cargo_bin("kpiql")
+            .expect("binary")
+            .args(["-q", "--data", dir.path().to_str().expect("utf-8")])
+            .args(["--targets", targets.to_str().expect("utf-8")])
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("bad.csv line 4, field min: min 90 is above max 80"),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert!(!out_dir.exists(), "batch wrote nothing");
+}
+
+#[test]
+fn batch_tables_carry_the_status_columns() {
+    let dir = lake();
+    let targets = dir.path().join("t.csv");
+    std::fs::write(&targets, TARGETS).expect("write");
+    let out_dir = dir.path().join("published");
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--data", dir.path().to_str().expect("utf-8")])
+        .args(["--targets", targets.to_str().expect("utf-8")])
+        .args([
+            "batch",
+            "--period",
+            "2026-10",
+            "--reports",
+            "team",
+            "--table-format",
+            "parquet",
+        ])
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files = Vec::new();
+    let mut stack = vec![out_dir.join("team")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("ls") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(!files.is_empty(), "no parquet under {}", out_dir.display());
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(&files[0]).expect("open"),
+        )
+        .expect("parquet");
+    let names: Vec<String> = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    for column in [
+        "fcr_pct_target",
+        "fcr_pct_status",
+        "occupancy_pct_status",
+        "csat_pct_status",
+    ] {
+        assert!(names.iter().any(|n| n == column), "{column} in {names:?}");
+    }
+}
