@@ -804,7 +804,7 @@ fn parameter_errors_list_the_parameters() {
     }
     let out = run(&["no_such_report"]);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, channels, customers, management, sla, team, team_month"), "{stderr}");
+    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, channels, customers, management, sla, staffing, team, team_month"), "{stderr}");
 }
 
 #[test]
