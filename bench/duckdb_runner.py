@@ -37,6 +37,9 @@ EMPTY = {
     "holidays": "(SELECT NULL::VARCHAR AS calendar_id, NULL::DATE AS date, "
     "NULL::VARCHAR AS name WHERE false)",
     "teams": "(SELECT NULL::VARCHAR AS team, NULL::VARCHAR AS calendar_id WHERE false)",
+    "agent_surveys": "(SELECT NULL::VARCHAR AS survey_id, NULL::VARCHAR AS agent_id, "
+    "NULL::VARCHAR AS team, NULL::VARCHAR AS kind, NULL::INTEGER AS score, "
+    "NULL::TIMESTAMPTZ AS submitted_at, NULL::VARCHAR AS comment WHERE false)",
 }
 TABLES = (
     "interactions",
@@ -46,6 +49,7 @@ TABLES = (
     "business_hours",
     "holidays",
     "teams",
+    "agent_surveys",
 )
 
 

@@ -117,6 +117,17 @@ CREATE VIEW teams AS
 SELECT CAST(team AS VARCHAR) AS team, CAST(calendar_id AS VARCHAR) AS calendar_id
 FROM {teams};
 
+CREATE VIEW agent_surveys AS
+SELECT
+    CAST(survey_id AS VARCHAR) AS survey_id,
+    CAST(agent_id AS VARCHAR) AS agent_id,
+    CAST(team AS VARCHAR) AS team,
+    CAST(kind AS VARCHAR) AS kind,
+    CAST(score AS INTEGER) AS score,
+    CAST(submitted_at AS TIMESTAMPTZ) AS submitted_at,
+    CAST(comment AS VARCHAR) AS comment
+FROM {agent_surveys};
+
 -- queries/views/team_calendars.sql
 CREATE VIEW team_calendars AS
 SELECT team, min(calendar_id) AS calendar_id FROM teams GROUP BY team;

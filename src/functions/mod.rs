@@ -30,6 +30,7 @@ pub mod abandonment_rate;
 pub mod ces;
 pub(crate) mod common;
 pub mod csat;
+pub mod esat;
 pub mod escalation_rate;
 pub mod fcr;
 pub mod kernels;
@@ -54,6 +55,7 @@ pub fn all_kpis() -> Vec<Kpi> {
         nps::kpi(),
         csat::kpi(),
         ces::kpi(),
+        esat::kpi(),
         escalation_rate::kpi(),
         abandonment_rate::kpi(),
         occupancy::kpi(),

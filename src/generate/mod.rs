@@ -43,6 +43,7 @@
 //! later value of that stream but leaves the other streams' rows as they were.
 
 mod agent_states;
+mod agent_surveys;
 mod calendars;
 mod columns;
 mod contacts;
@@ -208,7 +209,14 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
     })?;
     let mut costs_bytes = writer::close(w, &costs_path)?;
     let mut small_rows = Vec::new();
-    for (table, batch) in calendars::batches(&plans).map_err(arrow_err(Table::BusinessHours))? {
+    let mut small = calendars::batches(&plans)
+        .map_err(arrow_err(Table::BusinessHours))?
+        .to_vec();
+    small.push((
+        Table::AgentSurveys,
+        agent_surveys::batch(&world, &plans).map_err(arrow_err(Table::AgentSurveys))?,
+    ));
+    for (table, batch) in small {
         let path = tmp.path().join(format!("{}.parquet", table.name()));
         let props = writer::properties(table, world.compression);
         let mut w = writer::open(&path, table, &props)?;
@@ -234,7 +242,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
     ]);
     let mut rows = rows;
     rows.extend(small_rows);
-    let files = totals.iter().map(|t| t.files).sum::<usize>() + 4;
+    let files = totals.iter().map(|t| t.files).sum::<usize>() + 5;
     let bytes = totals.iter().map(|t| t.bytes).sum::<u64>() + costs_bytes;
 
     publish(tmp, &opts.out)?;

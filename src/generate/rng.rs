@@ -21,6 +21,8 @@ pub(crate) enum Stream {
     AgentStates = 3,
     /// Monthly cost rows.
     Costs = 4,
+    /// The agents' monthly pulse surveys.
+    AgentSurveys = 5,
 }
 
 /// One step of SplitMix64: advances `state` and returns a well-mixed word.

@@ -11,7 +11,6 @@ pub mod schema;
 use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -172,9 +171,20 @@ impl Lake {
     }
 }
 
-/// An empty table with the canonical schema (a missing optional table).
+/// An empty table with the canonical schema (a missing optional table):
+/// DataFusion's `EmptyTable`, which [`is_missing`] recognises (and which a
+/// distributed engine's plan codec can ship).
 pub fn empty_table(table: Table) -> Result<Arc<dyn TableProvider>, LakeError> {
-    Ok(Arc::new(MemTable::try_new(table.schema(), vec![vec![]])?))
+    Ok(Arc::new(datafusion::datasource::empty::EmptyTable::new(
+        table.schema(),
+    )))
+}
+
+/// Whether `provider` is the stand-in for a table the lake does not have.
+pub fn is_missing(provider: &dyn TableProvider) -> bool {
+    provider
+        .downcast_ref::<datafusion::datasource::empty::EmptyTable>()
+        .is_some()
 }
 
 /// A listing table over `source` that reads every file with the declared

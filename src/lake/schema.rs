@@ -40,6 +40,8 @@ pub enum Table {
     Holidays,
     /// One team and the calendar its service targets run on.
     Teams,
+    /// One agent's answer to an employee survey (eSAT or eNPS).
+    AgentSurveys,
 }
 
 /// A column of the contract with the meaning a user reads in `\d`.
@@ -53,7 +55,7 @@ pub struct ColumnDoc {
 
 impl Table {
     /// Every table, in the order the contract lists them.
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Interactions,
         Table::Surveys,
         Table::AgentStates,
@@ -61,6 +63,7 @@ impl Table {
         Table::BusinessHours,
         Table::Holidays,
         Table::Teams,
+        Table::AgentSurveys,
     ];
 
     /// The SQL name of the table (also its folder and file name in a lake).
@@ -73,6 +76,7 @@ impl Table {
             Table::BusinessHours => "business_hours",
             Table::Holidays => "holidays",
             Table::Teams => "teams",
+            Table::AgentSurveys => "agent_surveys",
         }
     }
 
@@ -99,6 +103,7 @@ impl Table {
             Table::BusinessHours => "one opening window of a calendar on one weekday",
             Table::Holidays => "one local date on which a calendar is closed all day",
             Table::Teams => "one team and the calendar its service targets run on",
+            Table::AgentSurveys => "one agent's answer to an employee survey (eSAT or eNPS)",
         }
     }
 
@@ -330,6 +335,20 @@ impl Table {
                     true,
                     "the calendar its service targets run on; NULL: calendar time",
                 ),
+            ],
+            Table::AgentSurveys => vec![
+                ("survey_id", s.clone(), false, "unique id of this answer"),
+                ("agent_id", s.clone(), false, "the agent who answered"),
+                ("team", s.clone(), true, "the agent's team"),
+                ("kind", s.clone(), false, "esat (score 1-5) or enps (0-10)"),
+                (
+                    "score",
+                    DataType::Int32,
+                    false,
+                    "the answer's score, in the domain of its kind",
+                ),
+                ("submitted_at", ts, false, "when the answer was submitted"),
+                ("comment", s, true, "free text"),
             ],
         }
     }

@@ -59,6 +59,10 @@ pub struct Query {
     /// Warnings to check when the report runs (`-- @warns NAME`: the file
     /// `queries/warnings/NAME.sql`), for rows the report leaves out.
     pub warns: Vec<String>,
+    /// Optional lake tables the report cannot do without (`-- @needs
+    /// TABLE`): on a lake that lacks one, planning the report is an error
+    /// that names it, rather than a report of empty rows.
+    pub needs: Vec<crate::lake::Table>,
     /// The whole file.
     pub sql: String,
 }
@@ -255,6 +259,15 @@ pub async fn plan(
         Origin::Builtin => format!("the built-in report {}", report.name),
         Origin::File(path) => format!("report {} ({})", report.name, path.display()),
     };
+    for table in &report.needs {
+        let provider = ctx.table_provider(table.name()).await?;
+        if crate::lake::is_missing(provider.as_ref()) {
+            return Err(DataFusionError::Plan(format!(
+                "{origin} needs the table {table}, which this lake does not have \
+                 (a folder {table}/ or a file {table}.parquet at the lake's root; DESIGN §1)"
+            )));
+        }
+    }
     // Targets in force on the period's first day ($start, else $end).
     let start = ["start", "end"].iter().find_map(|name| {
         params
@@ -305,6 +318,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
     let mut params = Vec::new();
     let mut columns = Vec::new();
     let mut warns = Vec::new();
+    let mut needs = Vec::new();
     for (i, line) in sql.lines().enumerate() {
         let n = i + 1;
         let Some(comment) = line.trim_start().strip_prefix("--") else {
@@ -369,6 +383,12 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
                     meaning: meaning.trim().to_string(),
                 });
             }
+            "needs" => {
+                let table = crate::lake::Table::from_name(rest).ok_or_else(|| {
+                    bad(n, format!("@needs {rest}: there is no lake table {rest:?}"))
+                })?;
+                needs.push(table);
+            }
             "warns" => {
                 // Checked here, with the line, not first when a report runs.
                 let known = BUILTIN_WARNINGS.get_file(format!("{rest}.sql")).is_some();
@@ -413,6 +433,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
         params,
         columns,
         warns,
+        needs,
         sql: sql.to_string(),
     })
 }

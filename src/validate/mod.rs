@@ -243,6 +243,7 @@ fn check_sql(table: Table) -> &'static str {
         Table::BusinessHours => include_str!("../../queries/checks/business_hours.sql"),
         Table::Holidays => include_str!("../../queries/checks/holidays.sql"),
         Table::Teams => include_str!("../../queries/checks/teams.sql"),
+        Table::AgentSurveys => include_str!("../../queries/checks/agent_surveys.sql"),
     }
 }
 

@@ -274,6 +274,7 @@ fn publishes_every_report_and_reruns_replace_their_period(format: &str) {
         "channels",
         "sla",
         "staffing",
+        "agent_satisfaction",
     ];
     for report in reports {
         let mut expected = Vec::new();

@@ -123,7 +123,8 @@ async fn drifting_files_read_as_the_declared_schema() {
             "costs",
             "business_hours",
             "holidays",
-            "teams"
+            "teams",
+            "agent_surveys",
         ]
         .map(|t| format!(
             "optional table `{t}` not found at {0}/{t}/ or {0}/{t}.parquet: registered empty",

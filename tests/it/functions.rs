@@ -254,6 +254,8 @@ impl Naive {
             self.sla_per_row_target(),
             kept.occupancy(),
             kept.sla_per_row_target(),
+            // esat over the same 1-5 scores: answers 4-5 / answers.
+            self.csat(),
         ]
     }
 }
@@ -263,7 +265,7 @@ const KPIS: &str = "nps(nps), nps(nps) FILTER (WHERE keep), csat(csat), ces(ces)
                     csat(escalated), occupancy(state, seconds), \
                     utilization(state, seconds), sla_compliance(elapsed, 300), \
                     sla_compliance(elapsed, target), occupancy(state, seconds) FILTER (WHERE keep), \
-                    sla_compliance(elapsed, target) FILTER (WHERE keep)";
+                    sla_compliance(elapsed, target) FILTER (WHERE keep), esat(csat)";
 
 fn batch(rows: &[Row]) -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![

@@ -804,7 +804,7 @@ fn parameter_errors_list_the_parameters() {
     }
     let out = run(&["no_such_report"]);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, channels, customers, management, sla, staffing, team, team_month"), "{stderr}");
+    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, management, sla, staffing, team, team_month"), "{stderr}");
 }
 
 #[test]
@@ -1548,6 +1548,7 @@ fn reports_on_the_sample_lake() {
         "channels",
         "sla",
         "staffing",
+        "agent_satisfaction",
     ] {
         let out = Command::cargo_bin("kpiql")
             .expect("binary")
@@ -2087,4 +2088,69 @@ fn batch_tables_carry_the_status_columns() {
     ] {
         assert!(names.iter().any(|n| n == column), "{column} in {names:?}");
     }
+}
+
+/// One agent_surveys row: survey, agent, team, kind, score, submitted.
+type AgentAnswer = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    i32,
+    &'static str,
+);
+
+#[test]
+fn agent_satisfaction_by_hand() {
+    let dir = lake();
+    let rows: [AgentAnswer; 7] = [
+        ("e1", "a1", Some("red"), "esat", 5, "2026-10-03 10:00:00"),
+        ("e2", "a2", Some("red"), "esat", 3, "2026-10-10 10:00:00"),
+        ("e3", "a1", Some("red"), "enps", 9, "2026-10-03 10:00:00"),
+        ("e4", "a2", Some("red"), "enps", 6, "2026-10-10 10:00:00"),
+        ("e5", "a3", Some("blue"), "esat", 4, "2026-10-05 10:00:00"),
+        ("e6", "a3", Some("blue"), "esat", 1, "2026-09-20 10:00:00"),
+        ("e7", "a4", None, "esat", 2, "2026-10-12 10:00:00"),
+    ];
+    write_parquet(
+        &dir.path().join("agent_surveys.parquet"),
+        vec![
+            ("survey_id", strings(&rows.map(|r| r.0))),
+            ("agent_id", strings(&rows.map(|r| r.1))),
+            ("team", opt_strings(&rows.map(|r| r.2))),
+            ("kind", strings(&rows.map(|r| r.3))),
+            ("score", ints(&rows.map(|r| r.4))),
+            ("submitted_at", times(&rows.map(|r| Some(r.5)))),
+        ],
+    );
+    // October. blue: eSAT e5 (4) -> 1 of 1 = 100; no eNPS; CSAT as in the
+    // team report, 50 of 2 answers. red: eSAT e1 5, e2 3 -> 1 of 2 = 50;
+    // eNPS e3 9 (promoter), e4 6 (detractor) -> (1 - 1) / 2 = 0; CSAT 66.67
+    // of 3. No team: e7 2 -> 0 of 1; no customer answers. e6 is September's.
+    assert_eq!(
+        report(
+            dir.path(),
+            &[&["agent_satisfaction"][..], &OCTOBER].concat()
+        ),
+        "team,month,partial,esat_pct,esat_answers,enps,enps_answers,csat_pct,csat_answers\n\
+blue,2026-10-01,false,100.0,1,,0,50.0,2\n\
+red,2026-10-01,false,50.0,2,0.0,2,66.67,3\n\
+,2026-10-01,false,0.0,1,,0,,0\n"
+    );
+    // Without the table the report says which table is missing.
+    std::fs::remove_file(dir.path().join("agent_surveys.parquet")).expect("rm");
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--data", dir.path().to_str().expect("utf-8")])
+        .args(["report", "agent_satisfaction"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("needs the table agent_surveys, which this lake does not have"),
+        "{stderr}"
+    );
+    // The old reports still run on that lake.
+    assert!(report(dir.path(), &[&["team"][..], &OCTOBER].concat()).starts_with("team,"));
 }
