@@ -58,7 +58,7 @@ pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
 }
 
 /// kpiql's own functions with their documentation: the KPI aggregates,
-/// then the business-time, staffing and target functions.
+/// then the business-time, staffing, target and feedback functions.
 pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let kpis = all_functions()
         .into_iter()
@@ -73,7 +73,15 @@ pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let status = status
         .documentation()
         .map(|d| (status.name().to_string(), d.clone()));
-    kpis.chain(calendar).chain(staffing).chain(status).collect()
+    let terms = crate::feedback::comment_terms();
+    let terms = terms
+        .documentation()
+        .map(|d| (terms.name().to_string(), d.clone()));
+    kpis.chain(calendar)
+        .chain(staffing)
+        .chain(status)
+        .chain(terms)
+        .collect()
 }
 
 /// Each report with its description and parameters.

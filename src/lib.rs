@@ -8,6 +8,7 @@ pub mod batch;
 pub mod calendar;
 pub mod cli;
 pub mod dates;
+pub mod feedback;
 pub mod functions;
 pub mod generate;
 pub mod help;

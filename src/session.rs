@@ -233,6 +233,7 @@ pub async fn install(state: &mut SessionState, location: Location) -> Result<Ins
     crate::calendar::functions::register(state, std::sync::Arc::new(calendars))?;
     crate::staffing::functions::register(state)?;
     crate::targets::status::register(state)?;
+    crate::feedback::register(state)?;
     // `targets` is empty until a targets file is loaded (Kpiql::load_targets).
     schema.register_table(
         "targets".to_string(),

@@ -275,6 +275,7 @@ fn publishes_every_report_and_reruns_replace_their_period(format: &str) {
         "sla",
         "staffing",
         "agent_satisfaction",
+        "feedback",
     ];
     for report in reports {
         let mut expected = Vec::new();

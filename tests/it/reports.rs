@@ -804,7 +804,7 @@ fn parameter_errors_list_the_parameters() {
     }
     let out = run(&["no_such_report"]);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, management, sla, staffing, team, team_month"), "{stderr}");
+    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, feedback, management, sla, staffing, team, team_month"), "{stderr}");
 }
 
 #[test]
@@ -1549,6 +1549,7 @@ fn reports_on_the_sample_lake() {
         "sla",
         "staffing",
         "agent_satisfaction",
+        "feedback",
     ] {
         let out = Command::cargo_bin("kpiql")
             .expect("binary")
@@ -2153,4 +2154,104 @@ red,2026-10-01,false,50.0,2,0.0,2,66.67,3\n\
     );
     // The old reports still run on that lake.
     assert!(report(dir.path(), &[&["team"][..], &OCTOBER].concat()).starts_with("team,"));
+}
+
+#[test]
+fn feedback_by_hand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    interactions(
+        &dir.path().join("interactions.parquet"),
+        &["i1"],
+        &["2026-09-01 09:00:00"],
+    );
+    // (survey, kind, score, submitted, comment)
+    let rows: [(&str, &str, i32, &str, Option<&str>); 11] = [
+        ("s1", "csat", 5, "2026-09-02 10:00:00", None),
+        ("s2", "csat", 4, "2026-09-03 10:00:00", Some("Great")),
+        (
+            "s3",
+            "csat",
+            2,
+            "2026-09-04 10:00:00",
+            Some("Waited far too long"),
+        ),
+        (
+            "s4",
+            "csat",
+            1,
+            "2026-09-05 10:00:00",
+            Some("Nobody called back"),
+        ),
+        ("s5", "csat", 5, "2026-10-02 10:00:00", None),
+        ("s6", "csat", 4, "2026-10-03 10:00:00", None),
+        ("s7", "csat", 4, "2026-10-04 10:00:00", Some("Quick")),
+        (
+            "s8",
+            "csat",
+            1,
+            "2026-10-05 10:00:00",
+            Some("Waited long again"),
+        ),
+        (
+            "s9",
+            "csat",
+            2,
+            "2026-10-06 10:00:00",
+            Some("Waited forever; nobody called"),
+        ),
+        ("s10", "nps", 10, "2026-10-07 10:00:00", None),
+        (
+            "s11",
+            "nps",
+            3,
+            "2026-10-08 10:00:00",
+            Some("Terrible wait"),
+        ),
+    ];
+    write_parquet(
+        &dir.path().join("surveys.parquet"),
+        vec![
+            ("survey_id", strings(&rows.map(|r| r.0))),
+            ("customer_id", strings(&["c1"; 11])),
+            ("kind", strings(&rows.map(|r| r.1))),
+            ("score", ints(&rows.map(|r| r.2))),
+            ("submitted_at", times(&rows.map(|r| Some(r.3)))),
+            ("comment", opt_strings(&rows.map(|r| r.4))),
+        ],
+    );
+    // October (September is read only for the change). CSAT: 3 of 5
+    // answers are 4-5 -> 60. Wilson, n = 5, p = 0.6, z² = 3.8415:
+    // (0.6 + 0.38415 ± 1.96·sqrt(0.048 + 0.038415)) / 1.76829 -> 23.07 to
+    // 88.24. September: 2 of 4 -> 50, interval 15.00 to 85.00; change +10,
+    // the intervals overlap: not significant. Low scores (1-2): s8, s9.
+    // Their terms (stop words "too", "again" out): October waited 2, long
+    // 1, forever 1, nobody 1, called 1; September (s3, s4) waited 1, far
+    // 1, long 1, nobody 1, called 1, back 1. Rises above 0: forever +1,
+    // waited +1 (alphabetical on a tie).
+    // NPS: 10 promoter, 3 detractor -> 0; no September NPS: no previous,
+    // change or significance. Low (0-6): s11, terrible +1 and wait +1.
+    assert_eq!(
+        report(
+            dir.path(),
+            &["feedback", "--from", "2026-10-01", "--to", "2026-11-01"]
+        ),
+        "month,kind,answers,kpi,kpi_low,kpi_high,previous,change,change_significant,\
+low_score_answers,rising_terms\n\
+2026-10-01,csat,5,60.0,23.07,88.24,50.0,10.0,false,2,\"forever (+1), waited (+1)\"\n\
+2026-10-01,nps,2,0.0,,,,,,1,\"terrible (+1), wait (+1)\"\n"
+    );
+    // top_terms=1: only the first.
+    let one = report(
+        dir.path(),
+        &[
+            "feedback",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-01",
+            "--param",
+            "top_terms=1",
+        ],
+    );
+    assert!(one.contains(",2,forever (+1)\n"), "{one}");
 }

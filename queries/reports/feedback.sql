@@ -1,0 +1,115 @@
+-- @report feedback
+-- @description Survey answers by month and kind: the KPI, its change from the month before with a 95% Wilson interval, and the terms rising in low-score comments.
+-- @param start timestamp fiscal_year_start | First month shown (--from; the whole month it falls in; default: the start of the fiscal year of the latest full month in the data).
+-- @param end timestamp latest_full_month_end | End of the period, exclusive (--to; default: the end of the latest full month in the data).
+-- @param fiscal_year_start_month int 1 | The month (1-12) a fiscal year starts in (used for the default period).
+-- @param top_terms int 3 | How many rising terms to list per month and kind.
+-- @column month date | The month the answers were submitted in.
+-- @column kind - | csat, nps or ces.
+-- @column answers count | Answers of that kind in the month.
+-- @column kpi - | csat: CSAT percent (answers 4-5 / answers); nps: NPS points; ces: mean CES score.
+-- @column kpi_low percent | CSAT only: lower end of its 95% Wilson score interval (NULL for nps and ces, which are not a share).
+-- @column kpi_high percent | CSAT only: upper end of that interval.
+-- @column previous - | The KPI of the previous calendar month (NULL when it had no answers of the kind).
+-- @column change - | kpi - previous.
+-- @column change_significant boolean | CSAT only: the two months' 95% Wilson intervals do not overlap (a conservative test: true means the change is not noise).
+-- @column low_score_answers count | Answers with a low score: csat 1-2, nps 0-6 (detractors), ces 1-3.
+-- @column rising_terms - | Up to top_terms terms (comment_terms) of the low-score answers' comments whose count rose most from the previous month, as "term (+n)", most first, then alphabetically.
+-- Months are whole calendar months: from the month $start falls in, to
+-- $end; the month before the first one is read too, for its change. The
+-- Wilson interval for k satisfied of n, z = 1.959963984540054:
+-- (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), in percent.
+WITH bounds AS (
+    SELECT CAST(date_trunc('month', arrow_cast($start, 'Timestamp(Microsecond, None)')) AS DATE) AS first_month
+),
+answers AS (
+    SELECT
+        CAST(date_trunc('month', arrow_cast(s.submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        s.kind,
+        s.score,
+        s.comment,
+        CASE s.kind WHEN 'csat' THEN s.score <= 2 WHEN 'nps' THEN s.score <= 6 ELSE s.score <= 3 END AS low
+    FROM surveys s
+    CROSS JOIN bounds b
+    WHERE s.kind IN ('csat', 'nps', 'ces')
+        AND s.submitted_at >= arrow_cast(b.first_month - INTERVAL '1 month', 'Timestamp(Microsecond, Some("UTC"))')
+        AND s.submitted_at < $end
+),
+kpis AS (
+    SELECT
+        month,
+        kind,
+        count(*) AS answers,
+        coalesce(
+            csat(score) FILTER (WHERE kind = 'csat'),
+            nps(score) FILTER (WHERE kind = 'nps'),
+            ces(score) FILTER (WHERE kind = 'ces')
+        ) AS kpi,
+        count(*) FILTER (WHERE kind = 'csat' AND score >= 4) AS satisfied,
+        count(*) FILTER (WHERE low) AS low_score_answers
+    FROM answers
+    GROUP BY month, kind
+),
+scored AS (
+    SELECT
+        *,
+        CASE WHEN kind = 'csat' THEN 100.0 * (
+            (satisfied / CAST(answers AS DOUBLE) + 3.841458820694124 / (2 * answers))
+            - 1.959963984540054 * sqrt(
+                (satisfied / CAST(answers AS DOUBLE)) * (1 - satisfied / CAST(answers AS DOUBLE)) / answers
+                + 3.841458820694124 / (4.0 * answers * answers))
+        ) / (1 + 3.841458820694124 / answers) END AS kpi_low,
+        CASE WHEN kind = 'csat' THEN 100.0 * (
+            (satisfied / CAST(answers AS DOUBLE) + 3.841458820694124 / (2 * answers))
+            + 1.959963984540054 * sqrt(
+                (satisfied / CAST(answers AS DOUBLE)) * (1 - satisfied / CAST(answers AS DOUBLE)) / answers
+                + 3.841458820694124 / (4.0 * answers * answers))
+        ) / (1 + 3.841458820694124 / answers) END AS kpi_high
+    FROM kpis
+),
+low_terms AS (
+    SELECT month, kind, term, count(*) AS n
+    FROM (
+        SELECT month, kind, unnest(comment_terms(comment)) AS term
+        FROM answers
+        WHERE low AND comment IS NOT NULL
+    ) AS t
+    GROUP BY month, kind, term
+),
+ranked AS (
+    SELECT
+        c.month,
+        c.kind,
+        c.term,
+        c.n - coalesce(p.n, 0) AS rise,
+        row_number() OVER (PARTITION BY c.month, c.kind ORDER BY c.n - coalesce(p.n, 0) DESC, c.term) AS r
+    FROM low_terms c
+    LEFT JOIN low_terms p
+        ON p.kind = c.kind AND p.term = c.term AND p.month = c.month - INTERVAL '1 month'
+    WHERE c.n - coalesce(p.n, 0) > 0
+),
+rising AS (
+    SELECT month, kind, string_agg(concat(term, ' (+', CAST(rise AS VARCHAR), ')'), ', ' ORDER BY r) AS rising_terms
+    FROM ranked
+    WHERE r <= $top_terms
+    GROUP BY month, kind
+)
+SELECT
+    s.month,
+    s.kind,
+    s.answers,
+    round(s.kpi, 2) AS kpi,
+    round(s.kpi_low, 2) AS kpi_low,
+    round(s.kpi_high, 2) AS kpi_high,
+    round(p.kpi, 2) AS previous,
+    round(s.kpi - p.kpi, 2) AS change,
+    CASE WHEN s.kind = 'csat' AND p.kpi IS NOT NULL
+        THEN s.kpi_low > p.kpi_high OR s.kpi_high < p.kpi_low END AS change_significant,
+    s.low_score_answers,
+    r.rising_terms
+FROM scored s
+CROSS JOIN bounds b
+LEFT JOIN scored p ON p.kind = s.kind AND p.month = s.month - INTERVAL '1 month'
+LEFT JOIN rising r ON r.kind = s.kind AND r.month = s.month
+WHERE s.month >= b.first_month
+ORDER BY s.month, s.kind
