@@ -88,7 +88,11 @@ fn report_lines(
         .split(',')
         .map(str::to_string)
         .collect();
-    let mut body: Vec<String> = rows.map(|r| format!("{period},{r}")).collect();
+    // CSV quotes a field holding a comma (feedback's rising terms); the
+    // table side joins cells unquoted.
+    let mut body: Vec<String> = rows
+        .map(|r| format!("{period},{}", r.replace('"', "")))
+        .collect();
     body.sort();
     (header, body)
 }
