@@ -40,6 +40,8 @@ EMPTY = {
     "agent_surveys": "(SELECT NULL::VARCHAR AS survey_id, NULL::VARCHAR AS agent_id, "
     "NULL::VARCHAR AS team, NULL::VARCHAR AS kind, NULL::INTEGER AS score, "
     "NULL::TIMESTAMPTZ AS submitted_at, NULL::VARCHAR AS comment WHERE false)",
+    "customers": "(SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS segment, "
+    "NULL::DATE AS since, NULL::DATE AS churned_at WHERE false)",
 }
 TABLES = (
     "interactions",
@@ -50,6 +52,7 @@ TABLES = (
     "holidays",
     "teams",
     "agent_surveys",
+    "customers",
 )
 
 

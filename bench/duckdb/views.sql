@@ -128,6 +128,14 @@ SELECT
     CAST(comment AS VARCHAR) AS comment
 FROM {agent_surveys};
 
+CREATE VIEW customers AS
+SELECT
+    CAST(customer_id AS VARCHAR) AS customer_id,
+    CAST(segment AS VARCHAR) AS segment,
+    CAST(since AS DATE) AS since,
+    CAST(churned_at AS DATE) AS churned_at
+FROM {customers};
+
 -- queries/views/team_calendars.sql
 CREATE VIEW team_calendars AS
 SELECT team, min(calendar_id) AS calendar_id FROM teams GROUP BY team;

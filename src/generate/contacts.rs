@@ -211,6 +211,7 @@ impl<'a> ContactGen<'a> {
         r.contact_seq.push(c.seq);
         r.customer_id
             .push_id(b'c', self.world.customer_width, c.customer);
+        self.world.experience.contact(c.customer, self.plan.index);
         r.team.push(TEAMS[c.team].name);
         r.channel.push(CHANNELS[c.channel].name);
         r.priority.push_opt(c.priority.map(|p| PRIORITIES[p]));
@@ -279,6 +280,9 @@ impl<'a> ContactGen<'a> {
         r.resolved.push(outcome.resolved);
         r.escalated.push(outcome.escalated);
         r.abandoned.push(false);
+        if outcome.escalated || (c.seq == 1 && !outcome.resolved) {
+            self.world.experience.bad(c.customer, self.plan.index);
+        }
 
         let x = self.rng.next();
         if let Some(kind) = profile.channels[c.channel]
@@ -294,6 +298,7 @@ impl<'a> ContactGen<'a> {
                 ended,
                 resolved: outcome.resolved,
                 escalated: outcome.escalated,
+                month: self.plan.index,
             };
             self.surveys
                 .transactional(&mut self.rng, kind, &rated, surveys)?;

@@ -48,6 +48,7 @@ mod calendars;
 mod columns;
 mod contacts;
 mod costs;
+mod customers;
 mod month;
 mod plan;
 mod profile;
@@ -216,6 +217,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
         Table::AgentSurveys,
         agent_surveys::batch(&world, &plans).map_err(arrow_err(Table::AgentSurveys))?,
     ));
+    small.push((
+        Table::Customers,
+        customers::batch(&world, &plans).map_err(arrow_err(Table::Customers))?,
+    ));
     for (table, batch) in small {
         let path = tmp.path().join(format!("{}.parquet", table.name()));
         let props = writer::properties(table, world.compression);
@@ -242,7 +247,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
     ]);
     let mut rows = rows;
     rows.extend(small_rows);
-    let files = totals.iter().map(|t| t.files).sum::<usize>() + 5;
+    let files = totals.iter().map(|t| t.files).sum::<usize>() + 6;
     let bytes = totals.iter().map(|t| t.bytes).sum::<u64>() + costs_bytes;
 
     publish(tmp, &opts.out)?;

@@ -23,6 +23,8 @@ pub(crate) enum Stream {
     Costs = 4,
     /// The agents' monthly pulse surveys.
     AgentSurveys = 5,
+    /// The customer base (in blocks of customers, not months).
+    Customers = 6,
 }
 
 /// One step of SplitMix64: advances `state` and returns a well-mixed word.

@@ -27,6 +27,8 @@ pub(crate) struct Rated {
     pub ended: i64,
     pub resolved: bool,
     pub escalated: bool,
+    /// The month's index in the run.
+    pub month: u32,
 }
 
 /// The month's survey answers not yet written.
@@ -57,6 +59,9 @@ impl<'a> Surveys<'a> {
         let profile = self.profile;
         let outcome = usize::from(!c.resolved) * 2 + usize::from(c.escalated);
         let score = KIND_MIN[kind] + rng.pick(&profile.teams[c.team].scores[kind][outcome]) as i32;
+        if kind == 0 && score <= 2 {
+            self.world.experience.bad(c.customer, c.month);
+        }
         let delay = rng
             .lognormal(&profile.normal, profile.survey_delay_mu, SURVEY_DELAY_SIGMA)
             .max(60.0);

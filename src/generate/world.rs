@@ -24,6 +24,43 @@ pub(crate) struct World {
     pub agent_team: Vec<u8>,
     /// Permille of agents on duty by weekday, Monday first.
     pub duty_permille: [u32; 7],
+    /// Per customer, the months (below 32) with a contact and with a bad
+    /// experience, for the `customers` table's churn.
+    pub experience: Experience,
+}
+
+/// What each customer went through, month by month: bit `m` of the low
+/// half is "a contact in month m", of the high half "a bad experience in
+/// month m" (escalated, a first contact not resolved, a CSAT answer of
+/// 1-2). Months from 32 on are not tracked. Written by every month's
+/// thread at once, so atomic; 8 bytes per customer.
+#[derive(Debug)]
+pub(crate) struct Experience(Vec<std::sync::atomic::AtomicU64>);
+
+impl Experience {
+    fn mark(&self, customer: u64, month: u32, bit: u64) {
+        if month < 32
+            && let Some(cell) = self.0.get(customer as usize)
+        {
+            cell.fetch_or(bit << month, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The customer had a contact in `month`.
+    pub(crate) fn contact(&self, customer: u64, month: u32) {
+        self.mark(customer, month, 1);
+    }
+
+    /// The customer had a bad experience in `month`.
+    pub(crate) fn bad(&self, customer: u64, month: u32) {
+        self.mark(customer, month, 1 << 32);
+    }
+
+    /// (months with a contact, months with a bad experience) as bit sets.
+    pub(crate) fn of(&self, customer: u64) -> (u32, u32) {
+        let v = self.0[customer as usize].load(std::sync::atomic::Ordering::Relaxed);
+        (v as u32, (v >> 32) as u32)
+    }
 }
 
 impl World {
@@ -71,6 +108,11 @@ impl World {
             agent_width: digits(u64::from(next.saturating_sub(1))).max(4),
             team_agents,
             agent_team,
+            experience: Experience(
+                (0..customers)
+                    .map(|_| std::sync::atomic::AtomicU64::new(0))
+                    .collect(),
+            ),
         }
     }
 

@@ -42,6 +42,8 @@ pub enum Table {
     Teams,
     /// One agent's answer to an employee survey (eSAT or eNPS).
     AgentSurveys,
+    /// One customer: segment, since when, and when they left.
+    Customers,
 }
 
 /// A column of the contract with the meaning a user reads in `\d`.
@@ -55,7 +57,7 @@ pub struct ColumnDoc {
 
 impl Table {
     /// Every table, in the order the contract lists them.
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Interactions,
         Table::Surveys,
         Table::AgentStates,
@@ -64,6 +66,7 @@ impl Table {
         Table::Holidays,
         Table::Teams,
         Table::AgentSurveys,
+        Table::Customers,
     ];
 
     /// The SQL name of the table (also its folder and file name in a lake).
@@ -77,6 +80,7 @@ impl Table {
             Table::Holidays => "holidays",
             Table::Teams => "teams",
             Table::AgentSurveys => "agent_surveys",
+            Table::Customers => "customers",
         }
     }
 
@@ -104,6 +108,7 @@ impl Table {
             Table::Holidays => "one local date on which a calendar is closed all day",
             Table::Teams => "one team and the calendar its service targets run on",
             Table::AgentSurveys => "one agent's answer to an employee survey (eSAT or eNPS)",
+            Table::Customers => "one customer: segment, since when, and when they left",
         }
     }
 
@@ -349,6 +354,32 @@ impl Table {
                 ),
                 ("submitted_at", ts, false, "when the answer was submitted"),
                 ("comment", s, true, "free text"),
+            ],
+            Table::Customers => vec![
+                (
+                    "customer_id",
+                    s.clone(),
+                    false,
+                    "the customer, as in interactions",
+                ),
+                (
+                    "segment",
+                    s,
+                    true,
+                    "the customer's segment; NULL when unknown",
+                ),
+                (
+                    "since",
+                    DataType::Date32,
+                    false,
+                    "the date they became a customer",
+                ),
+                (
+                    "churned_at",
+                    DataType::Date32,
+                    true,
+                    "the date they stopped being one; NULL while a customer",
+                ),
             ],
         }
     }

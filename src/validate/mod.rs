@@ -244,6 +244,7 @@ fn check_sql(table: Table) -> &'static str {
         Table::Holidays => include_str!("../../queries/checks/holidays.sql"),
         Table::Teams => include_str!("../../queries/checks/teams.sql"),
         Table::AgentSurveys => include_str!("../../queries/checks/agent_surveys.sql"),
+        Table::Customers => include_str!("../../queries/checks/customers.sql"),
     }
 }
 

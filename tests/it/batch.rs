@@ -280,6 +280,7 @@ fn publishes_every_report_and_reruns_replace_their_period(format: &str) {
         "staffing",
         "agent_satisfaction",
         "feedback",
+        "retention",
     ];
     for report in reports {
         let mut expected = Vec::new();

@@ -125,6 +125,7 @@ async fn drifting_files_read_as_the_declared_schema() {
             "holidays",
             "teams",
             "agent_surveys",
+            "customers",
         ]
         .map(|t| format!(
             "optional table `{t}` not found at {0}/{t}/ or {0}/{t}.parquet: registered empty",

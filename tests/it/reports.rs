@@ -804,7 +804,7 @@ fn parameter_errors_list_the_parameters() {
     }
     let out = run(&["no_such_report"]);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, feedback, management, sla, staffing, team, team_month"), "{stderr}");
+    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, feedback, management, retention, sla, staffing, team, team_month"), "{stderr}");
 }
 
 #[test]
@@ -1550,6 +1550,7 @@ fn reports_on_the_sample_lake() {
         "staffing",
         "agent_satisfaction",
         "feedback",
+        "retention",
     ] {
         let out = Command::cargo_bin("kpiql")
             .expect("binary")
@@ -2254,4 +2255,109 @@ low_score_answers,rising_terms\n\
         ],
     );
     assert!(one.contains(",2,forever (+1)\n"), "{one}");
+}
+
+#[test]
+fn retention_by_hand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    // (interaction, customer, created, resolved, escalated): all first
+    // contacts handled by a1.
+    let contacts: [(&str, &str, &str, bool, bool); 5] = [
+        ("i1", "c1", "2026-09-10 10:00:00", true, true),
+        ("i2", "c2", "2026-09-19 10:00:00", true, false),
+        ("i3", "c6", "2026-09-05 10:00:00", false, false),
+        ("i4", "c7", "2026-08-15 10:00:00", true, false),
+        ("i5", "c2", "2026-10-02 10:00:00", true, true),
+    ];
+    write_parquet(
+        &lake.join("interactions.parquet"),
+        vec![
+            ("interaction_id", strings(&contacts.map(|c| c.0))),
+            ("ticket_id", strings(&contacts.map(|c| c.0))),
+            ("contact_seq", ints(&[1; 5])),
+            ("customer_id", strings(&contacts.map(|c| c.1))),
+            ("agent_id", strings(&["a1"; 5])),
+            ("channel", strings(&["chat"; 5])),
+            ("created_at", times(&contacts.map(|c| Some(c.2)))),
+            ("resolved", bools(&contacts.map(|c| c.3))),
+            ("escalated", bools(&contacts.map(|c| c.4))),
+            ("abandoned", bools(&[false; 5])),
+        ],
+    );
+    // (survey, customer, score, submitted): CSAT.
+    let answers: [(&str, &str, i32, &str); 3] = [
+        ("s1", "c2", 2, "2026-09-20 10:00:00"),
+        ("s2", "c1", 5, "2026-09-11 10:00:00"),
+        ("s3", "c3", 1, "2026-10-05 10:00:00"),
+    ];
+    write_parquet(
+        &lake.join("surveys.parquet"),
+        vec![
+            ("survey_id", strings(&answers.map(|a| a.0))),
+            ("customer_id", strings(&answers.map(|a| a.1))),
+            ("kind", strings(&["csat"; 3])),
+            ("score", ints(&answers.map(|a| a.2))),
+            ("submitted_at", times(&answers.map(|a| Some(a.3)))),
+        ],
+    );
+    // (customer, segment, since, churned_at)
+    let customers: [(&str, Option<&str>, &str, Option<&str>); 7] = [
+        ("c1", Some("consumer"), "2026-01-01", Some("2026-10-15")),
+        ("c2", Some("consumer"), "2026-01-01", None),
+        ("c3", Some("consumer"), "2026-01-01", Some("2026-11-01")),
+        ("c4", Some("business"), "2026-01-01", Some("2026-09-20")),
+        ("c5", Some("business"), "2026-10-05", None),
+        ("c6", None, "2025-01-01", Some("2026-10-31")),
+        ("c7", Some("business"), "2026-01-01", None),
+    ];
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let day = |d: &str| {
+        (chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date") - epoch).num_days() as i32
+    };
+    write_parquet(
+        &lake.join("customers.parquet"),
+        vec![
+            ("customer_id", strings(&customers.map(|c| c.0))),
+            ("segment", opt_strings(&customers.map(|c| c.1))),
+            ("since", dates(&customers.map(|c| c.2))),
+            (
+                "churned_at",
+                std::sync::Arc::new(datafusion::arrow::array::Date32Array::from(
+                    customers.map(|c| c.3.map(day)).to_vec(),
+                )),
+            ),
+        ],
+    );
+    // October, 30 days of lookback: 2026-09-01 to 10-01.
+    // At the start: c1, c2, c3 (consumer), c6 (no segment), c7 (business);
+    // not c4 (left 09-20) or c5 (customer from 10-05). Retained: c2, c3
+    // (left 11-01, the end: still a customer in October), c7; not c1 (left
+    // 10-15) or c6 (10-31).
+    // Experience in the lookback: c1 escalated (i1); c2 a CSAT of 2 (s1;
+    // i5 is October's); c6 a first contact not resolved (i3); c3 and c7 no
+    // contact (i4 is August's).
+    // consumer: 2 of 3 = 66.67; escalated c1 0 of 1; bad CSAT c2 1 of 1;
+    // no FCR miss: NULL; no contact c3 1 of 1.
+    // business: c7 1 of 1, only in no contact. No segment: c6 0 of 1, FCR
+    // miss 0 of 1.
+    assert_eq!(
+        report(
+            lake,
+            &[
+                "retention",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--param",
+                "lookback_days=30"
+            ]
+        ),
+        "segment,customers_at_start,retained,retention_pct,retention_pct_escalated,\
+retention_pct_bad_csat,retention_pct_fcr_miss,retention_pct_no_contact\n\
+business,1,1,100.0,,,,100.0\n\
+consumer,3,2,66.67,0.0,100.0,,100.0\n\
+,1,0,0.0,,,0.0,\n"
+    );
 }

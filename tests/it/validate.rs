@@ -285,3 +285,36 @@ fn bad_calendars_are_each_named() {
         );
     }
 }
+
+#[test]
+fn bad_customer_rows_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    // k2 left before it came; k1 twice.
+    write_parquet(
+        &lake.join("customers.parquet"),
+        vec![
+            ("customer_id", strings(&["k1", "k2", "k1"])),
+            ("since", dates(&["2026-01-01", "2026-05-01", "2026-01-01"])),
+            (
+                "churned_at",
+                dates(&["2026-03-01", "2026-04-01", "2026-06-01"]),
+            ),
+        ],
+    );
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for expected in [
+        "customers: 3 rows in 1 file: 2 problems",
+        "churned_at before since: 1 row",
+        "customer_id=k2 since=2026-05-01 churned_at=2026-04-01",
+        "duplicate customer_id: 1 row",
+        "customer_id=k1 appears 2 times",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in\n{stdout}"
+        );
+    }
+}
