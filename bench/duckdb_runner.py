@@ -42,6 +42,12 @@ EMPTY = {
     "NULL::TIMESTAMPTZ AS submitted_at, NULL::VARCHAR AS comment WHERE false)",
     "customers": "(SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS segment, "
     "NULL::DATE AS since, NULL::DATE AS churned_at WHERE false)",
+    "kb_views": "(SELECT NULL::VARCHAR AS view_id, NULL::VARCHAR AS article_id, "
+    "NULL::VARCHAR AS customer_id, NULL::VARCHAR AS session_id, "
+    "NULL::TIMESTAMPTZ AS viewed_at, NULL::DOUBLE AS read_seconds, "
+    "NULL::BOOLEAN AS helpful WHERE false)",
+    "kb_articles": "(SELECT NULL::VARCHAR AS article_id, NULL::VARCHAR AS title, "
+    "NULL::VARCHAR AS category WHERE false)",
 }
 TABLES = (
     "interactions",
@@ -53,6 +59,8 @@ TABLES = (
     "teams",
     "agent_surveys",
     "customers",
+    "kb_views",
+    "kb_articles",
 )
 
 

@@ -136,6 +136,24 @@ SELECT
     CAST(churned_at AS DATE) AS churned_at
 FROM {customers};
 
+CREATE VIEW kb_views AS
+SELECT
+    CAST(view_id AS VARCHAR) AS view_id,
+    CAST(article_id AS VARCHAR) AS article_id,
+    CAST(customer_id AS VARCHAR) AS customer_id,
+    CAST(session_id AS VARCHAR) AS session_id,
+    CAST(viewed_at AS TIMESTAMPTZ) AS viewed_at,
+    CAST(read_seconds AS DOUBLE) AS read_seconds,
+    CAST(helpful AS BOOLEAN) AS helpful
+FROM {kb_views};
+
+CREATE VIEW kb_articles AS
+SELECT
+    CAST(article_id AS VARCHAR) AS article_id,
+    CAST(title AS VARCHAR) AS title,
+    CAST(category AS VARCHAR) AS category
+FROM {kb_articles};
+
 -- queries/views/team_calendars.sql
 CREATE VIEW team_calendars AS
 SELECT team, min(calendar_id) AS calendar_id FROM teams GROUP BY team;

@@ -49,6 +49,7 @@ mod columns;
 mod contacts;
 mod costs;
 mod customers;
+mod kb;
 mod month;
 mod plan;
 mod profile;
@@ -221,6 +222,11 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
         Table::Customers,
         customers::batch(&world, &plans).map_err(arrow_err(Table::Customers))?,
     ));
+    small.push((
+        Table::KbArticles,
+        kb::articles().map_err(arrow_err(Table::KbArticles))?,
+    ));
+    let kb_views = kb::write_views(&world, &plans, tmp.path())?;
     for (table, batch) in small {
         let path = tmp.path().join(format!("{}.parquet", table.name()));
         let props = writer::properties(table, world.compression);
@@ -247,8 +253,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError
     ]);
     let mut rows = rows;
     rows.extend(small_rows);
-    let files = totals.iter().map(|t| t.files).sum::<usize>() + 6;
-    let bytes = totals.iter().map(|t| t.bytes).sum::<u64>() + costs_bytes;
+    rows.insert(Table::KbViews, kb_views.rows);
+    let files = totals.iter().map(|t| t.files).sum::<usize>() + 7 + kb_views.files;
+    let bytes = totals.iter().map(|t| t.bytes).sum::<u64>() + costs_bytes + kb_views.bytes;
 
     publish(tmp, &opts.out)?;
     let summary = GenerateSummary {

@@ -25,6 +25,8 @@ pub(crate) enum Stream {
     AgentSurveys = 5,
     /// The customer base (in blocks of customers, not months).
     Customers = 6,
+    /// Knowledge-base views.
+    KnowledgeBase = 7,
 }
 
 /// One step of SplitMix64: advances `state` and returns a well-mixed word.

@@ -138,9 +138,10 @@ fn same_options_give_same_bytes_whatever_the_threads() {
     generate(&opts(b.clone(), 6_000, 3, 42, 3)).expect("run b");
     generate(&opts(c.clone(), 6_000, 3, 43, 2)).expect("run c");
     let (ta, tb, tc) = (tree(&a), tree(&b), tree(&c));
-    // Three monthly tables x 3 months, plus costs, the three calendar
-    // tables, agent_surveys and customers as single files.
-    assert_eq!(ta.len(), 3 * 3 + 6, "{:?}", ta.keys().collect::<Vec<_>>());
+    // Four monthly tables (with kb_views) x 3 months, plus costs, the three
+    // calendar tables, agent_surveys, customers and kb_articles as single
+    // files.
+    assert_eq!(ta.len(), 4 * 3 + 7, "{:?}", ta.keys().collect::<Vec<_>>());
     assert!(ta == tb, "thread count changed the output");
     let key = PathBuf::from("interactions/month=2026-02/part-00000.parquet");
     assert!(ta.contains_key(&key));
@@ -154,7 +155,7 @@ fn lake_follows_the_contract() {
     let rows = 30_000;
     let summary = generate(&opts(out.clone(), rows, 2, 7, 2)).expect("generate");
     assert_eq!(summary.rows[&Table::Interactions], rows);
-    assert_eq!(summary.files, 3 * 2 + 6);
+    assert_eq!(summary.files, 4 * 2 + 7);
     assert!(out.join("costs.parquet").is_file());
     assert!(
         out.join("agent_states/month=2026-02/part-00000.parquet")
@@ -390,7 +391,7 @@ fn tiny_runs_write_every_month() {
     let summary = generate(&opts(out.clone(), 1, 3, 1, 4)).expect("generate");
     assert_eq!(summary.rows[&Table::Interactions], 1);
     // Months without interactions still get (empty) files.
-    assert_eq!(summary.files, 3 * 3 + 6);
+    assert_eq!(summary.files, 4 * 3 + 7);
     assert_eq!(read_table(&out, Table::Interactions).num_rows(), 1);
 }
 

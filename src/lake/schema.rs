@@ -44,6 +44,10 @@ pub enum Table {
     AgentSurveys,
     /// One customer: segment, since when, and when they left.
     Customers,
+    /// One view of a knowledge-base article.
+    KbViews,
+    /// One knowledge-base article.
+    KbArticles,
 }
 
 /// A column of the contract with the meaning a user reads in `\d`.
@@ -57,7 +61,7 @@ pub struct ColumnDoc {
 
 impl Table {
     /// Every table, in the order the contract lists them.
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 11] = [
         Table::Interactions,
         Table::Surveys,
         Table::AgentStates,
@@ -67,6 +71,8 @@ impl Table {
         Table::Teams,
         Table::AgentSurveys,
         Table::Customers,
+        Table::KbViews,
+        Table::KbArticles,
     ];
 
     /// The SQL name of the table (also its folder and file name in a lake).
@@ -81,6 +87,8 @@ impl Table {
             Table::Teams => "teams",
             Table::AgentSurveys => "agent_surveys",
             Table::Customers => "customers",
+            Table::KbViews => "kb_views",
+            Table::KbArticles => "kb_articles",
         }
     }
 
@@ -109,6 +117,8 @@ impl Table {
             Table::Teams => "one team and the calendar its service targets run on",
             Table::AgentSurveys => "one agent's answer to an employee survey (eSAT or eNPS)",
             Table::Customers => "one customer: segment, since when, and when they left",
+            Table::KbViews => "one view of a knowledge-base article",
+            Table::KbArticles => "one knowledge-base article",
         }
     }
 
@@ -380,6 +390,30 @@ impl Table {
                     true,
                     "the date they stopped being one; NULL while a customer",
                 ),
+            ],
+            Table::KbViews => vec![
+                ("view_id", s.clone(), false, "unique id of this view"),
+                ("article_id", s.clone(), false, "the article viewed"),
+                (
+                    "customer_id",
+                    s.clone(),
+                    true,
+                    "the customer who viewed it; NULL when anonymous",
+                ),
+                ("session_id", s, false, "the visit the view belongs to"),
+                ("viewed_at", ts, false, "when the article was opened"),
+                ("read_seconds", f, true, "time spent reading, seconds"),
+                (
+                    "helpful",
+                    b,
+                    true,
+                    "the reader's helpful vote; NULL when none",
+                ),
+            ],
+            Table::KbArticles => vec![
+                ("article_id", s.clone(), false, "the article"),
+                ("title", s.clone(), true, "its title"),
+                ("category", s, true, "its category"),
             ],
         }
     }

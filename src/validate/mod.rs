@@ -245,6 +245,8 @@ fn check_sql(table: Table) -> &'static str {
         Table::Teams => include_str!("../../queries/checks/teams.sql"),
         Table::AgentSurveys => include_str!("../../queries/checks/agent_surveys.sql"),
         Table::Customers => include_str!("../../queries/checks/customers.sql"),
+        Table::KbViews => include_str!("../../queries/checks/kb_views.sql"),
+        Table::KbArticles => include_str!("../../queries/checks/kb_articles.sql"),
     }
 }
 

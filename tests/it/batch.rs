@@ -281,6 +281,7 @@ fn publishes_every_report_and_reruns_replace_their_period(format: &str) {
         "agent_satisfaction",
         "feedback",
         "retention",
+        "knowledge_base",
     ];
     for report in reports {
         let mut expected = Vec::new();

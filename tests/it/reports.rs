@@ -804,7 +804,7 @@ fn parameter_errors_list_the_parameters() {
     }
     let out = run(&["no_such_report"]);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, feedback, management, retention, sla, staffing, team, team_month"), "{stderr}");
+    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, feedback, knowledge_base, management, retention, sla, staffing, team, team_month"), "{stderr}");
 }
 
 #[test]
@@ -1551,6 +1551,7 @@ fn reports_on_the_sample_lake() {
         "agent_satisfaction",
         "feedback",
         "retention",
+        "knowledge_base",
     ] {
         let out = Command::cargo_bin("kpiql")
             .expect("binary")
@@ -2359,5 +2360,164 @@ retention_pct_bad_csat,retention_pct_fcr_miss,retention_pct_no_contact\n\
 business,1,1,100.0,,,,100.0\n\
 consumer,3,2,66.67,0.0,100.0,,100.0\n\
 ,1,0,0.0,,,0.0,\n"
+    );
+}
+
+#[test]
+fn knowledge_base_by_hand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    // (interaction, customer, seq, created)
+    let contacts: [(&str, &str, i32, &str); 4] = [
+        ("i1", "c1", 1, "2026-10-02 20:00:00"),
+        ("i2", "c2", 1, "2026-10-06 12:00:00"),
+        ("i3", "c3", 2, "2026-10-05 09:00:00"),
+        ("i4", "c4", 1, "2026-10-10 10:00:00"),
+    ];
+    write_parquet(
+        &lake.join("interactions.parquet"),
+        vec![
+            ("interaction_id", strings(&contacts.map(|c| c.0))),
+            ("ticket_id", strings(&contacts.map(|c| c.0))),
+            ("contact_seq", ints(&contacts.map(|c| c.2))),
+            ("customer_id", strings(&contacts.map(|c| c.1))),
+            ("channel", strings(&["chat"; 4])),
+            ("created_at", times(&contacts.map(|c| Some(c.3)))),
+            ("resolved", bools(&[true; 4])),
+            ("escalated", bools(&[false; 4])),
+            ("abandoned", bools(&[false; 4])),
+        ],
+    );
+    write_answers(lake, &[]);
+    write_parquet(
+        &lake.join("kb_articles.parquet"),
+        vec![
+            ("article_id", strings(&["k1", "k2"])),
+            ("title", strings(&["Pay", "Reset"])),
+            ("category", strings(&["billing", "technical"])),
+        ],
+    );
+    // (view, article, customer, session, viewed, read, helpful)
+    type View = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        &'static str,
+        Option<f64>,
+        Option<bool>,
+    );
+    let views: [View; 6] = [
+        (
+            "v1",
+            "k1",
+            Some("c1"),
+            "s1",
+            "2026-10-02 10:00:00",
+            Some(60.0),
+            Some(true),
+        ),
+        (
+            "v2",
+            "k2",
+            Some("c1"),
+            "s1",
+            "2026-10-02 10:05:00",
+            Some(120.0),
+            None,
+        ),
+        (
+            "v3",
+            "k1",
+            None,
+            "s2",
+            "2026-10-03 09:00:00",
+            None,
+            Some(false),
+        ),
+        (
+            "v4",
+            "k1",
+            Some("c2"),
+            "s3",
+            "2026-10-04 12:00:00",
+            Some(30.0),
+            Some(true),
+        ),
+        (
+            "v5",
+            "k9",
+            Some("c3"),
+            "s4",
+            "2026-10-05 08:00:00",
+            Some(90.0),
+            None,
+        ),
+        (
+            "v6",
+            "k1",
+            Some("c1"),
+            "s5",
+            "2026-09-30 23:00:00",
+            Some(10.0),
+            Some(true),
+        ),
+    ];
+    write_parquet(
+        &lake.join("kb_views.parquet"),
+        vec![
+            ("view_id", strings(&views.map(|v| v.0))),
+            ("article_id", strings(&views.map(|v| v.1))),
+            ("customer_id", opt_strings(&views.map(|v| v.2))),
+            ("session_id", strings(&views.map(|v| v.3))),
+            ("viewed_at", times(&views.map(|v| Some(v.4)))),
+            ("read_seconds", floats(&views.map(|v| v.5))),
+            (
+                "helpful",
+                std::sync::Arc::new(datafusion::arrow::array::BooleanArray::from(
+                    views.map(|v| v.6).to_vec(),
+                )),
+            ),
+        ],
+    );
+    // October. Tickets opened (first contacts): i1, i2, i4 = 3 (i3 is a
+    // repeat contact).
+    // billing: v1, v3, v4 = 3 views -> 3/3 = 1.0; votes yes, no, yes ->
+    // 66.67; read 60 and 30 -> 45 (v3 has none). technical: v2, 1 view ->
+    // 0.3333, no vote, read 120. k9 is in no category: v5, 1 view, read 90.
+    // Known sessions ending in October: s1 (c1, last view v2 technical
+    // 10:05; c1 opens i1 9 h 55 min later: not deflected), s3 (c2, billing;
+    // i2 48 h later: deflected), s4 (c3, no category; i3 within 24 h is a
+    // repeat contact, not a new ticket: deflected). s2 is anonymous, s5
+    // ended in September.
+    assert_eq!(
+        report(lake, &[&["knowledge_base"][..], &OCTOBER].concat()),
+        "category,article_id,title,views,self_service_score,helpful_pct,avg_read_seconds,\
+sessions,deflected,deflection_pct\n\
+billing,,,3,1.0,66.67,45.0,1,1,100.0\n\
+technical,,,1,0.3333,,120.0,1,0,0.0\n\
+,,,1,0.3333,,90.0,1,1,100.0\n"
+    );
+    // Per article, the top 2 by views (then id): k1 (s3's last view), k2
+    // (s1's).
+    assert_eq!(
+        report(
+            lake,
+            &[
+                &[
+                    "knowledge_base",
+                    "--param",
+                    "by_article=true",
+                    "--param",
+                    "top=2"
+                ][..],
+                &OCTOBER
+            ]
+            .concat()
+        ),
+        "category,article_id,title,views,self_service_score,helpful_pct,avg_read_seconds,\
+sessions,deflected,deflection_pct\n\
+billing,k1,Pay,3,1.0,66.67,45.0,1,1,100.0\n\
+technical,k2,Reset,1,0.3333,,120.0,1,0,0.0\n"
     );
 }

@@ -318,3 +318,43 @@ fn bad_customer_rows_are_named() {
         );
     }
 }
+
+#[test]
+fn bad_knowledge_base_rows_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    // v2 read for -5 s; v1 twice; session s1 by two customers.
+    write_parquet(
+        &lake.join("kb_views.parquet"),
+        vec![
+            ("view_id", strings(&["v1", "v2", "v1"])),
+            ("article_id", strings(&["k1", "k1", "k2"])),
+            ("customer_id", strings(&["c1", "c2", "c1"])),
+            ("session_id", strings(&["s1", "s1", "s2"])),
+            ("viewed_at", times(&[Some("2026-01-05 10:00:00"); 3])),
+            ("read_seconds", floats(&[Some(10.0), Some(-5.0), None])),
+        ],
+    );
+    write_parquet(
+        &lake.join("kb_articles.parquet"),
+        vec![("article_id", strings(&["k1", "k1"]))],
+    );
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for expected in [
+        "kb_views: 3 rows in 1 file: 3 problems",
+        "negative read_seconds: 1 row",
+        "view_id=v2 read_seconds=-5",
+        "duplicate view_id: 1 row",
+        "session with more than one customer: 1 row",
+        "session_id=s1 customers=2",
+        "kb_articles: 2 rows in 1 file: 1 problem",
+        "article_id=k1 appears 2 times",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in\n{stdout}"
+        );
+    }
+}
