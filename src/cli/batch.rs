@@ -70,7 +70,7 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
             anyhow::bail!("--param {name}: none of the chosen reports has a parameter {name:?}");
         }
     }
-    let job = Job {
+    let mut job = Job {
         reports,
         from,
         to,
@@ -80,6 +80,31 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
         retain_hours: args.retain_hours,
     };
     let kpiql = cli.open().await?;
+    // All reports: those that need an optional table the lake lacks are
+    // left out with a note (a lake without them keeps working); a report
+    // named in --reports is run and fails naming the table.
+    if args.reports.trim() == "all" {
+        let mut kept = Vec::new();
+        for report in std::mem::take(&mut job.reports) {
+            let mut missing = None;
+            for table in &report.needs {
+                let provider = kpiql.ctx.table_provider(table.name()).await?;
+                if crate::lake::is_missing(provider.as_ref()) {
+                    missing = Some(*table);
+                    break;
+                }
+            }
+            match missing {
+                Some(table) if !cli.quiet => eprintln!(
+                    "note: report {} left out: the lake has no table {table} (name the report in --reports to make that an error)",
+                    report.name
+                ),
+                Some(_) => {}
+                None => kept.push(report),
+            }
+        }
+        job.reports = kept;
+    }
     // Targets before the destination: a bad targets file leaves no trace.
     let targets = kpiql
         .load_targets(

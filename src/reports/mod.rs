@@ -302,6 +302,16 @@ pub fn report_columns(catalog: &Catalog) -> Vec<crate::targets::ReportColumns> {
         .map(|r| crate::targets::ReportColumns {
             name: r.name.clone(),
             columns: r.columns.iter().map(|c| c.name.clone()).collect(),
+            not_numbers: r
+                .columns
+                .iter()
+                .filter(|c| {
+                    c.unit == "boolean"
+                        || c.unit == "date"
+                        || crate::targets::KEYS.contains(&c.name.as_str())
+                })
+                .map(|c| c.name.clone())
+                .collect(),
         })
         .collect()
 }

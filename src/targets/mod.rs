@@ -125,12 +125,15 @@ fn location(line: &Option<usize>, field: &Option<String>) -> String {
 }
 
 /// A report's name and output columns, as the file is checked against.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ReportColumns {
     /// The report.
     pub name: String,
     /// Its output columns.
     pub columns: Vec<String>,
+    /// Those of them that hold no number (unit `boolean` or `date`, and the
+    /// key columns team, channel, priority): no target can apply to them.
+    pub not_numbers: Vec<String>,
 }
 
 impl Targets {
@@ -287,6 +290,16 @@ impl Targets {
                     with
                 }
             };
+            if let Some(r) = candidates.iter().find(|r| r.not_numbers.contains(&column)) {
+                return Err(err(
+                    Some(line),
+                    Some("column"),
+                    format!(
+                        "column {column:?} of report {} holds no number; a target needs a numeric column",
+                        r.name
+                    ),
+                ));
+            }
             for (k, key) in KEYS.iter().enumerate() {
                 if keys[k].is_some()
                     && !candidates

@@ -8,6 +8,11 @@ fn reports() -> Vec<ReportColumns> {
     let r = |name: &str, columns: &[&str]| ReportColumns {
         name: name.to_string(),
         columns: columns.iter().map(|c| c.to_string()).collect(),
+        not_numbers: columns
+            .iter()
+            .filter(|c| ["team", "channel", "month"].contains(c))
+            .map(|c| c.to_string())
+            .collect(),
     };
     vec![
         r("team", &["team", "fcr_pct", "csat_pct", "occupancy_pct"]),
@@ -114,6 +119,10 @@ fn each_malformed_case_is_named_with_line_and_field() {
             "t.csv line 3: the same report, column, team, channel, priority and valid_from as line 2",
         ),
         (error(",fcr_pct,,,,70,,,\n"), "t.csv line 2: not CSV"),
+        (
+            error("team,team,,,,1,,,,\n"),
+            "t.csv line 2, field column: column \"team\" of report team holds no number",
+        ),
     ];
     for (got, expected) in cases {
         assert!(got.starts_with(expected), "{got}\n  expected: {expected}");

@@ -1465,3 +1465,55 @@ fn clean_up_removes_only_kpiqls_own_staging_folders() {
         "a killed run's staging folder is removed"
     );
 }
+
+/// A lake without the optional tables some reports need: `--reports all`
+/// leaves those reports out with a note and publishes the rest; naming one
+/// is an error that names the missing table.
+#[test]
+fn all_reports_leave_out_those_whose_table_the_lake_lacks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let lake = dir.path().join("lake");
+    crate::fixtures::small_lake(&lake);
+    let lake = lake.to_str().expect("utf-8").to_string();
+    let out = dir.path().join("out");
+    let stderr = ok(kpiql()
+        .args(["--data", &lake, "batch", "--period", "2026-01", "--out"])
+        .arg(&out)
+        .args(["--table-format", "parquet"])
+        .output()
+        .expect("run"));
+    for (report, table) in [
+        ("agent_satisfaction", "agent_surveys"),
+        ("retention", "customers"),
+        ("knowledge_base", "kb_views"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "note: report {report} left out: the lake has no table {table}"
+            )),
+            "{stderr}"
+        );
+        assert!(!out.join(report).exists(), "{report} not published");
+    }
+    assert!(out.join("team").is_dir(), "the other reports are published");
+    let named = kpiql()
+        .args([
+            "--data",
+            &lake,
+            "batch",
+            "--period",
+            "2026-01",
+            "--reports",
+            "retention",
+            "--out",
+        ])
+        .arg(dir.path().join("out2"))
+        .output()
+        .expect("run");
+    assert_eq!(named.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&named.stderr).contains("needs the table customers"),
+        "{}",
+        String::from_utf8_lossy(&named.stderr)
+    );
+}
