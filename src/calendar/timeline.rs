@@ -79,8 +79,12 @@ impl Timeline {
     /// `[lo, hi]` (µs) is exact: whole years, with two days to spare for
     /// any zone's offset. None when the instants are out of chrono's range.
     pub fn dates_for(lo: i64, hi: i64) -> Option<(NaiveDate, NaiveDate)> {
-        let lo = DateTime::from_timestamp_micros(lo)?.date_naive() - Duration::days(3);
-        let hi = DateTime::from_timestamp_micros(hi)?.date_naive() + Duration::days(3);
+        let lo = DateTime::from_timestamp_micros(lo)?
+            .date_naive()
+            .checked_sub_signed(Duration::days(3))?;
+        let hi = DateTime::from_timestamp_micros(hi)?
+            .date_naive()
+            .checked_add_signed(Duration::days(3))?;
         Some((
             NaiveDate::from_ymd_opt(lo.year(), 1, 1)?,
             NaiveDate::from_ymd_opt(hi.year(), 12, 31)?,
