@@ -42,6 +42,12 @@ pub fn days_since_epoch(date: NaiveDate) -> i32 {
     date.num_days_from_ce() - 719_163
 }
 
+/// The date of a `Date32` value (days since 1970-01-01); None outside
+/// chrono's range.
+pub fn date_of_days(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

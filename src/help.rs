@@ -63,25 +63,14 @@ pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let kpis = all_functions()
         .into_iter()
         .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
-    let calendar = crate::calendar::functions::functions(Default::default())
+    let mut scalars = crate::calendar::functions::functions(Default::default());
+    scalars.extend(crate::staffing::functions::functions());
+    scalars.push(crate::targets::status::kpi_status());
+    scalars.push(crate::feedback::comment_terms());
+    let scalars = scalars
         .into_iter()
         .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
-    let staffing = crate::staffing::functions::functions()
-        .into_iter()
-        .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
-    let status = crate::targets::status::kpi_status();
-    let status = status
-        .documentation()
-        .map(|d| (status.name().to_string(), d.clone()));
-    let terms = crate::feedback::comment_terms();
-    let terms = terms
-        .documentation()
-        .map(|d| (terms.name().to_string(), d.clone()));
-    kpis.chain(calendar)
-        .chain(staffing)
-        .chain(status)
-        .chain(terms)
-        .collect()
+    kpis.chain(scalars).collect()
 }
 
 /// Each report with its description and parameters.

@@ -329,20 +329,34 @@ impl Calendars {
     }
 }
 
+/// The rows `sql` selects from `table`, or none without a query when the
+/// lake lacks the table (most lakes have no calendars: opening them costs
+/// nothing).
+async fn rows(
+    ctx: &SessionContext,
+    table: Table,
+    sql: &str,
+) -> Result<Vec<RecordBatch>, DataFusionError> {
+    let provider = ctx.table_provider(table.name()).await?;
+    if crate::lake::is_missing(provider.as_ref()) {
+        return Ok(Vec::new());
+    }
+    ctx.sql(sql).await?.collect().await
+}
+
 /// Reads the calendar tables registered in `ctx` (absent ones read as
 /// empty) and builds the calendars. Rows with a NULL in a required column
 /// are skipped here: opening the lake refuses them, `validate` names them.
 pub async fn load(ctx: &SessionContext) -> Result<Calendars, DataFusionError> {
     let mut windows = Vec::new();
-    for batch in ctx
-        .sql(
-            "SELECT calendar_id, time_zone, weekday, open_minute, close_minute, valid_from \
-             FROM business_hours WHERE calendar_id IS NOT NULL AND time_zone IS NOT NULL \
-             AND weekday IS NOT NULL AND open_minute IS NOT NULL AND close_minute IS NOT NULL",
-        )
-        .await?
-        .collect()
-        .await?
+    for batch in rows(
+        ctx,
+        Table::BusinessHours,
+        "SELECT calendar_id, time_zone, weekday, open_minute, close_minute, valid_from \
+         FROM business_hours WHERE calendar_id IS NOT NULL AND time_zone IS NOT NULL \
+         AND weekday IS NOT NULL AND open_minute IS NOT NULL AND close_minute IS NOT NULL",
+    )
+    .await?
     {
         let ids = strings(&batch, 0)?;
         let zones = strings(&batch, 1)?;
@@ -362,11 +376,12 @@ pub async fn load(ctx: &SessionContext) -> Result<Calendars, DataFusionError> {
         }
     }
     let mut holidays = Vec::new();
-    for batch in ctx
-        .sql("SELECT calendar_id, date FROM holidays WHERE calendar_id IS NOT NULL AND date IS NOT NULL")
-        .await?
-        .collect()
-        .await?
+    for batch in rows(
+        ctx,
+        Table::Holidays,
+        "SELECT calendar_id, date FROM holidays WHERE calendar_id IS NOT NULL AND date IS NOT NULL",
+    )
+    .await?
     {
         let ids = strings(&batch, 0)?;
         let dates = batch.column(1).as_primitive::<Date32Type>();
@@ -378,11 +393,12 @@ pub async fn load(ctx: &SessionContext) -> Result<Calendars, DataFusionError> {
         }
     }
     let mut teams = Vec::new();
-    for batch in ctx
-        .sql("SELECT team, calendar_id FROM teams WHERE team IS NOT NULL")
-        .await?
-        .collect()
-        .await?
+    for batch in rows(
+        ctx,
+        Table::Teams,
+        "SELECT team, calendar_id FROM teams WHERE team IS NOT NULL",
+    )
+    .await?
     {
         let names = strings(&batch, 0)?;
         let ids = strings(&batch, 1)?;
@@ -408,7 +424,7 @@ fn strings(batch: &RecordBatch, index: usize) -> Result<Vec<Option<String>>, Dat
 
 /// A `Date32` value as a date.
 fn date(days: i32) -> NaiveDate {
-    NaiveDate::from_num_days_from_ce_opt(days + 719_163).unwrap_or(NaiveDate::MIN)
+    crate::dates::date_of_days(days).unwrap_or(NaiveDate::MIN)
 }
 
 #[cfg(test)]

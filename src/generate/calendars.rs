@@ -22,6 +22,7 @@ use datafusion::arrow::error::ArrowError;
 use super::columns::{StrCol, write_schema};
 use super::plan::MonthPlan;
 use super::profile::HOLIDAYS;
+use crate::dates::days_since_epoch;
 use crate::lake::schema::Table;
 
 const EU: &str = "Europe/Warsaw";
@@ -36,10 +37,6 @@ pub(crate) const TEAM_CALENDARS: [(&str, Option<&str>); 6] = [
     ("enterprise", Some("round_the_clock")),
     ("social_care", None),
 ];
-
-fn days_since_epoch(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
-}
 
 /// One `business_hours` row: calendar, zone, weekday, open, close, valid_from.
 type Window<'a> = (&'a str, &'a str, i32, i32, i32, Option<NaiveDate>);

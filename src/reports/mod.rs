@@ -277,9 +277,7 @@ pub async fn plan(
                 ScalarValue::TimestampMicrosecond(Some(us), _) => {
                     chrono::DateTime::from_timestamp_micros(*us).map(|t| t.date_naive())
                 }
-                ScalarValue::Date32(Some(days)) => {
-                    chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163)
-                }
+                ScalarValue::Date32(Some(days)) => crate::dates::date_of_days(*days),
                 _ => None,
             })
     });

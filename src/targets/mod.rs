@@ -403,7 +403,6 @@ impl Targets {
         let floats = |f: &dyn Fn(&Target) -> Option<f64>| {
             Arc::new(rows.iter().map(f).collect::<Float64Array>()) as _
         };
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
         Ok(RecordBatch::try_new(
             Targets::schema(),
             vec![
@@ -418,7 +417,7 @@ impl Targets {
                 floats(&|t| t.warn_max),
                 Arc::new(
                     rows.iter()
-                        .map(|t| t.valid_from.map(|d| (d - epoch).num_days() as i32))
+                        .map(|t| t.valid_from.map(crate::dates::days_since_epoch))
                         .collect::<Date32Array>(),
                 ),
                 strings(&|t| Some(t.text())),
