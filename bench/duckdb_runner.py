@@ -49,6 +49,9 @@ EMPTY = {
     "kb_articles": "(SELECT NULL::VARCHAR AS article_id, NULL::VARCHAR AS title, "
     "NULL::VARCHAR AS category WHERE false)",
 }
+# Nullable columns added to a table after lakes were written: views.sql
+# names them {table.column}.
+OPTIONAL_COLUMNS = {"interactions": ("bot",)}
 TABLES = (
     "interactions",
     "surveys",
@@ -101,7 +104,12 @@ def connect(lake, threads=None, calendars=True):
     con.execute("SET TimeZone = 'UTC'")
     views = sql_text(os.path.join(TWINS, "views.sql"))
     for table in TABLES:
-        views = views.replace("{" + table + "}", source(lake, table))
+        where = source(lake, table)
+        views = views.replace("{" + table + "}", where)
+        for column in OPTIONAL_COLUMNS.get(table, ()):
+            # A nullable column no file has reads as NULL (DESIGN §1).
+            have = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {where}").fetchall()}
+            views = views.replace("{" + table + "." + column + "}", column if column in have else "NULL")
     statements = split_statements(views)
     # biz_intervals must exist before the macros that read it are created.
     con.execute(

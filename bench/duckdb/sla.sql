@@ -19,7 +19,9 @@
 -- A contact or ticket with no response / resolution whose target time has
 -- passed by $end is a breach; one still within its target is pending and not
 -- counted. Abandoned contacts never got a response by design and are left out
--- of first-response compliance (see abandonment rate).
+-- of first-response compliance (see abandonment rate); so are bot contacts
+-- (`bot` true): a bot answers at once, and the person a bot hands the ticket
+-- to is measured on the next contact.
 -- A priority other than the four known ones is not dropped: it gets a row
 -- of its own, after the known ones, measured against the normal targets
 -- (`kpiql validate` names such values).
@@ -69,7 +71,7 @@ timed_contacts AS (
     ASOF LEFT JOIN biz_intervals o1 ON o1.calendar_id = c.calendar_id AND epoch_us(i.created_at) >= o1.s
     ASOF LEFT JOIN biz_intervals o2 ON o2.calendar_id = c.calendar_id AND epoch_us(i.first_response_at) >= o2.s
     ASOF LEFT JOIN biz_intervals o3 ON o3.calendar_id = c.calendar_id AND epoch_us(i.period_end) >= o3.s
-    WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned
+    WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned AND i.bot IS NOT TRUE
 ),
 contacts AS (
     SELECT

@@ -35,7 +35,9 @@ SELECT
     CAST(handle_seconds AS DOUBLE) AS handle_seconds,
     CAST(resolved AS BOOLEAN) AS resolved,
     CAST(escalated AS BOOLEAN) AS escalated,
-    CAST(abandoned AS BOOLEAN) AS abandoned
+    CAST(abandoned AS BOOLEAN) AS abandoned,
+    -- Optional column: the runner writes NULL when no file has it.
+    CAST({interactions.bot} AS BOOLEAN) AS bot
 FROM {interactions};
 
 CREATE VIEW surveys AS

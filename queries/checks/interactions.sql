@@ -47,3 +47,7 @@ UNION ALL
 SELECT 'priority other than urgent, high, normal, low (sla measures it against the normal targets)',
        concat('interaction_id=', interaction_id, ' priority=', priority)
 FROM interactions WHERE priority NOT IN ('urgent', 'high', 'normal', 'low')
+UNION ALL
+SELECT 'bot contact with an agent_id (a contact is handled by a bot or by a person, not both)',
+       concat('interaction_id=', interaction_id, ' agent_id=', agent_id)
+FROM interactions WHERE bot AND agent_id IS NOT NULL

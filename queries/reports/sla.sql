@@ -26,7 +26,9 @@
 -- A contact or ticket with no response / resolution whose target time has
 -- passed by $end is a breach; one still within its target is pending and not
 -- counted. Abandoned contacts never got a response by design and are left out
--- of first-response compliance (see abandonment rate).
+-- of first-response compliance (see abandonment rate); so are bot contacts
+-- (`bot` true): a bot answers at once, and the person a bot hands the ticket
+-- to is measured on the next contact.
 -- A priority other than the four known ones is not dropped: it gets a row
 -- of its own, after the known ones, measured against the normal targets
 -- (`kpiql validate` names such values).
@@ -64,7 +66,7 @@ timed_contacts AS (
     SELECT i.*, CASE WHEN $business_time THEN c.calendar_id END AS calendar_id
     FROM interactions i
     LEFT JOIN team_calendars c ON c.team = i.team
-    WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned
+    WHERE i.created_at >= $start AND i.created_at < $end AND NOT i.abandoned AND i.bot IS NOT TRUE
 ),
 contacts AS (
     SELECT

@@ -277,6 +277,7 @@ pub(crate) struct InteractionCols {
     pub resolved: BoolCol,
     pub escalated: BoolCol,
     pub abandoned: BoolCol,
+    pub bot: BoolCol,
     /// Rows pushed since the last [`InteractionCols::finish`].
     pub len: usize,
 }
@@ -302,6 +303,7 @@ impl InteractionCols {
             resolved: BoolCol::new(rows),
             escalated: BoolCol::new(rows),
             abandoned: BoolCol::new(rows),
+            bot: BoolCol::new(rows),
             len: 0,
         }
     }
@@ -327,6 +329,7 @@ impl InteractionCols {
             self.resolved.finish(),
             self.escalated.finish(),
             self.abandoned.finish(),
+            self.bot.finish(),
         ];
         RecordBatch::try_new(write_schema(Table::Interactions), columns)
     }

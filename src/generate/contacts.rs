@@ -52,6 +52,8 @@ pub(crate) struct ContactGen<'a> {
     plan: &'a MonthPlan,
     profile: &'a Profile,
     rng: Rng,
+    /// Bot decisions and conversations: a stream of their own.
+    bots: Rng,
     /// Per channel: cumulative weights of the month's days.
     day_cum: Vec<Vec<u64>>,
     rows: InteractionCols,
@@ -95,6 +97,7 @@ impl<'a> ContactGen<'a> {
             plan,
             profile: &world.profile,
             rng: Rng::stream(world.seed, plan.index, Stream::Contacts),
+            bots: Rng::stream(world.seed, plan.index, Stream::Bots),
             day_cum,
             rows: InteractionCols::new(chunk),
             surveys: Surveys::new(world, chunk / 4 + 16),
@@ -132,6 +135,30 @@ impl<'a> ContactGen<'a> {
             let ticket = self.plan.offset + produced;
             let mut created = self.contact_time(channel);
             let mut seq = 1;
+            if self.bots.chance(profile.bot_share[channel]) {
+                let contact = Contact {
+                    gidx: self.plan.offset + produced,
+                    ticket,
+                    seq,
+                    customer,
+                    team,
+                    channel,
+                    priority,
+                    created,
+                };
+                let handoff = self.bot(&contact, surveys)?;
+                produced += 1;
+                if self.rows.len >= CHUNK {
+                    self.flush_rows(interactions)?;
+                }
+                match handoff {
+                    Some(t) if produced < rows && t < self.plan.end_us => {
+                        created = t;
+                        seq += 1;
+                    }
+                    _ => continue,
+                }
+            }
             loop {
                 let contact = Contact {
                     gidx: self.plan.offset + produced,
@@ -219,6 +246,55 @@ impl<'a> ContactGen<'a> {
         r.len += 1;
     }
 
+    /// A bot took the contact: no agent, no queue, no agent response, no
+    /// handle time. It resolves the ticket by the team's odds (a topic a
+    /// bot knows well), and a resolved ticket may get a CSAT survey. Returns
+    /// when a person takes over, if the bot hands the ticket on.
+    fn bot(&mut self, c: &Contact, surveys: &mut PartWriter) -> Result<Option<i64>, GenerateError> {
+        self.push_identity(c);
+        let profile = self.profile;
+        let length = self
+            .bots
+            .lognormal(&profile.normal, profile.bot_mu, 0.6)
+            .round()
+            .max(20.0);
+        let ended = (c.created + length as i64 * US).min(self.plan.end_us - US);
+        let resolved = self.bots.chance(profile.bot_contain[c.team]);
+        let r = &mut self.rows;
+        r.agent_id.push_null();
+        r.first_response_at.push_null();
+        r.ended_at.push(ended);
+        r.resolved_at.push_opt(resolved.then_some(ended));
+        r.wait_seconds.push_null();
+        r.hold_seconds.push_null();
+        r.handle_seconds.push_null();
+        r.resolved.push(resolved);
+        r.escalated.push(false);
+        r.abandoned.push(false);
+        r.bot.push(true);
+        if resolved {
+            if self.bots.next() < profile.channels[c.channel].survey[0] {
+                let rated = Rated {
+                    gidx: c.gidx,
+                    ticket: c.ticket,
+                    customer: c.customer,
+                    team: c.team,
+                    ended,
+                    resolved,
+                    escalated: false,
+                    month: self.plan.index,
+                };
+                self.surveys
+                    .transactional(&mut self.bots, 0, &rated, surveys)?;
+            }
+            return Ok(None);
+        }
+        if self.bots.chance(profile.bot_handoff) {
+            return Ok(Some(ended + (5 + self.bots.below(55)) as i64 * US));
+        }
+        Ok(None)
+    }
+
     /// The customer left the queue: no agent, no response. Returns when
     /// they try again, if they do.
     fn abandoned(&mut self, c: &Contact) -> Option<i64> {
@@ -242,6 +318,7 @@ impl<'a> ContactGen<'a> {
         r.resolved.push(false);
         r.escalated.push(false);
         r.abandoned.push(true);
+        r.bot.push(false);
         if self.rng.chance(profile.retry) {
             let gap = self
                 .rng
@@ -280,6 +357,7 @@ impl<'a> ContactGen<'a> {
         r.resolved.push(outcome.resolved);
         r.escalated.push(outcome.escalated);
         r.abandoned.push(false);
+        r.bot.push(false);
         if outcome.escalated || (c.seq == 1 && !outcome.resolved) {
             self.world.experience.bad(c.customer, self.plan.index);
         }

@@ -197,6 +197,19 @@ pub(crate) const TEAMS: [TeamSpec; 6] = [
 ];
 
 pub(crate) const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+/// Share of a channel's tickets that a bot answers first, in [`CHANNELS`]
+/// order (phone: voice self-service; email and social: no bot).
+pub(crate) const BOT_SHARE: [f64; 5] = [0.08, 0.40, 0.0, 0.35, 0.0];
+/// Share of a team's bot-first tickets the bot resolves alone, in [`TEAMS`]
+/// order: bots do well on billing and returns questions, badly on
+/// technical and enterprise ones.
+pub(crate) const BOT_CONTAIN: [f64; 6] = [0.55, 0.18, 0.45, 0.62, 0.10, 0.35];
+/// Of the bot-first tickets the bot does not resolve, the share handed to
+/// a person; the other customers leave the bot unresolved.
+pub(crate) const BOT_HANDOFF_P: f64 = 0.85;
+/// Median length of a bot conversation, seconds.
+pub(crate) const BOT_MEDIAN_S: f64 = 150.0;
+
 /// Factor on the queue wait by priority.
 const PRIORITY_WAIT_FACTOR: [f64; 4] = [1.3, 1.0, 0.7, 0.45];
 
@@ -384,6 +397,12 @@ pub(crate) struct Profile {
     pub hold_mu: f64,
     pub survey_delay_mu: f64,
     pub escalated_handle_shift: f64,
+    /// By channel: a ticket starts with a bot.
+    pub bot_share: [u64; 5],
+    /// By team: the bot resolves a bot-first ticket alone.
+    pub bot_contain: [u64; 6],
+    pub bot_handoff: u64,
+    pub bot_mu: f64,
 }
 
 /// Tilts score weights towards high (`bias > 0`) or low scores.
@@ -462,6 +481,10 @@ impl Profile {
             hold_mu: HOLD_MEDIAN_S.ln(),
             survey_delay_mu: SURVEY_DELAY_MEDIAN_S.ln(),
             escalated_handle_shift: ESCALATION_HANDLE_FACTOR.ln(),
+            bot_share: BOT_SHARE.map(threshold),
+            bot_contain: BOT_CONTAIN.map(threshold),
+            bot_handoff: threshold(BOT_HANDOFF_P),
+            bot_mu: BOT_MEDIAN_S.ln(),
         }
     }
 }

@@ -27,6 +27,8 @@ pub(crate) enum Stream {
     Customers = 6,
     /// Knowledge-base views.
     KnowledgeBase = 7,
+    /// Which tickets a bot answers first, and how the bot does.
+    Bots = 8,
 }
 
 /// One step of SplitMix64: advances `state` and returns a well-mixed word.

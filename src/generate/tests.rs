@@ -181,11 +181,15 @@ fn lake_follows_the_contract() {
         f64s(&it, "hold_seconds"),
         f64s(&it, "handle_seconds"),
     );
-    let (resolved, escalated, abandoned) = (
+    let (resolved, escalated, abandoned, bot) = (
         bools(&it, "resolved"),
         bools(&it, "escalated"),
         bools(&it, "abandoned"),
+        bools(&it, "bot"),
     );
+    // Bot contacts by team: (contacts, resolved by the bot).
+    let team = strs(&it, "team");
+    let mut bot_teams: HashMap<&str, (u32, u32)> = HashMap::new();
     let mut seen = HashSet::new();
     let mut by_id = HashMap::new();
     let mut ticket_contacts: HashMap<&str, Vec<(i32, bool, i64)>> = HashMap::new();
@@ -210,8 +214,32 @@ fn lake_follows_the_contract() {
         let c = created.value(i);
         assert!((jan..mar).contains(&c), "created_at outside the months");
         assert!(ended.is_valid(i));
-        assert!(wait.is_valid(i) && wait.value(i) >= 0.0);
         let ch = channel.value(i);
+        assert!(bot.is_valid(i), "generated contacts say bot or not");
+        if bot.value(i) {
+            // A bot: first contact of its ticket, no agent, no queue, no
+            // agent response or handle time, never abandoned or escalated.
+            assert!(["phone", "chat", "messaging"].contains(&ch), "bot on {ch}");
+            assert_eq!(seq.value(i), 1);
+            assert!(agent.is_null(i) && response.is_null(i) && wait.is_null(i));
+            assert!(handle.is_null(i) && hold.is_null(i));
+            assert!(!abandoned.value(i) && !escalated.value(i));
+            assert!(ended.value(i) > c);
+            assert_eq!(
+                opt_ts(resolved_at, i),
+                resolved.value(i).then(|| ended.value(i))
+            );
+            let t = bot_teams.entry(team.value(i)).or_default();
+            t.0 += 1;
+            t.1 += u32::from(resolved.value(i));
+            ticket_contacts.entry(tickets.value(i)).or_default().push((
+                seq.value(i),
+                resolved.value(i),
+                c,
+            ));
+            continue;
+        }
+        assert!(wait.is_valid(i) && wait.value(i) >= 0.0);
         assert!(
             ["phone", "chat", "email", "messaging", "social"].contains(&ch),
             "{ch}"
@@ -275,6 +303,17 @@ fn lake_follows_the_contract() {
     assert!(
         (0.02..0.08).contains(&abandonment),
         "abandonment {abandonment}"
+    );
+    // Bots answer a share of phone, chat and messaging tickets and contain
+    // billing questions far better than technical ones.
+    let contained = |t: &str| {
+        let (n, r) = bot_teams.get(t).copied().unwrap_or_default();
+        assert!(n > 100, "{n} bot contacts of {t}");
+        f64::from(r) / f64::from(n)
+    };
+    assert!(
+        contained("billing") > contained("technical") + 0.2,
+        "{bot_teams:?}"
     );
 
     // surveys

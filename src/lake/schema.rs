@@ -241,9 +241,15 @@ impl Table {
                 ),
                 (
                     "abandoned",
-                    b,
+                    b.clone(),
                     false,
                     "the customer left before reaching an agent",
+                ),
+                (
+                    "bot",
+                    b,
+                    true,
+                    "an automated agent (chatbot, voice self-service) handled the contact, not a person; NULL reads as a person",
                 ),
             ],
             Table::Surveys => vec![

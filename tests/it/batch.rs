@@ -282,6 +282,7 @@ fn publishes_every_report_and_reruns_replace_their_period(format: &str) {
         "feedback",
         "retention",
         "knowledge_base",
+        "bots",
     ];
     for report in reports {
         let mut expected = Vec::new();

@@ -804,7 +804,7 @@ fn parameter_errors_list_the_parameters() {
     }
     let out = run(&["no_such_report"]);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, channels, customers, feedback, knowledge_base, management, retention, sla, staffing, team, team_month"), "{stderr}");
+    assert!(stderr.contains("no report named \"no_such_report\"; the reports are: agent, agent_satisfaction, bots, channels, customers, feedback, knowledge_base, management, retention, sla, staffing, team, team_month"), "{stderr}");
 }
 
 #[test]
@@ -1552,6 +1552,7 @@ fn reports_on_the_sample_lake() {
         "feedback",
         "retention",
         "knowledge_base",
+        "bots",
     ] {
         let out = Command::cargo_bin("kpiql")
             .expect("binary")
@@ -2520,4 +2521,265 @@ sessions,deflected,deflection_pct\n\
 billing,k1,Pay,3,1.0,66.67,45.0,1,1,100.0\n\
 technical,k2,Reset,1,0.3333,,120.0,1,0,0.0\n"
     );
+}
+
+#[test]
+fn bots_by_hand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    // (interaction, ticket, seq, agent, team, channel, created, ended,
+    // resolved, abandoned, bot)
+    type Row = (
+        &'static str,
+        &'static str,
+        i32,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        bool,
+        bool,
+        Option<bool>,
+    );
+    let rows: [Row; 12] = [
+        // t1: the bot resolves it alone.
+        (
+            "i1",
+            "t1",
+            1,
+            None,
+            Some("billing"),
+            "chat",
+            "2026-10-02 10:00:00",
+            Some("2026-10-02 10:02:00"),
+            true,
+            false,
+            Some(true),
+        ),
+        // t2: the bot fails, a person resolves it.
+        (
+            "i2",
+            "t2",
+            1,
+            None,
+            Some("billing"),
+            "chat",
+            "2026-10-03 10:00:00",
+            Some("2026-10-03 10:04:00"),
+            false,
+            false,
+            Some(true),
+        ),
+        (
+            "i3",
+            "t2",
+            2,
+            Some("a1"),
+            Some("billing"),
+            "chat",
+            "2026-10-03 10:05:00",
+            Some("2026-10-03 10:15:00"),
+            true,
+            false,
+            Some(false),
+        ),
+        // t3: the bot fails and the customer leaves.
+        (
+            "i4",
+            "t3",
+            1,
+            None,
+            Some("billing"),
+            "chat",
+            "2026-10-04 10:00:00",
+            Some("2026-10-04 10:01:00"),
+            false,
+            false,
+            Some(true),
+        ),
+        // t4: no team; the bot resolves it.
+        (
+            "i5",
+            "t4",
+            1,
+            None,
+            None,
+            "chat",
+            "2026-10-05 10:00:00",
+            Some("2026-10-05 10:00:30"),
+            true,
+            false,
+            Some(true),
+        ),
+        // t5: a voice bot with no end, an abandoned queue, then a person
+        // whose bot flag is NULL (reads as a person).
+        (
+            "i6",
+            "t5",
+            1,
+            None,
+            Some("technical"),
+            "phone",
+            "2026-10-06 10:00:00",
+            None,
+            false,
+            false,
+            Some(true),
+        ),
+        (
+            "i7",
+            "t5",
+            2,
+            None,
+            Some("technical"),
+            "phone",
+            "2026-10-06 10:05:00",
+            Some("2026-10-06 10:06:00"),
+            false,
+            true,
+            None,
+        ),
+        (
+            "i8",
+            "t5",
+            3,
+            Some("a2"),
+            Some("technical"),
+            "phone",
+            "2026-10-06 11:00:00",
+            Some("2026-10-06 11:10:00"),
+            true,
+            false,
+            None,
+        ),
+        // t6: a bot ticket of September; t7: a person's ticket.
+        (
+            "i9",
+            "t6",
+            1,
+            None,
+            Some("billing"),
+            "chat",
+            "2026-09-30 23:00:00",
+            Some("2026-09-30 23:01:00"),
+            true,
+            false,
+            Some(true),
+        ),
+        (
+            "i10",
+            "t7",
+            1,
+            Some("a1"),
+            Some("billing"),
+            "chat",
+            "2026-10-08 10:00:00",
+            Some("2026-10-08 10:10:00"),
+            true,
+            false,
+            Some(false),
+        ),
+        // t8: the bot fails, a second bot contact resolves it: contained.
+        (
+            "i11",
+            "t8",
+            1,
+            None,
+            Some("technical"),
+            "phone",
+            "2026-10-07 10:00:00",
+            Some("2026-10-07 10:01:40"),
+            false,
+            false,
+            Some(true),
+        ),
+        (
+            "i12",
+            "t8",
+            2,
+            None,
+            Some("technical"),
+            "phone",
+            "2026-10-07 12:00:00",
+            Some("2026-10-07 12:03:00"),
+            true,
+            false,
+            Some(true),
+        ),
+    ];
+    let interactions = |path: &Path, with_bot: bool| {
+        let mut columns = vec![
+            ("interaction_id", strings(&rows.map(|r| r.0))),
+            ("ticket_id", strings(&rows.map(|r| r.1))),
+            ("contact_seq", ints(&rows.map(|r| r.2))),
+            ("customer_id", strings(&["c1"; 12])),
+            ("agent_id", opt_strings(&rows.map(|r| r.3))),
+            ("team", opt_strings(&rows.map(|r| r.4))),
+            ("channel", strings(&rows.map(|r| r.5))),
+            ("created_at", times(&rows.map(|r| Some(r.6)))),
+            ("ended_at", times(&rows.map(|r| r.7))),
+            ("resolved", bools(&rows.map(|r| r.8))),
+            ("escalated", bools(&[false; 12])),
+            ("abandoned", bools(&rows.map(|r| r.9))),
+        ];
+        if with_bot {
+            columns.push((
+                "bot",
+                std::sync::Arc::new(datafusion::arrow::array::BooleanArray::from(
+                    rows.map(|r| r.10).to_vec(),
+                )),
+            ));
+        }
+        write_parquet(path, columns);
+    };
+    interactions(&lake.join("interactions.parquet"), true);
+    // (survey, ticket, kind, score)
+    let answers: [(&str, &str, &str, i32); 7] = [
+        ("s1", "t1", "csat", 5),
+        ("s2", "t1", "csat", 2),
+        ("s3", "t2", "csat", 4),
+        ("s4", "t3", "csat", 1),
+        ("s5", "t4", "nps", 9),
+        ("s6", "t6", "csat", 1),
+        ("s7", "t8", "csat", 3),
+    ];
+    write_parquet(
+        &lake.join("surveys.parquet"),
+        vec![
+            ("survey_id", strings(&answers.map(|a| a.0))),
+            ("ticket_id", strings(&answers.map(|a| a.1))),
+            ("customer_id", strings(&["c1"; 7])),
+            ("kind", strings(&answers.map(|a| a.2))),
+            ("score", ints(&answers.map(|a| a.3))),
+            ("submitted_at", times(&[Some("2026-10-20 10:00:00"); 7])),
+        ],
+    );
+    // October's bot-first tickets: t1 t2 t3 (chat, billing), t4 (chat, no
+    // team), t5 t8 (phone, technical); t6 is September's, t7 a person's.
+    // chat/billing: 3 tickets; contained t1, handed off t2, left t3: 33.33
+    // each. Bot lengths 120, 240, 60 s -> 140.0. CSAT about t1: 5 and 2 ->
+    // 1 of 2 = 50.0; about t2: 4 -> 100.0; t3's answer counts in neither.
+    // chat/NULL: t4 contained, 30 s; its only answer is an NPS.
+    // phone/technical: t5 handed off (i8: an agent, not abandoned, bot NULL
+    // = a person; i7 abandoned does not count), t8 contained (a second bot
+    // contact resolved it) -> 50.0 / 50.0 / 0.0. Bot lengths: i6 has no
+    // end, i11 100 s (i12 is not a first contact) -> 100.0. CSAT about t8:
+    // 3 -> 0.0 of 1.
+    let header = "channel,team,bot_tickets,contained,containment_pct,handed_off,handoff_pct,\
+left_unresolved,left_unresolved_pct,avg_bot_seconds,csat_contained_pct,csat_contained_answers,\
+csat_handed_off_pct,csat_handed_off_answers\n";
+    assert_eq!(
+        report(lake, &[&["bots"][..], &OCTOBER].concat()),
+        format!(
+            "{header}\
+chat,billing,3,1,33.33,1,33.33,1,33.33,140.0,50.0,2,100.0,1\n\
+chat,,1,1,100.0,0,0.0,0,0.0,30.0,,0,,0\n\
+phone,technical,2,1,50.0,1,50.0,0,0.0,100.0,0.0,1,,0\n"
+        )
+    );
+    // A lake whose interactions have no `bot` column reads it as NULL (a
+    // person): no bot tickets, a header only.
+    interactions(&lake.join("interactions.parquet"), false);
+    assert_eq!(report(lake, &[&["bots"][..], &OCTOBER].concat()), header);
 }

@@ -358,3 +358,45 @@ fn bad_knowledge_base_rows_are_named() {
         );
     }
 }
+
+#[test]
+fn a_bot_contact_with_an_agent_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    // b1: a bot with an agent; b2: a bot alone; b3: a person (bot NULL).
+    write_parquet(
+        &lake.join("interactions/bots.parquet"),
+        vec![
+            ("interaction_id", strings(&["b1", "b2", "b3"])),
+            ("ticket_id", strings(&["tb1", "tb2", "tb3"])),
+            ("contact_seq", ints(&[1, 1, 1])),
+            ("customer_id", strings(&["c1", "c1", "c1"])),
+            ("agent_id", opt_strings(&[Some("a1"), None, Some("a1")])),
+            ("channel", strings(&["chat", "chat", "chat"])),
+            ("created_at", times(&[Some("2026-01-03 10:00:00"); 3])),
+            ("resolved", bools(&[true, true, true])),
+            ("escalated", bools(&[false, false, false])),
+            ("abandoned", bools(&[false, false, false])),
+            (
+                "bot",
+                std::sync::Arc::new(datafusion::arrow::array::BooleanArray::from(vec![
+                    Some(true),
+                    Some(true),
+                    None,
+                ])),
+            ),
+        ],
+    );
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("bot contact with an agent_id")
+            && stdout.contains("interaction_id=b1 agent_id=a1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("interactions: 6 rows in 2 files: 1 problem"),
+        "{stdout}"
+    );
+}
