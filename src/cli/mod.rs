@@ -168,6 +168,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 cli.targets.as_deref(),
                 &crate::reports::report_columns(&catalog),
             ))?;
+            crate::reports::function::register(&kpiql.ctx, catalog.clone(), targets.clone());
             crate::repl::Shell::new(kpiql, catalog, targets).run(&runtime)?;
             Ok(ExitStatus::Success)
         }

@@ -55,12 +55,14 @@ pub(super) async fn run(cli: &Cli, args: &SqlArgs) -> anyhow::Result<ExitStatus>
     let kpiql = cli.open().await?;
     // The table `targets`, for ad-hoc SQL with kpi_status.
     let catalog = crate::reports::Catalog::load(cli.queries.as_deref())?;
-    kpiql
+    let targets = kpiql
         .load_targets(
             cli.targets.as_deref(),
             &crate::reports::report_columns(&catalog),
         )
         .await?;
+    // `SELECT * FROM report('team', ...)`.
+    crate::reports::function::register(&kpiql.ctx, catalog, targets);
     let count = statements.len();
     for Statement { number, statement } in statements {
         let context = || {

@@ -20,6 +20,7 @@
 //! reports, and a file there with a built-in's name replaces it. To add a
 //! report, drop a file with such a header into `queries/reports/`.
 
+pub mod function;
 mod params;
 
 use std::collections::BTreeMap;

@@ -23,6 +23,50 @@ pub async fn bind(
     to: Option<&str>,
     given: &[(String, String)],
 ) -> Result<ParamValues, ReportError> {
+    // Checked first without the data, so a bad parameter costs no query.
+    bind_to(report, from, to, given, Latest::NotYet)?;
+    let latest = if needs_data(report, from, to, given) {
+        Facts::of(ctx).await?.latest_full_month
+    } else {
+        None
+    };
+    bind_to(report, from, to, given, Latest::Known(latest))
+}
+
+/// The latest full month of data, which data-derived defaults count from.
+#[derive(Debug, Clone, Copy)]
+pub enum Latest {
+    /// Not asked of the data: data-derived defaults are typed stand-ins
+    /// (1970-01-01), good for the result's schema and nothing else.
+    NotYet,
+    /// Asked: `None` when the lake has no interactions.
+    Known(Option<NaiveDate>),
+}
+
+/// Whether a parameter of `report` left to its default takes it from the
+/// data.
+fn needs_data(
+    report: &Query,
+    from: Option<&str>,
+    to: Option<&str>,
+    given: &[(String, String)],
+) -> bool {
+    report.params.iter().any(|p| {
+        let set = (p.name == "start" && from.is_some())
+            || (p.name == "end" && to.is_some())
+            || given.iter().any(|(n, _)| n == &p.name);
+        !set && !matches!(p.default, ParamDefault::Literal(_) | ParamDefault::None)
+    })
+}
+
+/// [`bind`] once the data's latest full month is known (or not needed).
+pub fn bind_to(
+    report: &Query,
+    from: Option<&str>,
+    to: Option<&str>,
+    given: &[(String, String)],
+    latest: Latest,
+) -> Result<ParamValues, ReportError> {
     let fail = |problem: String| ReportError::Param {
         report: report.name.clone(),
         problem,
@@ -52,7 +96,6 @@ pub async fn bind(
     }
     let value_of = |name: &str| raw.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
 
-    let mut facts: Option<Facts> = None;
     let mut bound = Vec::new();
     for p in &report.params {
         let text = match (value_of(&p.name), &p.default) {
@@ -65,10 +108,11 @@ pub async fn bind(
                 )));
             }
             (None, rule) => {
-                if facts.is_none() {
-                    facts = Some(Facts::of(ctx).await?);
+                let latest = match latest {
+                    Latest::NotYet => NaiveDate::from_ymd_opt(1970, 1, 1),
+                    Latest::Known(month) => month,
                 }
-                let latest = facts.as_ref().and_then(|f| f.latest_full_month).ok_or_else(|| {
+                .ok_or_else(|| {
                     fail(format!(
                         "the lake has no interactions to take the default of {} from; give --from and --to",
                         p.name
@@ -97,7 +141,7 @@ pub async fn bind(
             _ => None,
         })
     };
-    if let (Some(start), Some(end)) = (instant("start"), instant("end"))
+    if let (Some(start), Some(end), Latest::Known(_)) = (instant("start"), instant("end"), latest)
         && start > end
     {
         return Err(fail(

@@ -52,6 +52,15 @@ fn tab_completes_tables_columns_and_functions() {
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         text.lines().nth(1).expect("a count").to_string()
     };
+    let teams = {
+        let out = Command::cargo_bin("kpiql")
+            .expect("binary")
+            .args(["-q", "report", "team", "--format", "csv"])
+            .env_remove("KPIQL_DATA")
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).lines().count() - 1
+    };
     let answers = count("SELECT count(*) FROM surveys");
     let csat = count("SELECT count(*) FROM surveys WHERE kind = 'csat'");
     let home = tempfile::tempdir().expect("tempdir");
@@ -77,6 +86,11 @@ fn tab_completes_tables_columns_and_functions() {
         .expect("send");
     p.exp_regex(r"\| \d+\.\d +\|")
         .expect("escalation rate printed");
+    // A report as a table, in the shell too.
+    p.send_line("SELECT count(*) AS teams FROM report('team');")
+        .expect("send");
+    p.exp_string(&format!("| {teams:<5} |"))
+        .expect("the team report's rows counted");
     quit(p);
 }
 

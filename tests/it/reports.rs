@@ -2783,3 +2783,154 @@ phone,technical,2,1,50.0,1,50.0,0,0.0,100.0,0.0,1,,0\n"
     interactions(&lake.join("interactions.parquet"), false);
     assert_eq!(report(lake, &[&["bots"][..], &OCTOBER].concat()), header);
 }
+
+/// `kpiql [ARGS] sql SQL --format csv` on the sample lake: (status, stdout,
+/// stderr).
+fn sample_sql(args: &[&str], sql: &str) -> (bool, String, String) {
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .arg("-q")
+        .args(args)
+        .args(["sql", "--format", "csv", sql])
+        .env_remove("KPIQL_DATA")
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// `kpiql [ARGS] report ... --format csv` on the sample lake.
+fn sample_report(args: &[&str], report: &[&str]) -> String {
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .arg("-q")
+        .args(args)
+        .arg("report")
+        .args(report)
+        .args(["--format", "csv"])
+        .env_remove("KPIQL_DATA")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn the_report_table_function_equals_kpiql_report() {
+    let targets = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/targets.csv");
+    // (SQL, the same report on the command line, global arguments)
+    let cases: [(&str, &[&str], &[&str]); 5] = [
+        ("SELECT * FROM report('team')", &["team"], &[]),
+        (
+            "SELECT * FROM report('team', '2026-09-01', '2026-10-01')",
+            &["team", "--from", "2026-09-01", "--to", "2026-10-01"],
+            &[],
+        ),
+        (
+            "SELECT * FROM report('customers', '2026-10-01', '2026-11-01', 'top=5')",
+            &[
+                "customers",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--param",
+                "top=5",
+            ],
+            &[],
+        ),
+        // A NULL start keeps the default; parameters after it still bind.
+        (
+            "SELECT * FROM report('sla', NULL, '2026-10-01', 'business_time=false')",
+            &[
+                "sla",
+                "--to",
+                "2026-10-01",
+                "--param",
+                "business_time=false",
+            ],
+            &[],
+        ),
+        // Targets apply as on the command line.
+        (
+            "SELECT * FROM report('team')",
+            &["team"],
+            &["--targets", targets],
+        ),
+    ];
+    for (sql, cli, global) in cases {
+        let (ok, got, err) = sample_sql(global, sql);
+        assert!(ok, "{sql}: {err}");
+        assert_eq!(got, sample_report(global, cli), "{sql}");
+    }
+    // Columns, filters and order over a report: the same rows as picking
+    // them out of the command line's CSV.
+    let full = sample_report(&[], &["team"]);
+    let mut expected: Vec<String> = pick(&full, &["team", "fcr_pct"])
+        .into_iter()
+        .filter(|r| r[1].parse::<f64>().is_ok_and(|v| v > 70.0))
+        .map(|r| r.join(","))
+        .collect();
+    expected.sort();
+    let (ok, got, err) = sample_sql(
+        &[],
+        "SELECT team, fcr_pct FROM report('team') WHERE fcr_pct > 70 ORDER BY team",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(got, format!("team,fcr_pct\n{}\n", expected.join("\n")));
+    assert!(expected.len() >= 2, "{full}");
+    let (ok, got, err) = sample_sql(&[], "SELECT count(*) AS n FROM report('channels') LIMIT 1");
+    assert!(ok, "{err}");
+    assert_eq!(
+        got,
+        format!("n\n{}\n", full_rows(&sample_report(&[], &["channels"])))
+    );
+}
+
+fn full_rows(csv: &str) -> usize {
+    csv.lines().count() - 1
+}
+
+#[test]
+fn the_report_table_function_refuses_bad_arguments_by_name() {
+    for (sql, expected) in [
+        ("SELECT * FROM report()", "report() needs the report's name"),
+        ("SELECT * FROM report('nope')", "no report named \"nope\""),
+        (
+            "SELECT * FROM report('customers', '2026-10-01', '2026-11-01', 'top=x')",
+            "parameter top = \"x\" is not an integer",
+        ),
+        (
+            "SELECT * FROM report('team', '2026-13-01')",
+            "is not a timestamp",
+        ),
+        (
+            "SELECT * FROM report('team', '2026-10-01', '2026-11-01', 'top')",
+            "argument 4 \"top\" is not 'name=value'",
+        ),
+        (
+            "SELECT * FROM report('team', '2026-10-01', '2026-11-01', 'top=5')",
+            "report team has no parameter \"top\"",
+        ),
+        (
+            "SELECT * FROM report('team', 2026)",
+            "the start must be a string literal",
+        ),
+        (
+            "SELECT * FROM report('team', '2026-11-01', '2026-10-01')",
+            "the period's start is after its end",
+        ),
+    ] {
+        let (ok, _, err) = sample_sql(&[], sql);
+        assert!(!ok, "{sql} succeeded");
+        assert!(err.contains(expected), "{sql}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
