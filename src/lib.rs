@@ -16,6 +16,7 @@ pub mod lake;
 pub mod output;
 pub mod repl;
 pub mod reports;
+pub mod serve;
 pub mod session;
 pub mod sql;
 pub mod staffing;

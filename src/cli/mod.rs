@@ -8,6 +8,7 @@ mod batch;
 mod functions;
 mod generate;
 mod report;
+mod serve;
 mod sql;
 mod validate;
 
@@ -76,6 +77,10 @@ pub enum Command {
     Batch(batch::BatchArgs),
     /// List the KPI functions, or show one in full.
     Functions(functions::FunctionsArgs),
+    /// Serve the lake and the reports over the PostgreSQL wire protocol (read-only, SCRAM logins).
+    Serve(serve::ServeArgs),
+    /// Ask for a password and print a users-file line for `kpiql serve --users` (a SCRAM verifier).
+    Passwd(serve::PasswdArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -153,6 +158,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Some(Command::Generate(args)) => generate::run(&cli, args),
         Some(Command::Validate) => runtime.block_on(validate::run(&cli)),
         Some(Command::Functions(args)) => functions::run(args),
+        Some(Command::Serve(args)) => runtime.block_on(serve::run(&cli, args)),
+        Some(Command::Passwd(args)) => serve::passwd(args),
         Some(Command::Report(args)) => runtime.block_on(report::run(&cli, args)),
         Some(Command::Reports) => report::list(&cli),
         Some(Command::Batch(args)) => runtime.block_on(batch::run(&cli, args)),

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Each top-level module of `src/` with its layer: 0 face, 1 core, 2 parts.
-const LAYERS: [(&str, u8); 21] = [
+const LAYERS: [(&str, u8); 22] = [
     ("cli", 0),
     ("repl", 0),
+    ("serve", 0),
     ("session", 1),
     ("sql", 1),
     ("output", 1),

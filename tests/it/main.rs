@@ -11,4 +11,5 @@ mod generate;
 mod layout;
 mod repl;
 mod reports;
+mod serve;
 mod validate;

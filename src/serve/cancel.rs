@@ -1,0 +1,185 @@
+//! Stopping a query: a client's cancel request (psql's Ctrl-C),
+//! `statement_timeout`, and a client that goes away.
+//!
+//! pgwire answers a cancel only while a query is being planned; kpiql's
+//! results are streamed, so most of a query's work happens after that.
+//! Each connection has a [`Cancel`]: a cancel request bumps its generation,
+//! and every query started before that stops — while planning
+//! ([`Run::bounded`]) and while its rows stream ([`Run::rows`]), where
+//! dropping the stream drops DataFusion's tasks. The same guard ends a
+//! query at its deadline. A client that disconnects mid-result makes the
+//! next write fail; pgwire then drops the stream, which frees the query.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use datafusion_postgres::pgwire;
+use futures::StreamExt;
+use pgwire::api::cancel::CancelHandler;
+use pgwire::api::results::{Response, SendableRowStream};
+use pgwire::api::{ClientInfo, PidSecretKeyGenerator, RandomPidSecretKeyGenerator};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::startup::SecretKey;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// The client metadata key dfpg's `SET statement_timeout` writes.
+const STATEMENT_TIMEOUT: &str = "statement_timeout_ms";
+
+/// One connection's cancel switch.
+#[derive(Debug)]
+pub struct Cancel {
+    generation: watch::Sender<u64>,
+    /// The server-wide default `statement_timeout`.
+    default_timeout: Option<Duration>,
+}
+
+impl Cancel {
+    pub fn new(default_timeout: Option<Duration>) -> Cancel {
+        Cancel {
+            generation: watch::Sender::new(0),
+            default_timeout,
+        }
+    }
+
+    /// Stops every query running now.
+    pub fn cancel(&self) {
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// A query starting now: stopped by a later cancel or its deadline.
+    pub fn run(&self, client: &impl ClientInfo) -> Run {
+        let mut cancelled = self.generation.subscribe();
+        cancelled.borrow_and_update();
+        let timeout = match client.metadata().get(STATEMENT_TIMEOUT) {
+            Some(ms) => ms
+                .parse()
+                .ok()
+                .filter(|&ms| ms > 0)
+                .map(Duration::from_millis),
+            None => self.default_timeout,
+        };
+        Run {
+            cancelled,
+            deadline: timeout.map(|t| Instant::now() + t),
+        }
+    }
+}
+
+/// The guard of one query.
+#[derive(Debug, Clone)]
+pub struct Run {
+    cancelled: watch::Receiver<u64>,
+    deadline: Option<Instant>,
+}
+
+fn canceled() -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        "57014".into(),
+        "canceling statement due to user request".into(),
+    )))
+}
+
+fn timed_out() -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        "57014".into(),
+        "canceling statement due to statement timeout".into(),
+    )))
+}
+
+impl Run {
+    /// Resolves with the error that stops the query.
+    async fn stopped(&mut self) -> PgWireError {
+        let deadline = self.deadline;
+        let expiry = async move {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            // A closed sender (the connection is gone) also ends the query.
+            _ = self.cancelled.changed() => canceled(),
+            () = expiry => timed_out(),
+        }
+    }
+
+    /// `work` (planning, and the start of execution), unless stopped first.
+    pub async fn bounded<T>(&self, work: impl Future<Output = PgWireResult<T>>) -> PgWireResult<T> {
+        let mut run = self.clone();
+        tokio::select! {
+            result = work => result,
+            error = run.stopped() => Err(error),
+        }
+    }
+
+    /// The rows of `response`, ending with the stop's error if stopped.
+    pub fn rows(&self, response: Response) -> Response {
+        match response {
+            Response::Query(mut query) => {
+                let rows =
+                    std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
+                query.data_rows = guard(rows, self.clone());
+                Response::Query(query)
+            }
+            other => other,
+        }
+    }
+}
+
+fn guard(rows: SendableRowStream, run: Run) -> SendableRowStream {
+    Box::pin(futures::stream::unfold(
+        Some((rows, run)),
+        |state| async move {
+            let (mut rows, mut run) = state?;
+            tokio::select! {
+                biased;
+                error = run.stopped() => Some((Err(error), None)),
+                row = rows.next() => row.map(|row| (row, Some((rows, run)))),
+            }
+        },
+    ))
+}
+
+/// The connections that may be cancelled, by process id and secret key.
+#[derive(Debug, Default)]
+pub struct Registry {
+    keys: RandomPidSecretKeyGenerator,
+    live: Mutex<HashMap<i32, (SecretKey, Weak<Cancel>)>>,
+}
+
+impl Registry {
+    /// Gives a logged-in `client` its process id and secret key (sent in
+    /// BackendKeyData) and files `cancel` under them.
+    pub fn start(&self, client: &mut impl ClientInfo, cancel: &Arc<Cancel>) {
+        let (pid, key) = self.keys.generate(&*client);
+        client.set_pid_and_secret_key(pid, key.clone());
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.retain(|_, (_, c)| c.strong_count() > 0);
+        live.insert(pid, (key, Arc::downgrade(cancel)));
+    }
+}
+
+#[async_trait::async_trait]
+impl CancelHandler for Registry {
+    async fn on_cancel_request(&self, request: CancelRequest) {
+        let target = {
+            let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+            live.get(&request.pid)
+                .filter(|(key, _)| key.eq_value(&request.secret_key))
+                .and_then(|(_, c)| c.upgrade())
+        };
+        match target {
+            Some(cancel) => {
+                log::info!("cancel request for connection {}", request.pid);
+                cancel.cancel();
+            }
+            None => log::warn!("cancel request for unknown connection {}", request.pid),
+        }
+    }
+}

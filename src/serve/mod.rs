@@ -1,0 +1,469 @@
+//! `kpiql serve`: the lake, the KPI functions and `report(...)` over the
+//! PostgreSQL wire protocol (DESIGN §5, issue 16).
+//!
+//! Built on `datafusion-postgres` (pgwire, with DataFusion's `pg_catalog`
+//! for psql's `\d` and BI tools' start-up queries), with kpiql's own accept
+//! loop, login and guards, because as shipped it shares one session between
+//! connections, authenticates no one, refuses no statement and serves
+//! plaintext when its TLS set-up fails:
+//!
+//! - every connection gets its own `SessionContext`, cloned from one
+//!   template: its own settings (`SET` in one is not seen by another), the
+//!   same tables and the same memory pool (`--memory-limit`);
+//! - SCRAM-SHA-256 against stored verifiers ([`auth`]);
+//! - read-only ([`session`]): queries, `EXPLAIN`, `SHOW`, `SET`;
+//! - cancel requests and `statement_timeout` stop a query while it plans
+//!   and while its rows stream ([`cancel`]);
+//! - with TLS, plaintext connections are refused; without it, only
+//!   loopback addresses are served unless `--insecure-listen` is given.
+
+pub mod auth;
+pub mod cancel;
+pub mod session;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion::prelude::SessionContext;
+use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
+use datafusion_postgres::pgwire;
+use pgwire::api::PgWireServerHandlers;
+use pgwire::tokio::tokio_rustls::rustls;
+use pgwire::tokio::{TlsAcceptor, process_socket};
+use tokio::net::TcpListener;
+
+use auth::{Login, Logins, Users};
+use cancel::{Cancel, Registry};
+use session::Session;
+
+/// The database name clients connect to (any name is accepted; this is the
+/// one `current_database()` answers).
+pub const DATABASE: &str = "kpiql";
+
+/// How `serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Serve a non-loopback address without TLS.
+    pub insecure_listen: bool,
+    /// PEM certificate chain and private key: TLS only.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Connections served at once; more are refused with SQLSTATE 53300.
+    pub max_connections: usize,
+    /// `statement_timeout` until a client sets its own.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// A server that cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "no user may log in: give --users FILE (lines from `kpiql passwd NAME`) or set \
+         KPIQL_PASSWORD for the user --user (default kpiql)"
+    )]
+    NoUsers,
+    #[error(
+        "{0} is not a loopback address and the server has no TLS: give --tls-cert and --tls-key, \
+         or --insecure-listen to send passwords' proofs and data in plaintext on purpose"
+    )]
+    Insecure(SocketAddr),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("pg_catalog: {0}")]
+    Catalog(String),
+}
+
+/// Reads the TLS certificate chain and key (PEM; PKCS#8, PKCS#1 or SEC1).
+fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<TlsAcceptor, ServeError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| ServeError::Tls(format!("certificate {}: {e}", cert.display())))?;
+    if certs.is_empty() {
+        return Err(ServeError::Tls(format!(
+            "certificate {}: no CERTIFICATE block",
+            cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| ServeError::Tls(format!("private key {}: {e}", key.display())))?;
+    // The tree builds rustls with two crypto providers: name one.
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ServeError::Tls(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| ServeError::Tls(format!("certificate and key: {e}")))?;
+    // PostgreSQL 17's direct TLS connections ask for this protocol.
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// One connection's handlers.
+struct Connection {
+    session: Arc<Session>,
+    login: Arc<Login>,
+    registry: Arc<Registry>,
+}
+
+impl PgWireServerHandlers for Connection {
+    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
+        Arc::clone(&self.session)
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
+        Arc::clone(&self.session)
+    }
+
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        Arc::clone(&self.login)
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        Arc::clone(&self.registry)
+    }
+}
+
+/// Turned away: over `--max-connections`. Cancel requests still work.
+struct Full {
+    registry: Arc<Registry>,
+    max: usize,
+}
+
+#[async_trait::async_trait]
+impl pgwire::api::auth::StartupHandler for Full {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: pgwire::messages::PgWireFrontendMessage,
+    ) -> pgwire::error::PgWireResult<()>
+    where
+        C: pgwire::api::ClientInfo
+            + futures::Sink<pgwire::messages::PgWireBackendMessage>
+            + Unpin
+            + Send
+            + Sync,
+        C::Error: std::fmt::Debug,
+        pgwire::error::PgWireError:
+            From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+    {
+        if matches!(message, pgwire::messages::PgWireFrontendMessage::Startup(_)) {
+            log::warn!(
+                "refused a connection from {}: {} connections are open (--max-connections)",
+                client.socket_addr(),
+                self.max
+            );
+            return Err(pgwire::error::PgWireError::UserError(Box::new(
+                pgwire::error::ErrorInfo::new(
+                    "FATAL".into(),
+                    "53300".into(),
+                    format!(
+                        "sorry, too many clients already (--max-connections {})",
+                        self.max
+                    ),
+                ),
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl PgWireServerHandlers for Full {
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        Arc::new(Full {
+            registry: Arc::clone(&self.registry),
+            max: self.max,
+        })
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        Arc::clone(&self.registry)
+    }
+}
+
+/// Makes `ctx` (the opened lake with `report(...)`) answer the catalog
+/// queries of psql and BI tools; every connection's session is cloned from
+/// it.
+pub fn prepare(ctx: &SessionContext) -> Result<(), ServeError> {
+    let catalog = ctx
+        .state()
+        .config()
+        .options()
+        .catalog
+        .default_catalog
+        .clone();
+    setup_pg_catalog(ctx, &catalog, EmptyContextProvider)
+        .map_err(|e| ServeError::Catalog(e.to_string()))?;
+    // psql's \df calls three functions pg_catalog does not define; its
+    // pg_proc lists PostgreSQL's built-ins (kpiql's functions: `kpiql
+    // functions`, or information_schema.routines).
+    for (name, value) in [
+        ("pg_function_is_visible", ScalarValue::Boolean(Some(true))),
+        ("pg_get_function_result", ScalarValue::Utf8(None)),
+        ("pg_get_function_arguments", ScalarValue::Utf8(None)),
+    ] {
+        ctx.register_udf(ScalarUDF::new_from_impl(Constant::new(name, value)));
+    }
+    Ok(())
+}
+
+/// A catalog function that answers the same for every argument.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Constant {
+    name: &'static str,
+    value: ScalarValue,
+    signature: Signature,
+}
+
+impl Constant {
+    fn new(name: &'static str, value: ScalarValue) -> Constant {
+        Constant {
+            name,
+            value,
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for Constant {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(self.value.data_type())
+    }
+
+    fn invoke_with_args(
+        &self,
+        _args: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(self.value.clone()))
+    }
+}
+
+/// Serves `template`'s lake until Ctrl-C / SIGTERM.
+///
+/// Connections are accepted on a thread of their own (a one-thread
+/// runtime), so a server whose cores are busy with queries still accepts,
+/// and answers cancel requests at once: those are handled on that thread;
+/// every other connection is handed to the runtime `run` is called on,
+/// where its queries execute.
+pub async fn run(
+    template: SessionContext,
+    users: Users,
+    options: &ServeOptions,
+) -> Result<(), ServeError> {
+    if users.is_empty() {
+        return Err(ServeError::NoUsers);
+    }
+    if options.tls.is_none() && !options.listen.ip().is_loopback() && !options.insecure_listen {
+        return Err(ServeError::Insecure(options.listen));
+    }
+    let tls = match &options.tls {
+        Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+        None => None,
+    };
+    let registry = Arc::new(Registry::default());
+    let logins = Arc::new(Logins::new(users, tls.is_some(), Arc::clone(&registry)));
+    let listen_err = |source| ServeError::Listen {
+        addr: options.listen,
+        source,
+    };
+    let listener = std::net::TcpListener::bind(options.listen).map_err(listen_err)?;
+    listener.set_nonblocking(true).map_err(listen_err)?;
+    let local = listener.local_addr().map_err(listen_err)?;
+    let acceptor = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(listen_err)?;
+    let queries = tokio::runtime::Handle::current();
+    let accept = Accept {
+        template: template.state(),
+        tls: tls.clone(),
+        registry,
+        logins: Arc::clone(&logins),
+        slots: Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1))),
+        max: options.max_connections,
+        timeout: options.statement_timeout,
+    };
+    std::thread::Builder::new()
+        .name("kpiql-accept".into())
+        .spawn(move || acceptor.block_on(accept.run(listener, queries)))
+        .map_err(listen_err)?;
+    // The address a test (or a script) waits for, on stderr.
+    eprintln!(
+        "kpiql serve: listening on {local} ({}, database {DATABASE}, {} user{}); Ctrl-C stops",
+        if tls.is_some() {
+            "TLS only"
+        } else {
+            "plaintext"
+        },
+        logins.users.len(),
+        if logins.users.len() == 1 { "" } else { "s" }
+    );
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = async {
+                match term.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("kpiql serve: stopped");
+    Ok(())
+}
+
+/// The accepting side of the server.
+struct Accept {
+    template: datafusion::execution::SessionState,
+    tls: Option<TlsAcceptor>,
+    registry: Arc<Registry>,
+    logins: Arc<Logins>,
+    slots: Arc<tokio::sync::Semaphore>,
+    max: usize,
+    timeout: Option<Duration>,
+}
+
+/// Whether the first bytes a client sent are a CancelRequest (length 16,
+/// code 80877102).
+fn is_cancel_request(head: &[u8]) -> bool {
+    head.len() >= 8 && head[4..8] == 80_877_102_i32.to_be_bytes()
+}
+
+impl Accept {
+    async fn run(self, listener: std::net::TcpListener, queries: tokio::runtime::Handle) {
+        let listener = match TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                log::error!("cannot listen: {e}");
+                return;
+            }
+        };
+        loop {
+            let (socket, peer) = match listener.accept().await {
+                Ok(a) => a,
+                Err(e) => {
+                    log::warn!("accept failed: {e}");
+                    continue;
+                }
+            };
+            let registry = Arc::clone(&self.registry);
+            let mut head = [0u8; 8];
+            let peeked = tokio::time::timeout(Duration::from_secs(5), socket.peek(&mut head)).await;
+            if let Ok(Ok(n)) = peeked
+                && is_cancel_request(&head[..n])
+            {
+                // Answered here, however busy the query runtime is.
+                tokio::spawn(async move {
+                    let _ = process_socket(socket, None, Full { registry, max: 0 }).await;
+                });
+                continue;
+            }
+            let socket = match socket.into_std() {
+                Ok(s) => s,
+                Err(e) => {
+                    log::warn!("connection from {peer}: {e}");
+                    continue;
+                }
+            };
+            let tls = self.tls.clone();
+            let slot = Arc::clone(&self.slots).try_acquire_owned();
+            let (max, timeout) = (self.max, self.timeout);
+            let logins = Arc::clone(&self.logins);
+            let template = self.template.clone();
+            queries.spawn(async move {
+                let socket = match tokio::net::TcpStream::from_std(socket) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        log::warn!("connection from {peer}: {e}");
+                        return;
+                    }
+                };
+                let result = match slot {
+                    Ok(_slot) => {
+                        let cancel = Arc::new(Cancel::new(timeout));
+                        let connection = Connection {
+                            session: Arc::new(Session::new(
+                                SessionContext::new_with_state(template),
+                                Arc::clone(&cancel),
+                            )),
+                            login: Arc::new(Login::new(logins, cancel)),
+                            registry,
+                        };
+                        process_socket(socket, tls, connection).await
+                    }
+                    Err(_) => process_socket(socket, tls, Full { registry, max }).await,
+                };
+                if let Err(e) = result {
+                    log::info!("connection from {peer} ended: {e}");
+                }
+            });
+        }
+    }
+}
+
+/// Log lines on stderr: kpiql's own at `info` (logins, refusals, cancels)
+/// unless `quiet`, other crates' at `warn`.
+pub fn log_to_stderr(quiet: bool) {
+    static LOGGER: StderrLog = StderrLog;
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(if quiet {
+            log::LevelFilter::Warn
+        } else {
+            log::LevelFilter::Info
+        });
+    }
+}
+
+#[derive(Debug)]
+struct StderrLog;
+
+impl log::Log for StderrLog {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Warn
+            || (metadata.target().starts_with("kpiql") && metadata.level() <= log::max_level())
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            eprintln!(
+                "{} kpiql serve: {}: {}",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
+                record.level().as_str().to_ascii_lowercase(),
+                record.args()
+            );
+        }
+    }
+
+    fn flush(&self) {}
+}
