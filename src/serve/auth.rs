@@ -337,11 +337,17 @@ impl StartupHandler for Login {
                         let (cbind, rest) = text
                             .split_once(',')
                             .ok_or_else(|| protocol("no gs2 header"))?;
-                        let (_authzid, bare) = rest
+                        let (authzid, bare) = rest
                             .split_once(',')
                             .ok_or_else(|| protocol("no gs2 header"))?;
                         if cbind != "n" && cbind != "y" {
                             return Err(protocol("channel binding is not offered"));
+                        }
+                        if !authzid.is_empty() {
+                            return Err(protocol("an authorization identity is not supported"));
+                        }
+                        if bare.starts_with("m=") {
+                            return Err(protocol("mandatory extensions are not supported"));
                         }
                         let gs2_header = format!("{cbind},,");
                         let attrs = attributes(bare);
@@ -349,6 +355,7 @@ impl StartupHandler for Login {
                             .iter()
                             .find(|(k, _)| *k == 'r')
                             .map(|(_, v)| *v)
+                            .filter(|nonce| !nonce.is_empty())
                             .ok_or_else(|| protocol("client-first has no nonce"))?;
                         // libpq sends an empty n=: the user is the startup one.
                         let user = client
@@ -408,12 +415,12 @@ impl StartupHandler for Login {
                         if echoed != Some(nonce.as_str()) {
                             return Err(protocol("the nonce does not match"));
                         }
-                        let Some(verifier) = verifier else {
-                            return Err(refuse(&*client, &user, "no such user").await);
+                        // Known and unknown users fail alike from here on.
+                        let (proof, verifier) = match (B64.decode(proof), verifier) {
+                            (Ok(proof), Some(v)) if proof.len() == 32 => (proof, v),
+                            (_, None) => return Err(refuse(&*client, &user, "no such user").await),
+                            _ => return Err(refuse(&*client, &user, "a malformed proof").await),
                         };
-                        let proof = B64
-                            .decode(proof)
-                            .map_err(|_| protocol("proof is not base64"))?;
                         let auth_message =
                             format!("{client_first_bare},{server_first},{without_proof}");
                         let signature = hmac(&verifier.stored_key, auth_message.as_bytes());
@@ -423,7 +430,7 @@ impl StartupHandler for Login {
                             .map(|(p, s)| p ^ s)
                             .collect();
                         let stored: [u8; 32] = Sha256::digest(&client_key).into();
-                        if proof.len() != 32 || !same(&stored, &verifier.stored_key) {
+                        if !same(&stored, &verifier.stored_key) {
                             return Err(refuse(&*client, &user, "wrong password").await);
                         }
                         let server_signature = hmac(&verifier.server_key, auth_message.as_bytes());
@@ -446,11 +453,15 @@ impl StartupHandler for Login {
     }
 }
 
+/// The PostgreSQL version the server says it is: one drivers accept (they
+/// parse the leading number), and kpiql's own after it.
+pub static SERVER_VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("16.6 (kpiql {})", env!("CARGO_PKG_VERSION")));
+
 /// What the server tells a client about itself at login.
 fn parameters() -> DefaultServerParameterProvider {
     let mut p = DefaultServerParameterProvider::default();
-    // A version drivers accept (they parse the leading number).
-    p.server_version = format!("16.6 (kpiql {})", env!("CARGO_PKG_VERSION"));
+    p.server_version = SERVER_VERSION.clone();
     p.is_superuser = false;
     p.default_transaction_read_only = true;
     p

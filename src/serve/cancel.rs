@@ -26,8 +26,9 @@ use pgwire::messages::startup::SecretKey;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-/// The client metadata key dfpg's `SET statement_timeout` writes.
-const STATEMENT_TIMEOUT: &str = "statement_timeout_ms";
+/// The client metadata key of the client's own `statement_timeout` in
+/// milliseconds, 0 for none (written by the read-only hook).
+pub const TIMEOUT_KEY: &str = "kpiql.statement_timeout_ms";
 
 /// One connection's cancel switch.
 #[derive(Debug)]
@@ -54,7 +55,7 @@ impl Cancel {
     pub fn run(&self, client: &impl ClientInfo) -> Run {
         let mut cancelled = self.generation.subscribe();
         cancelled.borrow_and_update();
-        let timeout = match client.metadata().get(STATEMENT_TIMEOUT) {
+        let timeout = match client.metadata().get(TIMEOUT_KEY) {
             Some(ms) => ms
                 .parse()
                 .ok()
@@ -132,15 +133,36 @@ impl Run {
     }
 }
 
+/// Logs a result dropped before its end: the client went away, closed its
+/// cursor, or the query was stopped. Dropping it dropped the query.
+#[derive(Debug, Default)]
+struct Unfinished {
+    finished: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if !self.finished {
+            log::info!("a result was dropped before its end; its query is freed");
+        }
+    }
+}
+
 fn guard(rows: SendableRowStream, run: Run) -> SendableRowStream {
     Box::pin(futures::stream::unfold(
-        Some((rows, run)),
+        Some((rows, run, Unfinished::default())),
         |state| async move {
-            let (mut rows, mut run) = state?;
+            let (mut rows, mut run, mut unfinished) = state?;
             tokio::select! {
                 biased;
                 error = run.stopped() => Some((Err(error), None)),
-                row = rows.next() => row.map(|row| (row, Some((rows, run)))),
+                row = rows.next() => match row {
+                    Some(row) => Some((row, Some((rows, run, unfinished)))),
+                    None => {
+                        unfinished.finished = true;
+                        None
+                    }
+                },
             }
         },
     ))

@@ -219,8 +219,22 @@ pub fn prepare(ctx: &SessionContext) -> Result<(), ServeError> {
         ("pg_get_function_result", ScalarValue::Utf8(None)),
         ("pg_get_function_arguments", ScalarValue::Utf8(None)),
     ] {
-        ctx.register_udf(ScalarUDF::new_from_impl(Constant::new(name, value)));
+        ctx.register_udf(ScalarUDF::new_from_impl(Constant::new(
+            name,
+            value,
+            Signature::any(1, Volatility::Immutable),
+        )));
     }
+    // Drivers and tools that parse version() expect PostgreSQL's form.
+    ctx.register_udf(ScalarUDF::new_from_impl(Constant::new(
+        "version",
+        ScalarValue::Utf8(Some(format!(
+            "PostgreSQL {} on DataFusion {}",
+            auth::SERVER_VERSION.as_str(),
+            datafusion::DATAFUSION_VERSION
+        ))),
+        Signature::nullary(Volatility::Immutable),
+    )));
     Ok(())
 }
 
@@ -233,11 +247,11 @@ struct Constant {
 }
 
 impl Constant {
-    fn new(name: &'static str, value: ScalarValue) -> Constant {
+    fn new(name: &'static str, value: ScalarValue, signature: Signature) -> Constant {
         Constant {
             name,
             value,
-            signature: Signature::any(1, Volatility::Immutable),
+            signature,
         }
     }
 }
@@ -378,55 +392,62 @@ impl Accept {
                 }
             };
             let registry = Arc::clone(&self.registry);
-            let mut head = [0u8; 8];
-            let peeked = tokio::time::timeout(Duration::from_secs(5), socket.peek(&mut head)).await;
-            if let Ok(Ok(n)) = peeked
-                && is_cancel_request(&head[..n])
-            {
-                // Answered here, however busy the query runtime is.
-                tokio::spawn(async move {
-                    let _ = process_socket(socket, None, Full { registry, max: 0 }).await;
-                });
-                continue;
-            }
-            let socket = match socket.into_std() {
-                Ok(s) => s,
-                Err(e) => {
-                    log::warn!("connection from {peer}: {e}");
-                    continue;
-                }
-            };
             let tls = self.tls.clone();
-            let slot = Arc::clone(&self.slots).try_acquire_owned();
             let (max, timeout) = (self.max, self.timeout);
             let logins = Arc::clone(&self.logins);
             let template = self.template.clone();
-            queries.spawn(async move {
-                let socket = match tokio::net::TcpStream::from_std(socket) {
+            let slots = Arc::clone(&self.slots);
+            let queries = queries.clone();
+            // Its own task: a client that connects and says nothing holds
+            // up no one else.
+            tokio::spawn(async move {
+                let mut head = [0u8; 8];
+                let peeked =
+                    tokio::time::timeout(Duration::from_secs(10), socket.peek(&mut head)).await;
+                match peeked {
+                    Ok(Ok(n)) if is_cancel_request(&head[..n]) => {
+                        // Answered here, however busy the query runtime is.
+                        let _ = process_socket(socket, None, Full { registry, max: 0 }).await;
+                        return;
+                    }
+                    Ok(Ok(n)) if n > 0 => {}
+                    _ => return,
+                }
+                let socket = match socket.into_std() {
                     Ok(s) => s,
                     Err(e) => {
                         log::warn!("connection from {peer}: {e}");
                         return;
                     }
                 };
-                let result = match slot {
-                    Ok(_slot) => {
-                        let cancel = Arc::new(Cancel::new(timeout));
-                        let connection = Connection {
-                            session: Arc::new(Session::new(
-                                SessionContext::new_with_state(template),
-                                Arc::clone(&cancel),
-                            )),
-                            login: Arc::new(Login::new(logins, cancel)),
-                            registry,
-                        };
-                        process_socket(socket, tls, connection).await
+                let slot = slots.try_acquire_owned();
+                queries.spawn(async move {
+                    let socket = match tokio::net::TcpStream::from_std(socket) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            log::warn!("connection from {peer}: {e}");
+                            return;
+                        }
+                    };
+                    let result = match slot {
+                        Ok(_slot) => {
+                            let cancel = Arc::new(Cancel::new(timeout));
+                            let connection = Connection {
+                                session: Arc::new(Session::new(
+                                    SessionContext::new_with_state(template),
+                                    Arc::clone(&cancel),
+                                )),
+                                login: Arc::new(Login::new(logins, cancel)),
+                                registry,
+                            };
+                            process_socket(socket, tls, connection).await
+                        }
+                        Err(_) => process_socket(socket, tls, Full { registry, max }).await,
+                    };
+                    if let Err(e) = result {
+                        log::info!("connection from {peer} ended: {e}");
                     }
-                    Err(_) => process_socket(socket, tls, Full { registry, max }).await,
-                };
-                if let Err(e) = result {
-                    log::info!("connection from {peer} ended: {e}");
-                }
+                });
             });
         }
     }

@@ -8,16 +8,17 @@ use std::sync::Arc;
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{ObjectName, ObjectNamePart, Set, Statement};
 use datafusion_postgres::hooks::HookClient;
 use datafusion_postgres::hooks::cursor::CursorStatementHook;
 use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::hooks::transactions::TransactionStatementHook;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook, pgwire};
 use futures::Sink;
+use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::Response;
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
@@ -91,27 +92,168 @@ fn allowed(statement: &Statement) -> Result<(), PgWireError> {
         | S::Discard { .. }
         | S::Deallocate { .. } => Ok(()),
         S::Explain { statement, .. } => allowed(statement),
-        S::Set(set) => {
-            // The runtime (memory pool, spill directory) is the server's.
-            let text = set.to_string().to_ascii_lowercase();
-            if text.contains("datafusion.runtime") {
-                Err(PgWireError::UserError(Box::new(ErrorInfo::new(
-                    "ERROR".into(),
-                    "42501".into(),
-                    "permission denied to set datafusion.runtime.*: the server's memory pool and \
-                     spill directory are shared by every connection"
-                        .into(),
-                ))))
-            } else {
-                Ok(())
-            }
-        }
+        S::Set(set) => settable(set),
         other => {
             let text = other.to_string();
             let what: Vec<&str> = text.split_whitespace().take(2).collect();
             Err(read_only_error(&what.join(" ")))
         }
     }
+}
+
+/// The names a `SET` assigns, as DataFusion reads them (quotes removed,
+/// lower-cased: a conservative match).
+fn set_names(set: &Set) -> Vec<String> {
+    let name = |n: &ObjectName| {
+        n.0.iter()
+            .map(|part| match part {
+                ObjectNamePart::Identifier(ident) => ident.value.to_ascii_lowercase(),
+                other => other.to_string().to_ascii_lowercase(),
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    match set {
+        Set::SingleAssignment { variable, .. } => vec![name(variable)],
+        Set::ParenthesizedAssignments { variables, .. } => variables.iter().map(name).collect(),
+        Set::MultipleAssignments { assignments } => {
+            assignments.iter().map(|a| name(&a.name)).collect()
+        }
+        _ => vec![],
+    }
+}
+
+/// `SET` of a PostgreSQL session setting (kept per connection or ignored)
+/// or of DataFusion's execution, optimizer and explain options is allowed;
+/// the other `datafusion.*` options are the server's: the runtime (memory
+/// pool, spill directory), the SQL parser (which would make the guard
+/// read a statement differently from the engine), the catalog.
+fn settable(set: &Set) -> Result<(), PgWireError> {
+    for name in set_names(set) {
+        let allowed = !name.starts_with("datafusion.")
+            || [
+                "datafusion.execution.",
+                "datafusion.optimizer.",
+                "datafusion.explain.",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p));
+        if !allowed {
+            return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".into(),
+                "42501".into(),
+                format!(
+                    "permission denied to set {name}: kpiql serve lets a session set \
+                     datafusion.execution.*, datafusion.optimizer.* and datafusion.explain.* \
+                     (the runtime, parser and catalog options are the server's)"
+                ),
+            ))));
+        }
+    }
+    Ok(())
+}
+
+/// The queries a statement runs: itself, or a cursor's `FOR` queries.
+fn queries_of(statement: &Statement) -> Vec<Statement> {
+    match statement {
+        Statement::Query(_) | Statement::Explain { .. } => vec![statement.clone()],
+        Statement::Declare { stmts } => stmts
+            .iter()
+            .filter_map(|d| d.for_query.as_ref())
+            .map(|q| Statement::Query(q.clone()))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Plans each query `statement` runs and refuses one that would create or
+/// change something. A query the guard cannot plan is refused with its
+/// planning error: the statement that runs must be the one checked.
+async fn check_queries(statement: &Statement, ctx: &SessionContext) -> Result<(), PgWireError> {
+    for query in queries_of(statement) {
+        let plan = ctx
+            .state()
+            .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                query,
+            )))
+            .await
+            .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+        plan_allowed(&plan)?;
+    }
+    Ok(())
+}
+
+/// `SET statement_timeout`'s value in milliseconds (0: none), read as
+/// PostgreSQL reads it: a number of milliseconds, or with ms, s, min, h.
+fn statement_timeout_of(set: &Set) -> Option<u64> {
+    let Set::SingleAssignment {
+        variable, values, ..
+    } = set
+    else {
+        return None;
+    };
+    if !variable
+        .to_string()
+        .eq_ignore_ascii_case("statement_timeout")
+    {
+        return None;
+    }
+    let text = values.first()?.to_string();
+    let text = text.trim_matches(|c| c == '\'' || c == '"').trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    Some(match unit.trim() {
+        "" | "ms" => n,
+        "s" => n.saturating_mul(1000),
+        "min" => n.saturating_mul(60_000),
+        "h" => n.saturating_mul(3_600_000),
+        _ => return None,
+    })
+}
+
+/// Records a client's `SET statement_timeout` for [`super::cancel`] (0
+/// turns the server's default off; datafusion-postgres, which also sees
+/// the statement, keeps it for `SHOW`).
+fn note_statement_timeout(statement: &Statement, client: &mut dyn HookClient) {
+    if let Statement::Set(set) = statement
+        && let Some(ms) = statement_timeout_of(set)
+    {
+        client
+            .metadata_mut()
+            .insert(super::cancel::TIMEOUT_KEY.to_string(), ms.to_string());
+    }
+}
+
+/// `SHOW server_version`: the version the server gave at login.
+fn server_version(statement: &Statement) -> Option<PgWireResult<Response>> {
+    let Statement::ShowVariable { variable } = statement else {
+        return None;
+    };
+    if variable.len() != 1 || !variable[0].value.eq_ignore_ascii_case("server_version") {
+        return None;
+    }
+    let fields = Arc::new(vec![FieldInfo::new(
+        "server_version".to_string(),
+        None,
+        None,
+        Type::VARCHAR,
+        FieldFormat::Text,
+    )]);
+    let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
+    Some(
+        encoder
+            .encode_field(&Some(super::auth::SERVER_VERSION.as_str()))
+            .map(|()| {
+                let row = encoder.take_row();
+                Response::Query(QueryResponse::new(
+                    fields,
+                    Box::pin(futures::stream::once(async move { Ok(row) })),
+                ))
+            }),
+    )
 }
 
 /// A plan that creates or changes something (`SELECT ... INTO`, DML, DDL)
@@ -132,36 +274,35 @@ impl QueryHook for ReadOnly {
         &self,
         statement: &Statement,
         ctx: &SessionContext,
-        _client: &mut dyn HookClient,
+        client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         if let Err(e) = allowed(statement) {
             return Some(Err(e));
         }
-        if matches!(statement, Statement::Query(_) | Statement::Explain { .. }) {
-            let planned = ctx
-                .state()
-                .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
-                    statement.clone(),
-                )))
-                .await;
-            // A statement that does not plan gets its error from the
-            // normal path.
-            if let Ok(plan) = planned
-                && let Err(e) = plan_allowed(&plan)
-            {
-                return Some(Err(e));
-            }
+        if let Err(e) = check_queries(statement, ctx).await {
+            return Some(Err(e));
         }
-        None
+        note_statement_timeout(statement, client);
+        server_version(statement)
     }
 
     async fn handle_extended_parse_query(
         &self,
         statement: &Statement,
-        _ctx: &SessionContext,
+        ctx: &SessionContext,
         _client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
-        allowed(statement).err().map(Err)
+        if let Err(e) = allowed(statement) {
+            return Some(Err(e));
+        }
+        // A cursor's query is planned by the cursor hook only when it
+        // runs: check it now.
+        if matches!(statement, Statement::Declare { .. })
+            && let Err(e) = check_queries(statement, ctx).await
+        {
+            return Some(Err(e));
+        }
+        None
     }
 
     async fn handle_extended_query(
@@ -169,13 +310,22 @@ impl QueryHook for ReadOnly {
         statement: &Statement,
         plan: &LogicalPlan,
         _params: &ParamValues,
-        _ctx: &SessionContext,
-        _client: &mut dyn HookClient,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         if let Err(e) = allowed(statement) {
             return Some(Err(e));
         }
-        plan_allowed(plan).err().map(Err)
+        if let Err(e) = plan_allowed(plan) {
+            return Some(Err(e));
+        }
+        if matches!(statement, Statement::Declare { .. })
+            && let Err(e) = check_queries(statement, ctx).await
+        {
+            return Some(Err(e));
+        }
+        note_statement_timeout(statement, client);
+        server_version(statement)
     }
 }
 
@@ -262,5 +412,59 @@ impl ExtendedQueryHandler for Session {
             ))
             .await?;
         Ok(run.rows(response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser as SqlParser;
+
+    fn set(sql: &str) -> Set {
+        match SqlParser::parse_sql(&PostgreSqlDialect {}, sql)
+            .expect("parses")
+            .remove(0)
+        {
+            Statement::Set(set) => set,
+            other => panic!("not a SET: {other}"),
+        }
+    }
+
+    #[test]
+    fn statement_timeout_reads_like_postgresql() {
+        for (sql, ms) in [
+            ("SET statement_timeout = 0", Some(0)),
+            ("SET statement_timeout = 1500", Some(1500)),
+            ("SET statement_timeout = '300ms'", Some(300)),
+            ("SET statement_timeout TO '2s'", Some(2000)),
+            ("SET statement_timeout = '5min'", Some(300_000)),
+            ("SET statement_timeout = '1h'", Some(3_600_000)),
+            ("SET statement_timeout = 'soon'", None),
+            ("SET application_name = 'x'", None),
+        ] {
+            assert_eq!(statement_timeout_of(&set(sql)), ms, "{sql}");
+        }
+    }
+
+    #[test]
+    fn only_a_sessions_own_options_may_be_set() {
+        for sql in [
+            "SET application_name = 'x'",
+            "SET datafusion.execution.batch_size = 1024",
+            "SET datafusion.optimizer.max_passes = 2",
+            "SET TIME ZONE 'UTC'",
+        ] {
+            assert!(settable(&set(sql)).is_ok(), "{sql}");
+        }
+        for sql in [
+            "SET datafusion.runtime.memory_limit = '1G'",
+            "SET datafusion.\"runtime\".memory_limit = '1G'",
+            "SET DATAFUSION.RUNTIME.TEMP_DIRECTORY = '/x'",
+            "SET datafusion.sql_parser.dialect = 'mysql'",
+            "SET datafusion.catalog.information_schema = false",
+        ] {
+            assert!(settable(&set(sql)).is_err(), "{sql}");
+        }
     }
 }

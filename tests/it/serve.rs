@@ -231,14 +231,16 @@ fn psql_sees_the_tables_and_gets_reports_equal_to_the_command_line() {
             "SET application_name = 'metabase'",
             "SHOW application_name",
             "\\echo :SERVER_VERSION_NAME",
+            "SELECT version()",
+            "SHOW server_version",
         ],
     );
     assert!(ok, "{err}");
-    // The version drivers read at login (ParameterStatus).
-    assert!(
-        out.contains("metabase") && out.contains("16.6 (kpiql"),
-        "{out}"
-    );
+    // The version drivers read at login (ParameterStatus), in version()
+    // and SHOW.
+    assert!(out.contains("metabase\n16.6 (kpiql"), "{out}");
+    assert!(out.contains("PostgreSQL 16.6 (kpiql"), "{out}");
+    assert!(out.contains("server_version\n16.6 (kpiql"), "{out}");
 }
 
 #[test]
@@ -318,13 +320,42 @@ fn every_kind_of_write_is_refused_with_its_sqlstate() {
             "25006",
         ),
         ("SELECT 1 AS a INTO copied", "25006"),
+        // A cursor's query is checked like any other.
+        ("DECLARE c CURSOR FOR SELECT 1 AS a INTO copied", "25006"),
         ("SET datafusion.runtime.memory_limit = '100G'", "42501"),
+        // Quotes do not hide a name.
+        ("SET datafusion.\"runtime\".memory_limit = '100G'", "42501"),
+        ("SET datafusion.runtime.temp_directory = '/tmp'", "42501"),
+        // The parser's dialect is the server's: the guard and the engine
+        // must read a statement alike.
+        ("SET datafusion.sql_parser.dialect = 'mysql'", "42501"),
     ] {
         let (ok, _, err) = psql(&server, "kpiql", PASSWORD, "", &[sql]);
         assert!(!ok, "{sql} was not refused");
         assert!(err.contains(&format!("ERROR:  {state}")), "{sql}: {err}");
     }
     assert!(!dir.path().join("out.csv").exists(), "COPY TO wrote a file");
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["\\dt"]);
+    assert!(ok, "{err}");
+    assert!(!out.contains("copied"), "a table was created:\n{out}");
+    // SELECT ... INTO over the extended protocol, too.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let c = client(&server).await;
+        let err = c
+            .query("SELECT 1 AS a INTO copied", &[])
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            err.code(),
+            Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION),
+            "{err:?}"
+        );
+        // A session may still tune its own execution.
+        c.batch_execute("SET datafusion.execution.batch_size = 4096")
+            .await
+            .expect("allowed");
+    });
     let (ok, out, err) = psql(
         &server,
         "kpiql",
@@ -666,4 +697,104 @@ fn extended_protocol_sessions_many_clients_cancel_and_timeout() {
         let row = c.query_one("SELECT 1 + 1", &[]).await.expect("query");
         assert_eq!(row.get::<_, i64>(0), 2);
     });
+}
+
+#[test]
+fn a_client_gone_mid_result_frees_its_query() {
+    let server = serve(&[]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let (c, connection) = tokio_postgres::Config::new()
+            .host("127.0.0.1")
+            .port(server.port)
+            .user("kpiql")
+            .password(PASSWORD)
+            .dbname("kpiql")
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        let connection = tokio::spawn(connection);
+        // A billion rows over the simple protocol, which streams them:
+        // read 2000, then the client is gone (its socket closed).
+        let rows = c
+            .simple_query_raw(
+                "SELECT value AS a, value * 2 AS b FROM generate_series(1, 1000000000)",
+            )
+            .await
+            .expect("query");
+        futures::pin_mut!(rows);
+        let mut seen = 0;
+        while seen < 2000 {
+            use futures::StreamExt;
+            if let tokio_postgres::SimpleQueryMessage::Row(_) =
+                rows.next().await.expect("a row").expect("no error")
+            {
+                seen += 1;
+            }
+        }
+        connection.abort();
+        drop(c);
+    });
+    // The server's next write fails; it drops the result, and the query.
+    let freed = std::iter::from_fn(|| {
+        server
+            .log
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .ok()
+    })
+    .any(|l| l.contains("dropped before its end"));
+    assert!(freed, "the server did not drop the gone client's query");
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 1 AS still"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "still\n1\n");
+}
+
+#[test]
+fn the_start_up_queries_of_bi_tools_and_drivers_succeed() {
+    let server = serve(&[]);
+    // Statements these clients send on connecting or browsing, as
+    // published by their projects (pgjdbc for Metabase and DBeaver,
+    // SQLAlchemy's psycopg dialect for Superset).
+    for sql in [
+        // pgjdbc
+        "SET extra_float_digits = 3",
+        "SET application_name = 'PostgreSQL JDBC Driver'",
+        // SQLAlchemy
+        "select pg_catalog.version()",
+        "select current_schema()",
+        "show standard_conforming_strings",
+        "show transaction isolation level",
+        // DBeaver
+        "SELECT current_schema(),session_user",
+        "SELECT n.oid,n.*,d.description FROM pg_catalog.pg_namespace n \
+         LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 \
+         AND d.classoid='pg_namespace'::regclass ORDER BY nspname",
+        // Metabase's table sync
+        "SELECT \"n\".\"nspname\" AS \"schema\", \"c\".\"relname\" AS \"name\" \
+         FROM \"pg_catalog\".\"pg_class\" AS \"c\" INNER JOIN \"pg_catalog\".\"pg_namespace\" AS \"n\" \
+         ON \"c\".\"relnamespace\" = \"n\".\"oid\" WHERE \"c\".\"relkind\" IN ('r', 'p', 'v', 'f', 'm') \
+         AND \"n\".\"nspname\" = 'public'",
+        "SELECT table_name, column_name, data_type FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name = 'interactions'",
+    ] {
+        let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &[sql]);
+        assert!(ok, "{sql}: {err}");
+        if sql.contains("relkind") || sql.contains("information_schema.columns") {
+            assert!(out.contains("interactions"), "{sql}:\n{out}");
+        }
+        if sql.contains("version()") {
+            assert!(out.contains("PostgreSQL 16.6 (kpiql"), "{sql}:\n{out}");
+        }
+    }
+}
+
+#[test]
+fn the_servers_statement_timeout_applies_to_a_client_that_sets_none() {
+    let server = serve(&["--statement-timeout", "200ms"]);
+    let (ok, _, err) = psql(&server, "kpiql", PASSWORD, "", &[LONG]);
+    assert!(!ok, "the long query finished");
+    assert!(
+        err.contains("57014") && err.contains("statement timeout"),
+        "{err}"
+    );
 }
