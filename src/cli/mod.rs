@@ -130,6 +130,28 @@ impl Cli {
         })
     }
 
+    /// Opens the lake for SQL: its reports (`--queries`) and targets
+    /// (`--targets`, else the lake's), the table `targets` for
+    /// `kpi_status`, and `report(...)` as a table function.
+    pub async fn open_for_sql(
+        &self,
+    ) -> anyhow::Result<(
+        Kpiql,
+        crate::reports::Catalog,
+        Option<std::sync::Arc<crate::targets::Targets>>,
+    )> {
+        let kpiql = self.open().await?;
+        let catalog = crate::reports::Catalog::load(self.queries.as_deref())?;
+        let targets = kpiql
+            .load_targets(
+                self.targets.as_deref(),
+                &crate::reports::report_columns(&catalog),
+            )
+            .await?;
+        crate::reports::function::register(&kpiql.ctx, catalog.clone(), targets.clone());
+        Ok((kpiql, catalog, targets))
+    }
+
     /// Opens the lake, printing its warnings unless `--quiet`.
     pub async fn open(&self) -> anyhow::Result<Kpiql> {
         let options = self.options()?;
@@ -169,13 +191,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         Some(Command::Repl) | None => {
-            let kpiql = runtime.block_on(cli.open())?;
-            let catalog = crate::reports::Catalog::load(cli.queries.as_deref())?;
-            let targets = runtime.block_on(kpiql.load_targets(
-                cli.targets.as_deref(),
-                &crate::reports::report_columns(&catalog),
-            ))?;
-            crate::reports::function::register(&kpiql.ctx, catalog.clone(), targets.clone());
+            let (kpiql, catalog, targets) = runtime.block_on(cli.open_for_sql())?;
             crate::repl::Shell::new(kpiql, catalog, targets).run(&runtime)?;
             Ok(ExitStatus::Success)
         }

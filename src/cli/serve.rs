@@ -142,15 +142,7 @@ pub(super) async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitStatu
         // Before the lake is read: the fix is in the command line.
         return Err(crate::serve::ServeError::NoUsers.into());
     }
-    let kpiql = cli.open().await?;
-    let catalog = crate::reports::Catalog::load(cli.queries.as_deref())?;
-    let targets = kpiql
-        .load_targets(
-            cli.targets.as_deref(),
-            &crate::reports::report_columns(&catalog),
-        )
-        .await?;
-    crate::reports::function::register(&kpiql.ctx, catalog, targets);
+    let (kpiql, _, _) = cli.open_for_sql().await?;
     prepare(&kpiql.ctx)?;
     serve(kpiql.ctx, users, &options).await?;
     Ok(ExitStatus::Success)

@@ -52,17 +52,8 @@ pub(super) async fn run(cli: &Cli, args: &SqlArgs) -> anyhow::Result<ExitStatus>
     }
     // Open the output before the lake so a bad --out fails fast.
     let mut output = Output::new(format, args.out.as_deref())?;
-    let kpiql = cli.open().await?;
-    // The table `targets`, for ad-hoc SQL with kpi_status.
-    let catalog = crate::reports::Catalog::load(cli.queries.as_deref())?;
-    let targets = kpiql
-        .load_targets(
-            cli.targets.as_deref(),
-            &crate::reports::report_columns(&catalog),
-        )
-        .await?;
-    // `SELECT * FROM report('team', ...)`.
-    crate::reports::function::register(&kpiql.ctx, catalog, targets);
+    // With `targets` for kpi_status, and `SELECT * FROM report('team', ...)`.
+    let (kpiql, _, _) = cli.open_for_sql().await?;
     let count = statements.len();
     for Statement { number, statement } in statements {
         let context = || {

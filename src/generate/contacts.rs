@@ -135,30 +135,9 @@ impl<'a> ContactGen<'a> {
             let ticket = self.plan.offset + produced;
             let mut created = self.contact_time(channel);
             let mut seq = 1;
-            if self.bots.chance(profile.bot_share[channel]) {
-                let contact = Contact {
-                    gidx: self.plan.offset + produced,
-                    ticket,
-                    seq,
-                    customer,
-                    team,
-                    channel,
-                    priority,
-                    created,
-                };
-                let handoff = self.bot(&contact, surveys)?;
-                produced += 1;
-                if self.rows.len >= CHUNK {
-                    self.flush_rows(interactions)?;
-                }
-                match handoff {
-                    Some(t) if produced < rows && t < self.plan.end_us => {
-                        created = t;
-                        seq += 1;
-                    }
-                    _ => continue,
-                }
-            }
+            // A bot answers first, perhaps; the person it hands over to
+            // keeps the channel.
+            let mut bot = self.bots.chance(profile.bot_share[channel]);
             loop {
                 let contact = Contact {
                     gidx: self.plan.offset + produced,
@@ -170,7 +149,11 @@ impl<'a> ContactGen<'a> {
                     priority,
                     created,
                 };
-                let next = self.contact(&contact, surveys)?;
+                let next = if bot {
+                    self.bot(&contact, surveys)?
+                } else {
+                    self.contact(&contact, surveys)?
+                };
                 produced += 1;
                 if self.rows.len >= CHUNK {
                     self.flush_rows(interactions)?;
@@ -179,7 +162,9 @@ impl<'a> ContactGen<'a> {
                     Some(t) if produced < rows && t < self.plan.end_us && seq < MAX_CONTACTS => {
                         created = t;
                         seq += 1;
-                        if !self.rng.chance(profile.same_channel) {
+                        if bot {
+                            bot = false;
+                        } else if !self.rng.chance(profile.same_channel) {
                             channel = self.rng.pick(&tt.channel_cum);
                         }
                     }

@@ -555,19 +555,28 @@ with psycopg.connect(host="127.0.0.1", port=int(sys.argv[1]), dbname="kpiql",
     );
 }
 
-/// A tokio-postgres client of `server`.
-async fn client(server: &Server) -> tokio_postgres::Client {
+/// A tokio-postgres client on `port`, and the task driving its connection.
+async fn connect(
+    port: u16,
+) -> (
+    tokio_postgres::Client,
+    tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+) {
     let (client, connection) = tokio_postgres::Config::new()
         .host("127.0.0.1")
-        .port(server.port)
+        .port(port)
         .user("kpiql")
         .password(PASSWORD)
         .dbname("kpiql")
         .connect(tokio_postgres::NoTls)
         .await
         .expect("connect");
-    tokio::spawn(connection);
-    client
+    (client, tokio::spawn(connection))
+}
+
+/// A tokio-postgres client of `server`.
+async fn client(server: &Server) -> tokio_postgres::Client {
+    connect(server.port).await.0
 }
 
 /// `datafusion.execution.batch_size` in `c`'s session.
@@ -622,16 +631,7 @@ fn extended_protocol_sessions_many_clients_cancel_and_timeout() {
         for _ in 0..50 {
             let port = server.port;
             tasks.push(tokio::spawn(async move {
-                let (c, conn) = tokio_postgres::Config::new()
-                    .host("127.0.0.1")
-                    .port(port)
-                    .user("kpiql")
-                    .password(PASSWORD)
-                    .dbname("kpiql")
-                    .connect(tokio_postgres::NoTls)
-                    .await
-                    .expect("connect");
-                tokio::spawn(conn);
+                let (c, _connection) = connect(port).await;
                 let rows = c
                     .simple_query("SELECT * FROM report('team')")
                     .await
@@ -704,16 +704,7 @@ fn a_client_gone_mid_result_frees_its_query() {
     let server = serve(&[]);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let (c, connection) = tokio_postgres::Config::new()
-            .host("127.0.0.1")
-            .port(server.port)
-            .user("kpiql")
-            .password(PASSWORD)
-            .dbname("kpiql")
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        let connection = tokio::spawn(connection);
+        let (c, connection) = connect(server.port).await;
         // A billion rows over the simple protocol, which streams them:
         // read 2000, then the client is gone (its socket closed).
         let rows = c
