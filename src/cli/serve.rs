@@ -36,30 +36,15 @@ pub struct ServeArgs {
     /// Connections served at once; more are refused (SQLSTATE 53300).
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_connections: u32,
-    /// statement_timeout until a client sets its own: 30s, 500ms, 5min, or milliseconds (0: none).
+    /// statement_timeout until a client sets its own: 30s, 500ms, 5min, 1h, or milliseconds (0: none).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub statement_timeout: Option<Duration>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (number, unit) = t
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((t, ""), |i| t.split_at(i));
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 30s, 500ms or 5min"))?;
-    let ms = match unit.trim() {
-        "" | "ms" => n,
-        "s" => n.saturating_mul(1000),
-        "min" => n.saturating_mul(60_000),
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?}: use ms, s or min"
-            ));
-        }
-    };
-    Ok(Duration::from_millis(ms))
+    crate::serve::cancel::duration_ms(text)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("{text:?} is not a duration such as 30s, 500ms, 5min or 1h"))
 }
 
 /// Arguments of `kpiql passwd`.

@@ -30,6 +30,25 @@ use tokio::time::Instant;
 /// milliseconds, 0 for none (written by the read-only hook).
 pub const TIMEOUT_KEY: &str = "kpiql.statement_timeout_ms";
 
+/// Milliseconds of a duration written as PostgreSQL writes
+/// `statement_timeout`: a number of milliseconds, or with a unit `ms`,
+/// `s`, `min` or `h`. `None` when it is not one.
+pub fn duration_ms(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    Some(match unit.trim() {
+        "" | "ms" => n,
+        "s" => n.saturating_mul(1000),
+        "min" => n.saturating_mul(60_000),
+        "h" => n.saturating_mul(3_600_000),
+        _ => return None,
+    })
+}
+
 /// One connection's cancel switch.
 #[derive(Debug)]
 pub struct Cancel {

@@ -183,8 +183,8 @@ async fn check_queries(statement: &Statement, ctx: &SessionContext) -> Result<()
     Ok(())
 }
 
-/// `SET statement_timeout`'s value in milliseconds (0: none), read as
-/// PostgreSQL reads it: a number of milliseconds, or with ms, s, min, h.
+/// `SET statement_timeout`'s value in milliseconds (0: none), read by
+/// [`super::cancel::duration_ms`].
 fn statement_timeout_of(set: &Set) -> Option<u64> {
     let Set::SingleAssignment {
         variable, values, ..
@@ -199,19 +199,7 @@ fn statement_timeout_of(set: &Set) -> Option<u64> {
         return None;
     }
     let text = values.first()?.to_string();
-    let text = text.trim_matches(|c| c == '\'' || c == '"').trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    Some(match unit.trim() {
-        "" | "ms" => n,
-        "s" => n.saturating_mul(1000),
-        "min" => n.saturating_mul(60_000),
-        "h" => n.saturating_mul(3_600_000),
-        _ => return None,
-    })
+    super::cancel::duration_ms(text.trim_matches(|c| c == '\'' || c == '"'))
 }
 
 /// Records a client's `SET statement_timeout` for [`super::cancel`] (0

@@ -205,3 +205,22 @@ pub fn venv_python(venv: &str, import: &str, package: &str) -> std::path::PathBu
     }
     python
 }
+
+/// `kpiql -q ARGS --format csv` on the sample lake; the command must
+/// succeed.
+pub fn sample_csv(args: &[&str]) -> String {
+    let out = assert_cmd::Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .arg("-q")
+        .args(args)
+        .args(["--format", "csv"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}

@@ -43,24 +43,16 @@ fn tab_completes_tables_columns_and_functions() {
     // The counts the completed queries must print, asked of `kpiql sql`
     // (the sample lake is regenerated when the generator changes).
     let count = |sql: &str| {
-        let out = Command::cargo_bin("kpiql")
-            .expect("binary")
-            .args(["-q", "sql", "--format", "csv", sql])
-            .env_remove("KPIQL_DATA")
-            .output()
-            .expect("runs");
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        text.lines().nth(1).expect("a count").to_string()
+        crate::fixtures::sample_csv(&["sql", sql])
+            .lines()
+            .nth(1)
+            .expect("a count")
+            .to_string()
     };
-    let teams = {
-        let out = Command::cargo_bin("kpiql")
-            .expect("binary")
-            .args(["-q", "report", "team", "--format", "csv"])
-            .env_remove("KPIQL_DATA")
-            .output()
-            .expect("runs");
-        String::from_utf8_lossy(&out.stdout).lines().count() - 1
-    };
+    let teams = crate::fixtures::sample_csv(&["report", "team"])
+        .lines()
+        .count()
+        - 1;
     let answers = count("SELECT count(*) FROM surveys");
     let csat = count("SELECT count(*) FROM surveys WHERE kind = 'csat'");
     let home = tempfile::tempdir().expect("tempdir");

@@ -2804,22 +2804,7 @@ fn sample_sql(args: &[&str], sql: &str) -> (bool, String, String) {
 
 /// `kpiql [ARGS] report ... --format csv` on the sample lake.
 fn sample_report(args: &[&str], report: &[&str]) -> String {
-    let out = Command::cargo_bin("kpiql")
-        .expect("binary")
-        .arg("-q")
-        .args(args)
-        .arg("report")
-        .args(report)
-        .args(["--format", "csv"])
-        .env_remove("KPIQL_DATA")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
+    sample_csv(&[args, &["report"], report].concat())
 }
 
 #[test]

@@ -114,24 +114,6 @@ fn psql(
     )
 }
 
-/// `kpiql ARGS --format csv` on the sample lake.
-fn cli_csv(args: &[&str]) -> String {
-    let out = Command::cargo_bin("kpiql")
-        .expect("binary")
-        .env_remove("KPIQL_DATA")
-        .arg("-q")
-        .args(args)
-        .args(["--format", "csv"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 /// Cells equal as values: numbers by value (PostgreSQL prints 100.0 as
 /// 100), booleans t/f as true/false, NULL as the empty cell.
 fn same_cell(a: &str, b: &str) -> bool {
@@ -202,7 +184,7 @@ fn psql_sees_the_tables_and_gets_reports_equal_to_the_command_line() {
     ] {
         let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &[sql]);
         assert!(ok, "{sql}: {err}");
-        assert_same_table(&out, &cli_csv(&cli), sql);
+        assert_same_table(&out, &crate::fixtures::sample_csv(&cli), sql);
     }
     // The catalog: \dt lists the lake's tables, \d a table's columns, \df
     // runs.
@@ -368,7 +350,7 @@ fn every_kind_of_write_is_refused_with_its_sqlstate() {
         out,
         format!(
             "n\n{}",
-            cli_csv(&["sql", "SELECT count(*) AS n FROM surveys"])
+            crate::fixtures::sample_csv(&["sql", "SELECT count(*) AS n FROM surveys"])
                 .lines()
                 .nth(1)
                 .map(|l| format!("{l}\n"))
@@ -405,9 +387,11 @@ fn a_server_without_users_or_on_an_open_address_without_tls_does_not_start() {
 #[test]
 fn a_users_file_from_passwd_logs_in_and_holds_no_password() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = kpiql()
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
         .args(["passwd", "ann"])
-        .write_stdin_bytes("correct horse\n")
+        .write_stdin("correct horse\n")
+        .output()
         .expect("runs");
     assert!(
         out.status.success(),
@@ -429,27 +413,6 @@ fn a_users_file_from_passwd_logs_in_and_holds_no_password() {
     // KPIQL_PASSWORD's user is there too.
     let (ok, _, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 1"]);
     assert!(ok, "{err}");
-}
-
-trait WriteStdin {
-    fn write_stdin_bytes(&mut self, input: &str) -> std::io::Result<std::process::Output>;
-}
-
-impl WriteStdin for StdCommand {
-    fn write_stdin_bytes(&mut self, input: &str) -> std::io::Result<std::process::Output> {
-        use std::io::Write;
-        let mut child = self
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())?;
-        child.wait_with_output()
-    }
 }
 
 /// A self-signed certificate for 127.0.0.1 and its key, by openssl.
@@ -533,7 +496,7 @@ with psycopg.connect(host="127.0.0.1", port=int(sys.argv[1]), dbname="kpiql",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let chat = cli_csv(&[
+    let chat = crate::fixtures::sample_csv(&[
         "sql",
         "SELECT count(*) FROM interactions WHERE channel = 'chat'",
     ]);
@@ -543,7 +506,7 @@ with psycopg.connect(host="127.0.0.1", port=int(sys.argv[1]), dbname="kpiql",
     );
     assert_same_table(
         &String::from_utf8_lossy(&out.stdout),
-        &cli_csv(&[
+        &crate::fixtures::sample_csv(&[
             "report",
             "team",
             "--from",
@@ -599,7 +562,7 @@ const LONG: &str = "SELECT count(*) FROM interactions a CROSS JOIN interactions 
 fn extended_protocol_sessions_many_clients_cancel_and_timeout() {
     let server = serve(&[]);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let expected_chat: i64 = cli_csv(&[
+    let expected_chat: i64 = crate::fixtures::sample_csv(&[
         "sql",
         "SELECT count(*) FROM interactions WHERE channel = 'chat' AND contact_seq >= 2",
     ])
@@ -607,7 +570,7 @@ fn extended_protocol_sessions_many_clients_cancel_and_timeout() {
     .nth(1)
     .and_then(|l| l.parse().ok())
     .expect("a count");
-    let team = cli_csv(&["report", "team"]);
+    let team = crate::fixtures::sample_csv(&["report", "team"]);
     runtime.block_on(async {
         // Bound parameters, typed by the statement.
         let a = client(&server).await;
