@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod functions;
 pub mod generate;
 pub mod help;
+pub mod html;
 pub mod lake;
 pub mod output;
 pub mod repl;

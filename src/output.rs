@@ -31,6 +31,8 @@ pub enum Format {
     Json,
     /// Parquet (needs a file).
     Parquet,
+    /// One self-contained HTML page: for a report, its charts and table.
+    Html,
 }
 
 impl Format {
@@ -42,6 +44,7 @@ impl Format {
             "json" | "jsonl" | "ndjson" => Some(Format::Json),
             "parquet" => Some(Format::Parquet),
             "txt" => Some(Format::Table),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -78,6 +81,9 @@ pub enum OutputError {
     /// Writing Parquet failed.
     #[error("cannot write Parquet: {0}")]
     Parquet(#[from] ParquetError),
+    /// An HTML page could not be made.
+    #[error(transparent)]
+    Html(#[from] crate::html::HtmlError),
     /// The query failed while its rows were being produced.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
@@ -108,6 +114,7 @@ pub struct Output {
     format: Format,
     target: Target,
     results: usize,
+    page: Option<crate::html::PageInfo>,
 }
 
 impl std::fmt::Debug for Output {
@@ -154,7 +161,15 @@ impl Output {
             format,
             target,
             results: 0,
+            page: None,
         })
+    }
+
+    /// What an HTML page says about its numbers (the report, its
+    /// parameters, the lake); without it a page shows the table only.
+    pub fn with_page(mut self, page: crate::html::PageInfo) -> Output {
+        self.page = Some(page);
+        self
     }
 
     fn what(&self) -> String {
@@ -173,7 +188,8 @@ impl Output {
     ) -> Result<usize, OutputError> {
         self.results += 1;
         if self.results > 1
-            && (matches!(self.target, Target::File { .. }) || self.format == Format::Parquet)
+            && (matches!(self.target, Target::File { .. })
+                || matches!(self.format, Format::Parquet | Format::Html))
         {
             return Err(OutputError::SeveralResults {
                 what: self.what(),
@@ -192,7 +208,8 @@ impl Output {
             inner,
             broken_pipe: false,
         });
-        let result = write_all(format, first, schema, &mut stream, &mut sink, &what).await;
+        let page = self.page.as_ref();
+        let result = write_all(format, first, schema, &mut stream, &mut sink, &what, page).await;
         let broken_pipe = sink.get_ref().broken_pipe;
         match result {
             // The CSV and JSON writers turn I/O errors into strings; the
@@ -242,6 +259,7 @@ pub(crate) async fn write_all(
     stream: &mut SendableRecordBatchStream,
     mut sink: &mut (dyn Write + Send),
     what: &str,
+    page: Option<&crate::html::PageInfo>,
 ) -> Result<usize, OutputError> {
     let mut rows = 0;
     match format {
@@ -290,6 +308,24 @@ pub(crate) async fn write_all(
         }
         Format::Parquet => {
             rows = write_parquet(sink, schema, stream).await?;
+        }
+        Format::Html => {
+            let batches: Vec<RecordBatch> = stream.try_collect().await?;
+            rows = batches.iter().map(RecordBatch::num_rows).sum();
+            let fallback;
+            let info = match page {
+                Some(info) => info,
+                None => {
+                    fallback = crate::html::PageInfo::query(None, String::new());
+                    &fallback
+                }
+            };
+            let text = crate::html::page(info, &schema, &batches)?;
+            sink.write_all(text.as_bytes())
+                .map_err(|source| OutputError::Io {
+                    what: what.to_string(),
+                    source,
+                })?;
         }
     }
     Ok(rows)

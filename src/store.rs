@@ -168,3 +168,20 @@ pub fn parse_option(text: &str) -> Result<(String, String), String> {
     })?;
     Ok((key.trim().to_string(), value.to_string()))
 }
+
+/// Swaps two folders in one step (`renameat2` with `RENAME_EXCHANGE`): a
+/// reader sees the old folder or the new one, never neither.
+#[cfg(target_os = "linux")]
+pub fn exchange(a: &std::path::Path, b: &std::path::Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// Without `renameat2`, two renames: a reader may briefly find no folder.
+#[cfg(not(target_os = "linux"))]
+pub fn exchange(a: &std::path::Path, b: &std::path::Path) -> std::io::Result<()> {
+    let parked: std::path::PathBuf = a.with_extension("old");
+    std::fs::rename(b, &parked)?;
+    std::fs::rename(a, b)?;
+    std::fs::rename(&parked, a)
+}

@@ -15,6 +15,11 @@
 -- @column escalation_rate_pct percent | Contacts escalated / handled contacts.
 -- @column occupancy_pct percent | Handling / (handling + available) time of the agent.
 -- @column utilization_pct percent | Handling / all logged-in time of the agent.
+-- @chart hbars x=agent_id y=handled | Contacts handled per agent
+-- @chart hbars x=agent_id y=aht_seconds | Average handle time per agent
+-- @chart hbars x=agent_id y=fcr_pct | First contact resolution per agent
+-- @chart hbars x=agent_id y=csat_pct | CSAT per agent
+-- @chart hbars x=agent_id y=occupancy_pct | Occupancy per agent
 WITH contacts AS (
     SELECT * FROM interactions
     -- Handled contacts (DESIGN §2): an agent took them and they were not abandoned.

@@ -14,6 +14,8 @@
 -- @column enps_answers count | Number of those eNPS answers.
 -- @column csat_pct percent | CSAT of the customer answers submitted in the month about the team's contacts.
 -- @column csat_answers count | Number of those CSAT answers.
+-- @chart lines x=month y=esat_pct facet=team | Agent satisfaction (ESAT) per month, per team
+-- @chart lines x=month y=enps facet=team | Agent NPS per month, per team
 -- Months are cut from the UTC instants relabelled as zone-less, as in
 -- team_month. A score outside its kind's domain is an error (as for
 -- customer surveys); answers of another kind are not counted.

@@ -16,6 +16,8 @@
 -- @column csat_contained_answers count | Number of those answers.
 -- @column csat_handed_off_pct percent | CSAT of the answers about handed-off tickets.
 -- @column csat_handed_off_answers count | Number of those answers.
+-- @chart hbars x=team y=containment_pct facet=channel | Bot tickets contained, per channel and team
+-- @chart bars x=team y=csat_contained_pct,csat_handed_off_pct facet=channel | CSAT of contained and handed-off bot tickets
 -- A lake without the `bot` column reads it as NULL (a person): the report
 -- then has no rows. A score outside 1-5 is an error, as for csat().
 WITH bot_first AS (

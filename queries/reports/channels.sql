@@ -15,6 +15,10 @@
 -- @column fcr_pct percent | First contact resolution of the channel's handled first contacts (abandoned ones are abandonment, not unresolved).
 -- @column csat_pct percent | CSAT of answers submitted in the period about the channel's contacts.
 -- @column escalation_rate_pct percent | Handled contacts escalated / handled contacts.
+-- @chart hbars x=channel y=share_pct | Share of contacts per channel
+-- @chart bars x=channel y=median_resolution_business_hours,p90_resolution_business_hours | Resolution time in business hours: median and 90th percentile
+-- @chart bars x=channel y=median_resolution_hours,p90_resolution_hours | Resolution time on the clock: median and 90th percentile
+-- @chart hbars x=channel y=csat_pct | CSAT per channel
 WITH contacts AS (
     -- With the calendar of the contact's team (NULL: none, calendar time).
     SELECT i.*, c.calendar_id

@@ -12,6 +12,9 @@
 -- @column rank_most_chat rank | 1 = most chat contacts (ties share a rank); NULL if not in the top list.
 -- @column rank_lowest_csat rank | 1 = lowest CSAT among customers with at least min_answers answers; NULL if not listed.
 -- @column rank_highest_csat rank | 1 = highest CSAT among those customers; NULL if not listed.
+-- @chart ranking x=customer_id y=chat_interactions,interactions rank=rank_most_chat | Most chat contacts
+-- @chart ranking x=customer_id y=csat_pct,csat_answers rank=rank_lowest_csat | Lowest CSAT
+-- @chart ranking x=customer_id y=csat_pct,csat_answers rank=rank_highest_csat | Highest CSAT
 -- Ranks are RANK(): ties share a rank, so a list may hold more than `top`
 -- customers when the last place is shared.
 WITH contacts AS (

@@ -7,14 +7,16 @@
 -- @column month date | The month the answers were submitted in.
 -- @column kind - | csat, nps or ces.
 -- @column answers count | Answers of that kind in the month.
--- @column kpi - | csat: CSAT percent (answers 4-5 / answers); nps: NPS points; ces: mean CES score.
+-- @column kpi per kind | csat: CSAT percent (answers 4-5 / answers); nps: NPS points; ces: mean CES score.
 -- @column kpi_low percent | CSAT only: lower end of its 95% Wilson score interval (NULL for nps and ces, which are not a share).
 -- @column kpi_high percent | CSAT only: upper end of that interval.
--- @column previous - | The KPI of the previous calendar month (NULL when it had no answers of the kind).
--- @column change - | kpi - previous.
+-- @column previous per kind | The KPI of the previous calendar month (NULL when it had no answers of the kind).
+-- @column change per kind | kpi - previous.
 -- @column change_significant boolean | CSAT only: the two months' 95% Wilson intervals do not overlap (a conservative test: true means the change is not noise).
 -- @column low_score_answers count | Answers with a low score: csat 1-2, nps 0-6 (detractors), ces 1-3.
 -- @column rising_terms - | Up to top_terms terms (comment_terms) of the low-score answers' comments whose count rose most from the previous month, as "term (+n)", most first, then alphabetically.
+-- @chart lines x=month y=kpi facet=kind scale=free | Each survey's KPI per month (CSAT %, NPS points, CES mean score)
+-- @chart bars x=month y=answers series=kind | Survey answers per month
 -- Months are whole calendar months: from the month $start falls in, to
 -- $end; the month before the first one is read too, for its change. The
 -- Wilson interval for k satisfied of n, z = 1.959963984540054:

@@ -16,6 +16,9 @@
 -- @column sessions count | Sessions by a known customer whose last view falls in the period and is of this category (article).
 -- @column deflected count | Of those sessions, the ones whose customer opened no ticket (a first contact) within deflection_hours after the session's last view.
 -- @column deflection_pct percent | deflected / sessions.
+-- @chart hbars x=category y=views | Article views per category
+-- @chart hbars x=category y=deflection_pct | Self-service sessions not followed by a contact
+-- @chart hbars x=category y=helpful_pct | Views voted helpful
 -- A session belongs to the category (article) of its last view; an
 -- anonymous session (no customer_id) cannot be followed and is not
 -- counted in sessions. A ticket opened after the period's end still

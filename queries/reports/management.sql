@@ -18,6 +18,11 @@
 -- @column nps_prev_year points | NPS in the same month a year earlier.
 -- @column aht_seconds_prev_year seconds | Average handle time in the same month a year earlier.
 -- @column cost_per_interaction_prev_year money | Cost per interaction in the same month a year earlier.
+-- @chart bars x=month y=interactions,interactions_prev_year | Interactions per month, beside the same month a year earlier
+-- @chart lines x=month y=csat_pct,csat_pct_prev_year | CSAT per month, and a year earlier
+-- @chart lines x=month y=nps,nps_prev_year | NPS per month, and a year earlier
+-- @chart lines x=month y=aht_seconds,aht_seconds_prev_year | Average handle time per month, and a year earlier
+-- @chart lines x=month y=cost_per_interaction,cost_per_interaction_prev_year | Cost per interaction, and a year earlier
 -- Cost is summed as stored; a lake with several currencies needs converting
 -- first. Shared cost enters cost per interaction in full: it is the cost of
 -- serving those contacts too.

@@ -12,6 +12,7 @@
 -- @column retention_pct_bad_csat percent | The same for those with a CSAT answer of 1-2 submitted in the lookback.
 -- @column retention_pct_fcr_miss percent | The same for those with a handled first contact (contact_seq 1, an agent, not abandoned) that did not resolve its ticket, created in the lookback.
 -- @column retention_pct_no_contact percent | The same for those with no contact in the lookback.
+-- @chart bars x=segment y=retention_pct,retention_pct_escalated,retention_pct_bad_csat,retention_pct_fcr_miss,retention_pct_no_contact | Customers retained, by what happened in support
 -- Periods are whole days (customers' dates are dates): the first day is
 -- $start's UTC date, the end $end's. A customer can be in several
 -- experience groups; a group with no customer gives NULL.

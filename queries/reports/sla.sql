@@ -10,6 +10,7 @@
 -- @param resolution_high float 86400 | Resolution target for high priority, seconds (1 day).
 -- @param resolution_normal float 259200 | Resolution target for normal priority and tickets without a priority, seconds (3 days).
 -- @param resolution_low float 604800 | Resolution target for low priority, seconds (7 days).
+-- @param compliance_goal_pct float 90 | The compliance the charts draw as the goal line (the page only; no column depends on it).
 -- @param business_time bool true | true: measure the contacts and tickets of a team with a calendar (`teams`, `business_hours`) in its business time; false: everything in calendar time.
 -- @column priority - | urgent, high, normal, low ("normal" includes contacts without a priority), then any other priority found in the period, measured against the normal targets.
 -- @column clock - | business: contacts and tickets of teams with a calendar, times in business seconds of that calendar; calendar: the rest (or all, with business_time=false), times in elapsed seconds.
@@ -23,6 +24,8 @@
 -- @column resolution_compliance_pct percent | Tickets resolved within target / tickets counted.
 -- @column resolution_breached count | Resolved late, or unresolved and the target has passed by $end.
 -- @column resolution_pending count | Unresolved, target not yet passed at $end: not counted.
+-- @chart bars x=priority y=first_response_compliance_pct series=clock ref=$compliance_goal_pct | First response within target, per priority
+-- @chart bars x=priority y=resolution_compliance_pct series=clock ref=$compliance_goal_pct | Resolution within target, per priority
 -- A contact or ticket with no response / resolution whose target time has
 -- passed by $end is a breach; one still within its target is pending and not
 -- counted. Abandoned contacts never got a response by design and are left out

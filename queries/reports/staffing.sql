@@ -17,6 +17,7 @@
 -- @column agents_logged_in agents | Agents of the team logged in (any state) in that hour, averaged over the weeks (logged-in seconds / 3600 / weeks).
 -- @column gap agents | agents_logged_in - agents_to_schedule: below 0 understaffed, above 0 overstaffed.
 -- @column staffing - | under (gap < 0), over (gap >= 1: a whole agent or more to spare), else ok; NULL when agents_needed is unknown (no handled contact to take a handle time from).
+-- @chart lines x=hour y=gap series=team facet=weekday | Agents logged in minus agents to schedule, per hour (below 0: under-staffed)
 -- Hours are UTC hours: an hour is 3600 s of the epoch, weekday and hour come
 -- from the hour's number, so no time zone is involved (contacts and agent
 -- spans in the same buckets). An agent span that crosses hours counts its

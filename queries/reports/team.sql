@@ -23,6 +23,14 @@
 -- @column repeat_contact_rate_pct percent | Contacts with contact_seq > 1 / contacts.
 -- @column handled_per_logged_in_hour per hour | Handled contacts (an agent took them) / logged-in hours of the team's agents.
 -- @column solved_per_logged_in_hour per hour | Contacts that resolved their ticket / logged-in hours.
+-- @chart hbars x=team y=csat_pct | CSAT per team
+-- @chart hbars x=team y=fcr_pct | First contact resolution per team
+-- @chart hbars x=team y=nps | NPS per team
+-- @chart hbars x=team y=aht_seconds | Average handle time per team
+-- @chart hbars x=team y=avg_first_response_business_seconds | First response in business time per team
+-- @chart hbars x=team y=occupancy_pct | Occupancy per team
+-- @chart hbars x=team y=escalation_rate_pct | Escalation rate per team
+-- @chart hbars x=team y=abandonment_rate_pct | Abandonment rate per team
 -- Rates are rounded to 2 decimals, seconds to 1. Relationship surveys (no rated
 -- contact) belong to no team and are left out here.
 WITH contacts AS (

@@ -11,6 +11,8 @@
 -- @column aht_seconds seconds | Average handle time.
 -- @column csat_pct percent | CSAT of answers submitted in the month about the team's contacts.
 -- @column csat_answers count | Number of those CSAT answers.
+-- @chart lines x=month y=aht_seconds facet=team | Average handle time per month, per team
+-- @chart lines x=month y=csat_pct facet=team | CSAT per month, per team
 -- Months are cut from the UTC instants relabelled as zone-less: the same
 -- month, without DataFusion's per-value time-zone path (docs/upstream/).
 WITH work AS (

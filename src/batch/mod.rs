@@ -175,6 +175,8 @@ pub struct Job {
     /// Delta only: data files no longer in the table, and files of killed
     /// runs, are deleted once older than this many hours (Delta's vacuum).
     pub retain_hours: u32,
+    /// Keep each report's rows in [`Published::result`] (for HTML pages).
+    pub keep_results: bool,
 }
 
 /// The stages of one report, for progress display.
@@ -227,6 +229,36 @@ pub struct Published {
     pub bytes: u64,
     /// Bytes the query spilled to disk under the memory limit.
     pub spilled_bytes: usize,
+    /// The rows published, without the period column, when the job keeps
+    /// them ([`Job::keep_results`]).
+    pub result: Option<Kept>,
+}
+
+/// A report's published rows and the parameters they were computed with.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    /// The report's own columns (no `period`).
+    pub schema: SchemaRef,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+    /// The bound parameters.
+    pub params: crate::reports::ParamValues,
+}
+
+impl Kept {
+    fn of(computed: &Computed) -> anyhow::Result<Kept> {
+        // Column 0 is the period, which the report itself does not have.
+        let own: Vec<usize> = (1..computed.schema.fields().len()).collect();
+        Ok(Kept {
+            schema: Arc::new(computed.schema.project(&own)?),
+            batches: computed
+                .batches
+                .iter()
+                .map(|b| b.project(&own))
+                .collect::<Result<_, _>>()?,
+            params: computed.params.clone(),
+        })
+    }
 }
 
 /// A report that could not be published, named with its destination.
@@ -350,6 +382,11 @@ async fn run_one(
         period: computed.period.clone(),
         bytes,
         spilled_bytes: computed.spilled_bytes,
+        result: if job.keep_results {
+            Some(Kept::of(&computed)?)
+        } else {
+            None
+        },
     })
 }
 

@@ -129,7 +129,7 @@ async fn publish_local(
 
     progress.stage(&report.name, Stage::Publish);
     if table.exists() {
-        exchange(&staging, &table)
+        crate::store::exchange(&staging, &table)
             .with_context(|| format!("cannot publish {}", table.display()))?;
     } else {
         std::fs::rename(&staging, &table)
@@ -183,22 +183,6 @@ fn remove_local_leftovers(folder: &FsPath, report: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Swaps two folders in one step.
-#[cfg(target_os = "linux")]
-fn exchange(a: &FsPath, b: &FsPath) -> std::io::Result<()> {
-    use rustix::fs::{CWD, RenameFlags, renameat_with};
-    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
-}
-
-/// Without `renameat2`, two renames: a reader may briefly find no table.
-#[cfg(not(target_os = "linux"))]
-fn exchange(a: &FsPath, b: &FsPath) -> std::io::Result<()> {
-    let parked: std::path::PathBuf = a.with_extension("old");
-    std::fs::rename(b, &parked)?;
-    std::fs::rename(a, b)?;
-    std::fs::rename(&parked, a)
 }
 
 async fn publish_remote(ctx: &SessionContext, step: &Step<'_>) -> anyhow::Result<u64> {

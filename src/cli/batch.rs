@@ -46,6 +46,11 @@ pub struct BatchArgs {
     #[arg(long, value_name = "HOURS", default_value_t = 168,
           value_parser = clap::value_parser!(u32).range(0..=876_000))]
     pub retain_hours: u32,
+    /// Also write each report as an HTML page with charts, and an index.html, into this
+    /// local folder; the folder is replaced as a whole, atomically, once every table is
+    /// published.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
@@ -78,7 +83,12 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
         partition_by: args.partition_by.clone(),
         format: args.table_format,
         retain_hours: args.retain_hours,
+        keep_results: args.html.is_some(),
     };
+    // A folder of someone else's files fails the run before any work.
+    if let Some(dir) = &args.html {
+        crate::html::publish::check_dir(dir)?;
+    }
     let kpiql = cli.open().await?;
     // All reports: those that need an optional table the lake lacks are
     // left out with a note (a lake without them keeps working); a report
@@ -131,6 +141,10 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
     let published = crate::batch::run(source, &dest, &job, &bars).await;
     bars.finish();
     let published = published.with_context(|| format!("batch into {}", dest.url))?;
+    let pages = match &args.html {
+        Some(dir) => Some(write_pages(cli, dir, &job, &published, targets.clone())?),
+        None => None,
+    };
     if !cli.quiet {
         let rows: usize = published.iter().map(|p| p.rows).sum();
         let bytes: u64 = published.iter().map(|p| p.bytes).sum();
@@ -151,7 +165,52 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
             started.elapsed().as_secs_f64()
         );
     }
+    if let Some(index) = pages
+        && !cli.quiet
+    {
+        eprintln!("wrote the pages, {}", index.display());
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Renders each published report as a page and publishes the folder.
+fn write_pages(
+    cli: &Cli,
+    dir: &std::path::Path,
+    job: &Job,
+    published: &[Published],
+    targets: Option<std::sync::Arc<crate::targets::Targets>>,
+) -> anyhow::Result<std::path::PathBuf> {
+    let generated = chrono::Utc::now();
+    let mut pages = Vec::new();
+    for (report, done) in job.reports.iter().zip(published) {
+        let Some(kept) = &done.result else {
+            continue;
+        };
+        let info = crate::html::PageInfo {
+            report: Some(report.clone()),
+            params: kept.params.clone(),
+            targets: targets.clone(),
+            lake: cli.lake_name(),
+            generated,
+            sql: None,
+        };
+        let html = crate::html::page(&info, &kept.schema, &kept.batches)
+            .with_context(|| format!("the page of report {}", report.name))?;
+        pages.push(crate::html::publish::PageFile {
+            report: report.name.clone(),
+            description: report.description.clone(),
+            period: done.period.key.clone(),
+            rows: done.rows,
+            html,
+        });
+    }
+    crate::html::publish::publish(
+        dir,
+        &pages,
+        &cli.lake_name(),
+        &generated.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 /// `--period 2026-10` as `--from 2026-10-01 --to 2026-11-01`.

@@ -110,6 +110,13 @@ impl From<ExitStatus> for ExitCode {
 }
 
 impl Cli {
+    /// The lake as the user named it, for page headers.
+    pub fn lake_name(&self) -> String {
+        self.data
+            .clone()
+            .unwrap_or_else(|| "the built-in sample lake (data/sample)".to_string())
+    }
+
     /// Session options from the global flags.
     pub fn options(&self) -> anyhow::Result<Options> {
         let location = match &self.data {

@@ -57,7 +57,7 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
     let format = args
         .format
         .unwrap_or_else(|| default_format(args.out.as_deref()));
-    let mut output = Output::new(format, args.out.as_deref())?;
+    let output = Output::new(format, args.out.as_deref())?;
     let kpiql = cli.open().await?;
     let values = bind(
         &kpiql.ctx,
@@ -79,6 +79,14 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
             &crate::reports::report_columns(&catalog),
         )
         .await?;
+    let mut output = output.with_page(crate::html::PageInfo {
+        report: Some(report.clone()),
+        params: values.clone(),
+        targets: targets.clone(),
+        lake: cli.lake_name(),
+        generated: chrono::Utc::now(),
+        sql: None,
+    });
     let df = crate::reports::plan(&kpiql.ctx, report, values, targets.as_deref())
         .await
         .with_context(context)?;

@@ -51,7 +51,9 @@ pub(super) async fn run(cli: &Cli, args: &SqlArgs) -> anyhow::Result<ExitStatus>
         bail!("{source} holds no SQL statement");
     }
     // Open the output before the lake so a bad --out fails fast.
-    let mut output = Output::new(format, args.out.as_deref())?;
+    let mut output = Output::new(format, args.out.as_deref())?.with_page(
+        crate::html::PageInfo::query(Some(text.clone()), cli.lake_name()),
+    );
     // With `targets` for kpi_status, and `SELECT * FROM report('team', ...)`.
     let (kpiql, _, _) = cli.open_for_sql().await?;
     let count = statements.len();

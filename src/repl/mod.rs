@@ -575,8 +575,8 @@ fn write_batches(
     let rows = futures::stream::iter(owned.into_iter().map(Ok));
     let mut stream: SendableRecordBatchStream =
         Box::pin(RecordBatchStreamAdapter::new(Arc::clone(&schema), rows));
-    // The shell has no Parquet (\format offers table, csv and json).
-    let format = if format == Format::Parquet {
+    // The shell has no Parquet or HTML (\format offers table, csv and json).
+    let format = if matches!(format, Format::Parquet | Format::Html) {
         Format::Table
     } else {
         format
@@ -588,6 +588,7 @@ fn write_batches(
         &mut stream,
         sink,
         "the shell's output",
+        None,
     ))?;
     Ok(())
 }

@@ -20,6 +20,7 @@
 //! reports, and a file there with a built-in's name replaces it. To add a
 //! report, drop a file with such a header into `queries/reports/`.
 
+pub mod chart;
 pub mod function;
 mod params;
 
@@ -35,6 +36,7 @@ use datafusion::execution::SessionState;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
 
+pub use chart::{Chart, ChartKind};
 pub use params::{ParamValues, bind, latest_full_month};
 
 static BUILTIN_REPORTS: include_dir::Dir<'static> =
@@ -64,6 +66,8 @@ pub struct Query {
     /// TABLE`): on a lake that lacks one, planning the report is an error
     /// that names it, rather than a report of empty rows.
     pub needs: Vec<crate::lake::Table>,
+    /// The charts of its HTML page (`-- @chart ...`, [`chart`]).
+    pub charts: Vec<Chart>,
     /// The whole file.
     pub sql: String,
 }
@@ -269,8 +273,22 @@ pub async fn plan(
             )));
         }
     }
-    // Targets in force on the period's first day ($start, else $end).
-    let start = ["start", "end"].iter().find_map(|name| {
+    let start = targets_start(&params);
+    let df = ctx
+        .sql_with_options(&report.sql, read_only())
+        .await
+        .map_err(|e| e.context(format!("planning {origin}")))?
+        .with_param_values(params)?;
+    match targets {
+        Some(t) => crate::targets::apply(df, &report.name, start, t),
+        None => Ok(df),
+    }
+}
+
+/// The day whose targets a run uses: the period's first ($start, else
+/// $end).
+pub fn targets_start(params: &ParamValues) -> Option<chrono::NaiveDate> {
+    ["start", "end"].iter().find_map(|name| {
         params
             .iter()
             .find(|(n, _)| n == name)
@@ -281,16 +299,7 @@ pub async fn plan(
                 ScalarValue::Date32(Some(days)) => crate::dates::date_of_days(*days),
                 _ => None,
             })
-    });
-    let df = ctx
-        .sql_with_options(&report.sql, read_only())
-        .await
-        .map_err(|e| e.context(format!("planning {origin}")))?
-        .with_param_values(params)?;
-    match targets {
-        Some(t) => crate::targets::apply(df, &report.name, start, t),
-        None => Ok(df),
-    }
+    })
 }
 
 /// The reports' names and declared output columns, as a targets file is
@@ -328,6 +337,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
     let mut columns = Vec::new();
     let mut warns = Vec::new();
     let mut needs = Vec::new();
+    let mut charts = Vec::new();
     for (i, line) in sql.lines().enumerate() {
         let n = i + 1;
         let Some(comment) = line.trim_start().strip_prefix("--") else {
@@ -409,6 +419,9 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
                 }
                 warns.push(rest.to_string());
             }
+            "chart" => {
+                charts.push(Chart::parse(rest, n).map_err(|e| bad(n, format!("@chart: {e}")))?)
+            }
             other => return Err(bad(n, format!("unknown header tag @{other}"))),
         }
     }
@@ -435,6 +448,12 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
         }
         None => return Err(bad(1, format!("no `-- @{kind} {expected}` header line"))),
     }
+    // Charts name columns and parameters, which may come after them.
+    for chart in &charts {
+        chart
+            .check(&columns, &params)
+            .map_err(|e| bad(chart.line, format!("@chart: {e}")))?;
+    }
     Ok(Query {
         name: expected.to_string(),
         origin,
@@ -443,6 +462,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
         columns,
         warns,
         needs,
+        charts,
         sql: sql.to_string(),
     })
 }

@@ -428,6 +428,28 @@ impl Targets {
         )?)
     }
 
+    /// The target that applies to `column` of `report` in a row whose
+    /// team, channel and priority are `keys` (None: NULL, or the report
+    /// has no such column): the first of [`Targets::candidates`] whose
+    /// keys match, as the CASE of [`apply`] picks it.
+    pub fn for_row(
+        &self,
+        report: &str,
+        column: &str,
+        columns: &[String],
+        start: Option<NaiveDate>,
+        keys: [Option<&str>; 3],
+    ) -> Option<&Target> {
+        self.candidates(report, column, columns, start)
+            .into_iter()
+            .find(|t| {
+                t.keys
+                    .iter()
+                    .zip(keys)
+                    .all(|(wanted, got)| wanted.as_deref().is_none_or(|w| got == Some(w)))
+            })
+    }
+
     /// The targets that can apply to `column` of `report` for a period
     /// starting on `start`, most binding first: the most specific (most of
     /// team, channel, priority named), then the latest `valid_from`, then

@@ -8,6 +8,7 @@ mod duckdb;
 mod fixtures;
 mod functions;
 mod generate;
+mod html;
 mod layout;
 mod repl;
 mod reports;
