@@ -5,6 +5,7 @@
 //! colours (the background is white, the target band grey, legends are
 //! HTML), so a reader of the SVG, or a test, can count the marks.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -140,16 +141,35 @@ fn fit(label: &str, max: usize) -> String {
     }
 }
 
-/// Draws bars or lines over categories.
-pub fn vertical(v: &Vertical<'_>, title: &str, desc: &str) -> Result<String, DrawError> {
+/// The look every chart shares: fonts, grid and axis colours.
+fn house_style<X: Ranged, Y: Ranged>(mesh: &mut MeshStyle<'_, '_, X, Y, SVGBackend<'_>>) {
+    mesh.axis_desc_style((FONT, 15))
+        .label_style((FONT, 14))
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .axis_style(RGBColor(90, 90, 90));
+}
+
+/// An SVG of `size` on white, drawn by `draw`, with its title and desc.
+fn svg(
+    size: (u32, u32),
+    title: &str,
+    desc: &str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), DrawError>,
+) -> Result<String, DrawError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, v.size).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        draw_vertical(&root, v)?;
+        draw(&root)?;
         root.present().map_err(err)?;
     }
     Ok(finish(svg, title, desc))
+}
+
+/// Draws bars or lines over categories.
+pub fn vertical(v: &Vertical<'_>, title: &str, desc: &str) -> Result<String, DrawError> {
+    svg(v.size, title, desc, |root| draw_vertical(root, v))
 }
 
 fn draw_vertical(
@@ -158,7 +178,6 @@ fn draw_vertical(
 ) -> Result<(), DrawError> {
     let n = v.categories.len().max(1);
     let (lo, hi) = v.range;
-    let grey = RGBColor(90, 90, 90);
     let mut chart = ChartBuilder::on(root)
         .margin_top(14)
         .margin_right(18)
@@ -168,21 +187,15 @@ fn draw_vertical(
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)
         .map_err(err)?;
     let y_fmt = |y: &f64| number(*y);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
         .x_labels(0)
         .y_labels(6)
         .y_label_formatter(&y_fmt)
         .y_desc(v.y_title)
-        .x_desc(v.x_title)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 14))
-        .max_light_lines(0)
-        .bold_line_style(RGBColor(225, 225, 225))
-        .axis_style(grey)
-        .draw()
-        .map_err(err)?;
+        .x_desc(v.x_title);
+    house_style(&mut mesh);
+    mesh.draw().map_err(err)?;
     // Category labels, as many as fit.
     let (left, _) = chart.backend_coord(&(-0.5, lo));
     let (right, bottom) = chart.backend_coord(&(n as f64 - 0.5, lo));
@@ -287,15 +300,8 @@ fn horizontal_height(n: usize) -> u32 {
 
 /// Draws one horizontal bar per category.
 pub fn horizontal(h: &Horizontal<'_>, title: &str, desc: &str) -> Result<String, DrawError> {
-    let mut svg = String::new();
-    {
-        let size = (h.width, horizontal_height(h.categories.len()));
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        draw_horizontal(&root, h)?;
-        root.present().map_err(err)?;
-    }
-    Ok(finish(svg, title, desc))
+    let size = (h.width, horizontal_height(h.categories.len()));
+    svg(size, title, desc, |root| draw_horizontal(root, h))
 }
 
 fn draw_horizontal(
@@ -320,20 +326,14 @@ fn draw_horizontal(
         .build_cartesian_2d(lo..hi, -0.5f64..(n as f64 - 0.5))
         .map_err(err)?;
     let x_fmt = |x: &f64| number(*x);
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_y_mesh()
         .y_labels(0)
         .x_labels(6)
         .x_label_formatter(&x_fmt)
-        .x_desc(h.x_title)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 14))
-        .max_light_lines(0)
-        .bold_line_style(RGBColor(225, 225, 225))
-        .axis_style(RGBColor(90, 90, 90))
-        .draw()
-        .map_err(err)?;
+        .x_desc(h.x_title);
+    house_style(&mut mesh);
+    mesh.draw().map_err(err)?;
     // Row i is drawn at the top for i = 0.
     let at = |i: usize| (n - 1 - i) as f64;
     for (i, band) in h.bands.iter().enumerate() {
