@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod calendar;
 pub mod cli;
+pub mod cluster;
 pub mod dates;
 pub mod feedback;
 pub mod functions;

@@ -59,6 +59,8 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Object-store settings for `s3://` locations, after the environment.
     pub storage_options: StorageOptions,
+    /// A Ballista scheduler (`df://host:port`) to run queries on.
+    pub cluster: Option<String>,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             memory_limit: None,
             threads: None,
             storage_options: StorageOptions::new(),
+            cluster: None,
         }
     }
 }
@@ -99,11 +102,18 @@ impl Kpiql {
     /// Opens the lake of `options` in a new session configured by
     /// [`session_config`] and [`runtime_env`].
     pub async fn open(options: &Options) -> Result<Kpiql, OpenError> {
-        let mut state = SessionStateBuilder::new()
-            .with_config(session_config(options))
-            .with_runtime_env(runtime_env(options)?)
-            .with_default_features()
-            .build();
+        let mut state = match &options.cluster {
+            // The upgrade replaces the function list: kpiql's are installed after it.
+            Some(url) => {
+                crate::cluster::check_lake(&options.location)?;
+                crate::cluster::client_state(url, session_config(options))?
+            }
+            None => SessionStateBuilder::new()
+                .with_config(session_config(options))
+                .with_runtime_env(runtime_env(options)?)
+                .with_default_features()
+                .build(),
+        };
         if let Location::Remote(url) = &options.location {
             crate::store::register(state.runtime_env(), url, &options.storage_options)?;
         }

@@ -260,7 +260,15 @@ async fn write_period(ctx: &SessionContext, url: &Url, computed: &Computed) -> a
         return Ok(());
     }
     let table = MemTable::try_new(Arc::clone(&computed.schema), vec![computed.batches.clone()])?;
-    ctx.read_table(Arc::new(table))?
+    // Written here, by this process, whatever session computed the rows:
+    // on a cluster (`--cluster`) the publish stays on the client, and the
+    // rows in memory are not a plan to ship. Same object stores.
+    let local = SessionContext::new_with_config_rt(
+        datafusion::prelude::SessionConfig::new(),
+        ctx.runtime_env(),
+    );
+    local
+        .read_table(Arc::new(table))?
         .write_parquet(
             url.as_str(),
             DataFrameWriteOptions::new().with_partition_by(computed.partition_by.clone()),

@@ -489,3 +489,18 @@ pub fn register(registry: &mut dyn FunctionRegistry, calendars: Arc<Calendars>) 
     }
     Ok(())
 }
+
+/// The calendars a business-time function computes with (None: another
+/// function), for a cluster's codec to ship them with a plan.
+pub fn calendars_of(udf: &ScalarUDF) -> Option<Arc<Calendars>> {
+    let inner = udf.inner();
+    if let Some(f) = inner.downcast_ref::<BusinessSeconds>() {
+        return Some(Arc::clone(&f.shared.calendars));
+    }
+    inner
+        .downcast_ref::<BusinessDeadline>()
+        .map(|f| Arc::clone(&f.shared.calendars))
+}
+
+/// The names of the business-time functions.
+pub const NAMES: [&str; 2] = ["business_seconds", "business_deadline"];

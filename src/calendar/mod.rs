@@ -144,6 +144,8 @@ pub struct Calendars {
     pub problems: Vec<Problem>,
     /// Calendars left out because of a problem.
     broken: BTreeSet<String>,
+    /// The rows they were built from (a cluster ships these with a plan).
+    rows: (Vec<WindowRow>, Vec<HolidayRow>, Vec<TeamRow>),
 }
 
 impl Calendars {
@@ -292,7 +294,97 @@ impl Calendars {
             calendars,
             problems,
             broken,
+            rows: (windows.to_vec(), holidays.to_vec(), teams.to_vec()),
         }
+    }
+
+    /// The rows the calendars were built from, as JSON: what a cluster's
+    /// plan carries so that executors compute business time as the client
+    /// would ([`Calendars::from_bytes`] builds them again).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        use serde_json::json;
+        let (windows, holidays, teams) = &self.rows;
+        let value = json!({
+            "windows": windows.iter().map(|w| json!([
+                w.calendar_id, w.time_zone, w.weekday, w.open_minute, w.close_minute,
+                w.valid_from.map(|d| d.to_string()),
+            ])).collect::<Vec<_>>(),
+            "holidays": holidays.iter().map(|h| json!([h.calendar_id, h.date.to_string()])).collect::<Vec<_>>(),
+            "teams": teams.iter().map(|t| json!([t.team, t.calendar_id])).collect::<Vec<_>>(),
+        });
+        value.to_string().into_bytes()
+    }
+
+    /// The calendars [`Calendars::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Calendars, String> {
+        use serde_json::Value;
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let list = |key: &str| -> Result<Vec<Vec<Value>>, String> {
+            value[key]
+                .as_array()
+                .ok_or(format!("no {key}"))?
+                .iter()
+                .map(|row| {
+                    row.as_array()
+                        .cloned()
+                        .ok_or(format!("a {key} row is not a list"))
+                })
+                .collect()
+        };
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or("not a string".to_string())
+        };
+        let int = |v: &Value| {
+            v.as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .ok_or("not an int".to_string())
+        };
+        let day = |v: &Value| -> Result<NaiveDate, String> {
+            text(v)?
+                .parse()
+                .map_err(|e: chrono::ParseError| e.to_string())
+        };
+        let mut windows = Vec::new();
+        for r in list("windows")? {
+            let [id, zone, weekday, open, close, from] = &r[..] else {
+                return Err("a window row has not 6 fields".into());
+            };
+            windows.push(WindowRow {
+                calendar_id: text(id)?,
+                time_zone: text(zone)?,
+                weekday: int(weekday)?,
+                open_minute: int(open)?,
+                close_minute: int(close)?,
+                valid_from: if from.is_null() {
+                    None
+                } else {
+                    Some(day(from)?)
+                },
+            });
+        }
+        let mut holidays = Vec::new();
+        for r in list("holidays")? {
+            let [id, date] = &r[..] else {
+                return Err("a holiday row has not 2 fields".into());
+            };
+            holidays.push(HolidayRow {
+                calendar_id: text(id)?,
+                date: day(date)?,
+            });
+        }
+        let mut teams = Vec::new();
+        for r in list("teams")? {
+            let [team, id] = &r[..] else {
+                return Err("a team row has not 2 fields".into());
+            };
+            teams.push(TeamRow {
+                team: text(team)?,
+                calendar_id: if id.is_null() { None } else { Some(text(id)?) },
+            });
+        }
+        Ok(Calendars::build(&windows, &holidays, &teams))
     }
 
     /// The calendar named `id`, or an error that says why there is none.

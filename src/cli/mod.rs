@@ -5,6 +5,7 @@
 //! one arm in [`run`].
 
 mod batch;
+mod cluster;
 mod functions;
 mod generate;
 mod report;
@@ -48,6 +49,22 @@ pub struct Cli {
     /// AWS_* environment), e.g. aws_endpoint=http://localhost:9000.
     #[arg(long = "storage-option", global = true, value_name = "KEY=VALUE", value_parser = crate::store::parse_option)]
     pub storage_options: Vec<(String, String)>,
+    /// Run queries on a Ballista cluster: its scheduler, df://HOST:PORT.
+    #[arg(
+        long,
+        global = true,
+        env = "KPIQL_CLUSTER",
+        value_name = "df://HOST:PORT"
+    )]
+    pub cluster: Option<String>,
+    /// With --cluster: give up on a command the cluster has not finished after this long
+    /// (a lost executor Ballista cannot replace, a stuck job): 90s, 30min, 2h.
+    #[arg(long, global = true, env = "KPIQL_CLUSTER_TIMEOUT", value_name = "DURATION",
+          default_value = "30min", value_parser = serve::parse_duration)]
+    pub cluster_timeout: std::time::Duration,
+    /// Say more on stderr (with --cluster: which cluster runs the queries).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     /// No warnings or progress on stderr; errors are still printed.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -79,6 +96,10 @@ pub enum Command {
     Functions(functions::FunctionsArgs),
     /// Serve the lake and the reports over the PostgreSQL wire protocol (read-only, SCRAM logins).
     Serve(serve::ServeArgs),
+    /// Run a Ballista scheduler that knows kpiql's functions.
+    Scheduler(cluster::SchedulerArgs),
+    /// Run a Ballista executor that knows kpiql's functions.
+    Executor(cluster::ExecutorArgs),
     /// Ask for a password and print a users-file line for `kpiql serve --users` (a SCRAM verifier).
     Passwd(serve::PasswdArgs),
     /// Print shell completions.
@@ -134,6 +155,7 @@ impl Cli {
             memory_limit: self.memory_limit,
             threads: self.threads.map(usize::from),
             storage_options: self.storage_options.clone(),
+            cluster: self.cluster.clone(),
         })
     }
 
@@ -178,20 +200,60 @@ impl Cli {
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
+    // A cluster's processes decode whole plans from protobuf recursively:
+    // the management report overflowed a scheduler's default 2 MiB stack.
+    if matches!(
+        cli.command,
+        Some(Command::Scheduler(_) | Command::Executor(_))
+    ) || cli.cluster.is_some()
+    {
+        builder.thread_stack_size(64 << 20);
+    }
     if let Some(threads) = cli.threads {
         builder.worker_threads(usize::from(threads));
     }
     let runtime = builder.build().context("cannot start the async runtime")?;
+    if let Some(url) = &cli.cluster
+        && cli.verbose
+        && !cli.quiet
+    {
+        eprintln!(
+            "running on the Ballista cluster at {url} (scheduler {})",
+            crate::cluster::scheduler_url(url)?
+        );
+    }
+    // With a cluster, a job it cannot finish (a lost executor Ballista
+    // cannot replace, a stuck job) must not hang the command.
+    let block = |fut: std::pin::Pin<
+        Box<dyn std::future::Future<Output = anyhow::Result<ExitStatus>> + '_>,
+    >| {
+        runtime.block_on(async {
+            match &cli.cluster {
+                Some(url) => tokio::time::timeout(cli.cluster_timeout, fut)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "the cluster at {url} did not finish within --cluster-timeout {:?}: \
+                             an executor may be lost or the job stuck (see the scheduler's log)",
+                            cli.cluster_timeout
+                        ))
+                    }),
+                None => fut.await,
+            }
+        })
+    };
     match &cli.command {
-        Some(Command::Sql(args)) => runtime.block_on(sql::run(&cli, args)),
+        Some(Command::Sql(args)) => block(Box::pin(sql::run(&cli, args))),
         Some(Command::Generate(args)) => generate::run(&cli, args),
-        Some(Command::Validate) => runtime.block_on(validate::run(&cli)),
+        Some(Command::Validate) => block(Box::pin(validate::run(&cli))),
         Some(Command::Functions(args)) => functions::run(args),
         Some(Command::Serve(args)) => runtime.block_on(serve::run(&cli, args)),
         Some(Command::Passwd(args)) => serve::passwd(args),
-        Some(Command::Report(args)) => runtime.block_on(report::run(&cli, args)),
+        Some(Command::Scheduler(args)) => runtime.block_on(cluster::scheduler(args)),
+        Some(Command::Executor(args)) => runtime.block_on(cluster::executor(&cli, args)),
+        Some(Command::Report(args)) => block(Box::pin(report::run(&cli, args))),
         Some(Command::Reports) => report::list(&cli),
-        Some(Command::Batch(args)) => runtime.block_on(batch::run(&cli, args)),
+        Some(Command::Batch(args)) => block(Box::pin(batch::run(&cli, args))),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "kpiql", &mut std::io::stdout());

@@ -41,7 +41,7 @@ pub struct ServeArgs {
     pub statement_timeout: Option<Duration>,
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::serve::cancel::duration_ms(text)
         .map(Duration::from_millis)
         .ok_or_else(|| format!("{text:?} is not a duration such as 30s, 500ms, 5min or 1h"))

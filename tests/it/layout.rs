@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Each top-level module of `src/` with its layer: 0 face, 1 core, 2 parts.
-const LAYERS: [(&str, u8); 23] = [
+const LAYERS: [(&str, u8); 24] = [
     ("cli", 0),
     ("repl", 0),
     ("serve", 0),
@@ -26,6 +26,7 @@ const LAYERS: [(&str, u8); 23] = [
     ("targets", 2),
     ("feedback", 2),
     ("html", 2),
+    ("cluster", 2),
     ("main", 0),
     ("lib", 0),
     ("build", 0),

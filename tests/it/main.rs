@@ -3,6 +3,7 @@
 
 mod batch;
 mod cli;
+mod cluster;
 mod drift;
 mod duckdb;
 mod fixtures;

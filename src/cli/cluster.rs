@@ -1,0 +1,51 @@
+//! `kpiql scheduler` and `kpiql executor`: a Ballista cluster that knows
+//! kpiql's functions (issue 17).
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+use super::{Cli, ExitStatus};
+
+/// Arguments of `kpiql scheduler`.
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Where to listen.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50050")]
+    pub bind: SocketAddr,
+}
+
+/// Arguments of `kpiql executor`.
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// The scheduler.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50050")]
+    pub scheduler: SocketAddr,
+    /// Where to listen (Arrow Flight; gRPC on the next port).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50051")]
+    pub bind: SocketAddr,
+    /// Tasks run at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub concurrent_tasks: Option<usize>,
+    /// Folder for shuffle files (default: a temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<String>,
+}
+
+pub(super) async fn scheduler(args: &SchedulerArgs) -> anyhow::Result<ExitStatus> {
+    crate::cluster::run_scheduler(args.bind).await?;
+    Ok(ExitStatus::Success)
+}
+
+pub(super) async fn executor(cli: &Cli, args: &ExecutorArgs) -> anyhow::Result<ExitStatus> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    crate::cluster::run_executor(&crate::cluster::ExecutorOptions {
+        scheduler: args.scheduler,
+        bind: args.bind,
+        concurrent_tasks: args.concurrent_tasks.unwrap_or(cores),
+        work_dir: args.work_dir.clone(),
+        memory_limit: cli.memory_limit.map(|m| m as u64),
+    })
+    .await?;
+    Ok(ExitStatus::Success)
+}
