@@ -237,13 +237,9 @@ pub async fn install(state: &mut SessionState, location: Location) -> Result<Ins
     for (table, provider) in lake.tables {
         schema.register_table(table.name().to_string(), provider)?;
     }
-    crate::functions::register_all(state)?;
     // The calendars are read once here (small tables; none when absent).
     let calendars = crate::calendar::load(&SessionContext::new_with_state(state.clone())).await?;
-    crate::calendar::functions::register(state, std::sync::Arc::new(calendars))?;
-    crate::staffing::functions::register(state)?;
-    crate::targets::status::register(state)?;
-    crate::feedback::register(state)?;
+    crate::functions::register_every(state, std::sync::Arc::new(calendars))?;
     // `targets` is empty until a targets file is loaded (Kpiql::load_targets).
     schema.register_table(
         "targets".to_string(),

@@ -19,13 +19,9 @@ use datafusion::prelude::SessionConfig;
 
 /// kpiql's functions (KPI aggregates, staffing, targets, feedback, and
 /// the business-time functions without calendars) registered in `state`.
+/// (The calendars arrive with each plan, [`codec`].)
 pub fn register_functions(state: &mut SessionState) -> datafusion::error::Result<()> {
-    crate::functions::register_all(state)?;
-    crate::calendar::functions::register(state, Arc::new(crate::calendar::Calendars::default()))?;
-    crate::staffing::functions::register(state)?;
-    crate::targets::status::register(state)?;
-    crate::feedback::register(state)?;
-    Ok(())
+    crate::functions::register_every(state, Arc::new(crate::calendar::Calendars::default()))
 }
 
 /// The scheduler's session: Ballista's default with kpiql's functions

@@ -78,6 +78,21 @@ pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
     Ok(())
 }
 
+/// Registers every function kpiql adds to SQL: the KPI aggregates, the
+/// business-time functions over `calendars`, staffing, `kpi_status` and
+/// `comment_terms`. The one list, for a lake's session and for a cluster's
+/// scheduler and executors.
+pub fn register_every(
+    registry: &mut dyn FunctionRegistry,
+    calendars: Arc<crate::calendar::Calendars>,
+) -> Result<()> {
+    register_all(registry)?;
+    crate::calendar::functions::register(registry, calendars)?;
+    crate::staffing::functions::register(registry)?;
+    crate::targets::status::register(registry)?;
+    crate::feedback::register(registry)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

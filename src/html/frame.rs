@@ -32,7 +32,7 @@ impl Frame {
             numbers: schema
                 .fields()
                 .iter()
-                .map(|f| is_numeric(f.data_type()).then(Vec::new))
+                .map(|f| f.data_type().is_numeric().then(Vec::new))
                 .collect(),
             null: vec![Vec::new(); width],
             rows: 0,
@@ -78,9 +78,4 @@ impl Frame {
     pub fn number(&self, column: usize, row: usize) -> Option<f64> {
         self.numbers[column].as_ref().and_then(|v| v[row])
     }
-}
-
-/// Whether a column of this type holds numbers a chart can draw.
-pub fn is_numeric(ty: &DataType) -> bool {
-    ty.is_numeric()
 }

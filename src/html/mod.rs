@@ -459,6 +459,7 @@ fn chart_html(
                 lines,
                 reference.as_ref().map(|_| reference_label(chart)),
             );
+            let status = frame.column(&format!("{}_status", chart.y[0])).is_some();
             let mut built = Vec::new();
             for (key, rs) in &facets {
                 let mut categories: Vec<String> = Vec::new();
@@ -511,7 +512,6 @@ fn chart_html(
                         seen[i][c] = true;
                         series[i].values[c] = frame.number(y, r);
                     }
-                    let status = frame.column(&format!("{}_status", chart.y[0])).is_some();
                     if bands[c].is_none() && chart.y.len() == 1 {
                         bands[c] = band(info, report, frame, &chart.y[0], r, status);
                     }
