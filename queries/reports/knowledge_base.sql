@@ -50,21 +50,30 @@ sessions AS (
     FROM kb_views
     GROUP BY session_id
 ),
-followed AS (
-    -- Each known session ending in the period, with the tickets its
-    -- customer opened within deflection_hours after it.
-    SELECT
-        s.session_id,
-        s.article_id,
-        count(i.interaction_id) AS tickets_after
-    FROM sessions s
-    LEFT JOIN interactions i
+ended AS (
+    -- Each known session ending in the period.
+    SELECT * FROM sessions
+    WHERE customer_id IS NOT NULL AND last_view >= $start AND last_view < $end
+),
+opened_after AS (
+    -- The tickets its customer opened within deflection_hours after it.
+    -- (An inner join counted, then joined back on the key alone: a LEFT
+    -- JOIN with these conditions fails under DataFusion 55's sort-merge
+    -- join, which --memory-limit and a cluster plan, with "Column
+    -- 'created_at' is declared as non-nullable but contains null values".)
+    SELECT s.session_id, count(*) AS tickets_after
+    FROM ended s
+    JOIN interactions i
         ON i.customer_id = s.customer_id
         AND i.contact_seq = 1
         AND i.created_at > s.last_view
         AND date_part('epoch', i.created_at) <= date_part('epoch', s.last_view) + 3600.0 * $deflection_hours
-    WHERE s.customer_id IS NOT NULL AND s.last_view >= $start AND s.last_view < $end
-    GROUP BY s.session_id, s.article_id
+    GROUP BY s.session_id
+),
+followed AS (
+    SELECT s.session_id, s.article_id, coalesce(o.tickets_after, 0) AS tickets_after
+    FROM ended s
+    LEFT JOIN opened_after o ON o.session_id = s.session_id
 ),
 deflection AS (
     SELECT

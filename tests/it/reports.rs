@@ -1569,6 +1569,33 @@ fn reports_on_the_sample_lake() {
             format!("sample_{name}"),
             String::from_utf8_lossy(&out.stdout)
         );
+        // Under a memory limit joins are planned to spill (sort-merge,
+        // DESIGN §5): the same rows. (knowledge_base's filtered LEFT JOIN
+        // failed there on a DataFusion 55 sort-merge join fault.)
+        let limited = Command::cargo_bin("kpiql")
+            .expect("binary")
+            .args([
+                "-q",
+                "--memory-limit",
+                "1G",
+                "report",
+                name,
+                "--format",
+                "csv",
+            ])
+            .env_remove("KPIQL_DATA")
+            .output()
+            .expect("runs");
+        assert!(
+            limited.status.success(),
+            "{name} with --memory-limit: {}",
+            String::from_utf8_lossy(&limited.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&limited.stdout),
+            String::from_utf8_lossy(&out.stdout),
+            "{name} with --memory-limit"
+        );
     }
 }
 
