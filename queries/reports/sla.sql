@@ -59,11 +59,13 @@ targets AS (
     ) AS u
     CROSS JOIN (SELECT * FROM known WHERE priority = 'normal') AS n
 ),
+-- (From a VALUES list, not a UNION ALL of two FROM-less SELECTs: Ballista 55
+-- plans those arms as row placeholders of unequal shape and then rejects
+-- the stage's task metrics, so the job never ends on a cluster.)
 clocks AS (
-    SELECT 'business' AS clock
-    WHERE $business_time AND EXISTS (SELECT 1 FROM team_calendars WHERE calendar_id IS NOT NULL)
-    UNION ALL
-    SELECT 'calendar'
+    SELECT clock FROM (VALUES ('business'), ('calendar')) AS v(clock)
+    WHERE clock = 'calendar'
+        OR ($business_time AND EXISTS (SELECT 1 FROM team_calendars WHERE calendar_id IS NOT NULL))
 ),
 timed_contacts AS (
     SELECT i.*, CASE WHEN $business_time THEN c.calendar_id END AS calendar_id
