@@ -117,7 +117,17 @@ impl Kpiql {
         if let Location::Remote(url) = &options.location {
             crate::store::register(state.runtime_env(), url, &options.storage_options)?;
         }
-        let installed = install(&mut state, options.location.clone()).await?;
+        let mut installed = install(&mut state, options.location.clone()).await?;
+        if options.cluster.is_some()
+            && !options.storage_options.is_empty()
+            && matches!(options.location, Location::Remote(_))
+        {
+            installed.warnings.push(crate::lake::Warning(
+                "--storage-option applies to this process only: the cluster's scheduler and \
+                 executors read s3:// with their own AWS_* environment"
+                    .to_string(),
+            ));
+        }
         Ok(Kpiql {
             ctx: SessionContext::new_with_state(state),
             location: options.location.clone(),
@@ -229,6 +239,24 @@ pub struct Installed {
     pub inputs: Vec<ParquetFile>,
 }
 
+/// A session that runs in this process whatever `state` runs on (a
+/// cluster's client state plans for Ballista): the same tables, settings
+/// and object stores, DataFusion's planner and functions.
+pub fn in_process(state: &SessionState) -> SessionState {
+    SessionStateBuilder::new()
+        // Not a new default catalog: it would replace the shared one.
+        .with_config(
+            state
+                .config()
+                .clone()
+                .with_create_default_catalog_and_schema(false),
+        )
+        .with_runtime_env(Arc::clone(state.runtime_env()))
+        .with_catalog_list(Arc::clone(state.catalog_list()))
+        .with_default_features()
+        .build()
+}
+
 /// Registers the lake at `location` (tables checked against the contract)
 /// into `state`'s default schema, the KPI functions and the views.
 pub async fn install(state: &mut SessionState, location: Location) -> Result<Installed, OpenError> {
@@ -237,8 +265,11 @@ pub async fn install(state: &mut SessionState, location: Location) -> Result<Ins
     for (table, provider) in lake.tables {
         schema.register_table(table.name().to_string(), provider)?;
     }
-    // The calendars are read once here (small tables; none when absent).
-    let calendars = crate::calendar::load(&SessionContext::new_with_state(state.clone())).await?;
+    // The calendars are read once here (small tables; none when absent),
+    // by this process even on a cluster: three jobs' worth of latency for
+    // a few rows, and an executor lost then would fail the opening.
+    let calendars =
+        crate::calendar::load(&SessionContext::new_with_state(in_process(state))).await?;
     crate::functions::register_every(state, std::sync::Arc::new(calendars))?;
     // `targets` is empty until a targets file is loaded (Kpiql::load_targets).
     schema.register_table(

@@ -185,3 +185,39 @@ pub fn exchange(a: &std::path::Path, b: &std::path::Path) -> std::io::Result<()>
     std::fs::rename(a, b)?;
     std::fs::rename(&parked, a)
 }
+
+/// An object-store registry that makes the store of an `s3://` bucket on
+/// first use, from this process's environment (`AWS_*`), and keeps it: the
+/// registry of a cluster's scheduler and executors, which receive plans
+/// naming `s3://` files but no stores with them (Ballista ships neither the
+/// client's stores nor its `--storage-option`s).
+#[derive(Debug, Default)]
+pub struct EnvStores {
+    known: datafusion::execution::object_store::DefaultObjectStoreRegistry,
+}
+
+impl datafusion::execution::object_store::ObjectStoreRegistry for EnvStores {
+    fn register_store(
+        &self,
+        url: &Url,
+        store: Arc<dyn ObjectStore>,
+    ) -> Option<Arc<dyn ObjectStore>> {
+        self.known.register_store(url, store)
+    }
+
+    fn deregister_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        self.known.deregister_store(url)
+    }
+
+    fn get_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        if let Ok(store) = self.known.get_store(url) {
+            return Ok(store);
+        }
+        let store = store_for(url, &StorageOptions::new())
+            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        let base = Url::parse(&url[..url::Position::BeforePath])
+            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        self.known.register_store(&base, Arc::clone(&store));
+        Ok(store)
+    }
+}

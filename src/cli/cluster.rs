@@ -13,6 +13,10 @@ pub struct SchedulerArgs {
     /// Where to listen.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50050")]
     pub bind: SocketAddr,
+    /// Count an executor lost after this long without a heartbeat (they
+    /// come every 5 s) and re-run its tasks on the others: 20s, 2min.
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = super::serve::parse_duration)]
+    pub executor_timeout: std::time::Duration,
 }
 
 /// Arguments of `kpiql executor`.
@@ -33,7 +37,11 @@ pub struct ExecutorArgs {
 }
 
 pub(super) async fn scheduler(args: &SchedulerArgs) -> anyhow::Result<ExitStatus> {
-    crate::cluster::run_scheduler(args.bind).await?;
+    crate::cluster::run_scheduler(&crate::cluster::SchedulerOptions {
+        bind: args.bind,
+        executor_timeout: args.executor_timeout,
+    })
+    .await?;
     Ok(ExitStatus::Success)
 }
 

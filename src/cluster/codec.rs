@@ -198,6 +198,48 @@ mod tests {
         );
     }
 
+    // guards: a plan naming a kpiql function, sent to a process whose
+    // registry lacks it (an executor of another build), fails naming the
+    // function, at decoding, before any task runs.
+    #[tokio::test]
+    async fn a_registry_without_the_function_names_it() {
+        use datafusion::prelude::SessionContext;
+        use datafusion_proto::bytes::{
+            physical_plan_from_bytes_with_extension_codec,
+            physical_plan_to_bytes_with_extension_codec,
+        };
+        let client = SessionContext::new();
+        let mut state = client.state();
+        crate::functions::register_every(&mut state, Arc::new(Calendars::default()))
+            .expect("functions");
+        let client = SessionContext::new_with_state(state);
+        let plan = client
+            .sql(
+                "SELECT fcr(seq, resolved) AS fcr FROM (VALUES (1, true), (2, false)) \
+                 AS t(seq, resolved)",
+            )
+            .await
+            .expect("plans")
+            .create_physical_plan()
+            .await
+            .expect("physical plan");
+        let bytes = physical_plan_to_bytes_with_extension_codec(plan, &Physical::default())
+            .expect("encodes");
+        // DataFusion's functions only: fcr is missing.
+        let executor = SessionContext::new();
+        let err = physical_plan_from_bytes_with_extension_codec(
+            &bytes,
+            &executor.task_ctx(),
+            &Physical::default(),
+        )
+        .expect_err("fcr is unknown there");
+        assert!(
+            err.to_string()
+                .contains("does not know the aggregate function fcr"),
+            "{err}"
+        );
+    }
+
     // guards: business_seconds travels with its calendars and computes
     // with them on the other side.
     #[test]

@@ -4,8 +4,10 @@
 //! (DESIGN §5 "Ballista cluster").
 //!
 //! The business-time functions travel with their calendars ([`codec`]).
-//! Known gaps: executors build no object store for `s3://` lakes or the
-//! sample lake yet ([`check_lake`] refuses them).
+//! Object stores do not travel: the scheduler and every executor make the
+//! store of an `s3://` bucket from their own environment on first use
+//! ([`crate::store::EnvStores`]). The built-in sample lake lives in the
+//! client's memory and cannot be shipped ([`check_lake`] refuses it).
 
 pub mod codec;
 
@@ -14,6 +16,7 @@ use std::sync::Arc;
 
 use ballista_core::registry::BallistaFunctionRegistry;
 use datafusion::execution::SessionState;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::SessionConfig;
 
@@ -25,12 +28,38 @@ pub fn register_functions(state: &mut SessionState) -> datafusion::error::Result
 }
 
 /// The scheduler's session: Ballista's default with kpiql's functions
-/// added after it (building a state replaces the function list).
+/// added after it (building a state replaces the function list), and
+/// object stores made from the environment (it lists a lake's files).
 pub fn scheduler_session(config: SessionConfig) -> datafusion::error::Result<SessionState> {
-    let mut state = ballista_core::utils::default_session_builder(config)?;
+    let state = ballista_core::utils::default_session_builder(config)?;
+    let mut state = SessionStateBuilder::new_from_existing(state)
+        .with_runtime_env(runtime_env(None)?)
+        .build();
     register_functions(&mut state)?;
     Ok(state)
 }
+
+/// One registry per process, so an S3 client is made once per bucket.
+fn env_stores() -> Arc<crate::store::EnvStores> {
+    static STORES: std::sync::OnceLock<Arc<crate::store::EnvStores>> = std::sync::OnceLock::new();
+    Arc::clone(STORES.get_or_init(Default::default))
+}
+
+/// A runtime whose object stores come from [`env_stores`], spilling to
+/// `work_dir` when given.
+fn runtime_env(work_dir: Option<&str>) -> datafusion::error::Result<Arc<RuntimeEnv>> {
+    let mut builder = RuntimeEnvBuilder::new().with_object_store_registry(env_stores());
+    if let Some(dir) = work_dir {
+        builder = builder.with_temp_file_path(dir);
+    }
+    Ok(Arc::new(builder.build()?))
+}
+
+/// How often an executor tells the scheduler it is alive (Ballista's
+/// default is a minute), and how long the scheduler waits without word
+/// before it counts an executor lost and re-runs its tasks elsewhere
+/// (Ballista's: three minutes). `kpiql scheduler --executor-timeout`.
+pub const HEARTBEAT_SECONDS: u64 = 5;
 
 /// An executor's functions: Ballista's defaults and kpiql's.
 pub fn executor_registry() -> datafusion::error::Result<BallistaFunctionRegistry> {
@@ -52,8 +81,23 @@ pub fn executor_registry() -> datafusion::error::Result<BallistaFunctionRegistry
     Ok(registry)
 }
 
-/// Runs a scheduler on `bind` until the process ends.
-pub async fn run_scheduler(bind: SocketAddr) -> anyhow::Result<()> {
+/// How to run a scheduler.
+#[derive(Debug, Clone)]
+pub struct SchedulerOptions {
+    /// Where it listens.
+    pub bind: SocketAddr,
+    /// Silence after which an executor is counted lost; at least three
+    /// heartbeats ([`HEARTBEAT_SECONDS`]).
+    pub executor_timeout: std::time::Duration,
+}
+
+/// Runs a scheduler until the process ends.
+pub async fn run_scheduler(options: &SchedulerOptions) -> anyhow::Result<()> {
+    let bind = options.bind;
+    let lost_after = options
+        .executor_timeout
+        .as_secs()
+        .max(3 * HEARTBEAT_SECONDS);
     init_logging();
     use ballista_scheduler::cluster::BallistaCluster;
     use ballista_scheduler::config::SchedulerConfig;
@@ -62,6 +106,12 @@ pub async fn run_scheduler(bind: SocketAddr) -> anyhow::Result<()> {
         bind_port: bind.port(),
         external_host: bind.ip().to_string(),
         override_session_builder: Some(Arc::new(scheduler_session)),
+        executor_timeout_seconds: lost_after,
+        // With no executor left, running jobs fail after as long again
+        // (Ballista's default waits three minutes) instead of waiting for
+        // one to come back.
+        no_executors_grace_period_seconds: lost_after,
+        expire_dead_executor_interval_seconds: HEARTBEAT_SECONDS,
         override_logical_codec: Some(Arc::new(codec::Logical::default())),
         override_physical_codec: Some(Arc::new(codec::Physical::default())),
         ..Default::default()
@@ -101,6 +151,11 @@ pub async fn run_executor(options: &ExecutorOptions) -> anyhow::Result<()> {
         work_dir: options.work_dir.clone(),
         memory_pool_size: options.memory_limit,
         print_thread_info: false,
+        executor_heartbeat_interval_seconds: HEARTBEAT_SECONDS,
+        override_runtime_producer: Some({
+            let work_dir = options.work_dir.clone();
+            Arc::new(move |_: &SessionConfig| runtime_env(work_dir.as_deref()))
+        }),
         override_function_registry: Some(Arc::new(executor_registry()?)),
         override_logical_codec: Some(Arc::new(codec::Logical::default())),
         override_physical_codec: Some(Arc::new(codec::Physical::default())),
@@ -115,6 +170,26 @@ pub async fn run_executor(options: &ExecutorOptions) -> anyhow::Result<()> {
 /// functions afterwards (the upgrade replaces the function list).
 pub fn client_state(url: &str, config: SessionConfig) -> datafusion::error::Result<SessionState> {
     use ballista_core::extension::{SessionConfigExt, SessionStateExt};
+    // Ballista's defaults first (the upgrade below leaves a config it has
+    // seen alone), then two of them changed, measured on Ballista 55:
+    // - the static planner, not adaptive planning: with adaptive planning,
+    //   a job that loses an executor rolls its stages back and then rejects
+    //   the surviving executors' task statuses ("Can't find active stage to
+    //   update stage outputs"), so it never ends; the static planner re-runs
+    //   the lost tasks and finishes;
+    // - hash joins, not Ballista's sort-merge default: DataFusion 55's
+    //   sort-merge join with a filter on an outer join builds batches whose
+    //   schema says a column is non-null while it holds the outer side's
+    //   NULLs (`knowledge_base` failed: "Column 'created_at' is declared as
+    //   non-nullable but contains null values"). The in-process engine
+    //   plans hash joins too. A hash join's build side does not spill.
+    let mut config = config.upgrade_for_ballista();
+    config = config
+        .set_bool(
+            ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED,
+            false,
+        )
+        .set_bool("datafusion.optimizer.prefer_hash_join", true);
     let config = config
         .with_ballista_logical_extension_codec(Arc::new(codec::Logical::default()))
         .with_ballista_physical_extension_codec(Arc::new(codec::Physical::default()));
@@ -122,24 +197,68 @@ pub fn client_state(url: &str, config: SessionConfig) -> datafusion::error::Resu
         .with_config(config)
         .with_default_features()
         .build();
-    state.upgrade_for_ballista(scheduler_url(url)?)
+    let mut state = state.upgrade_for_ballista(scheduler_url(url)?)?;
+    state.add_analyzer_rule(Arc::new(Shippable));
+    Ok(state)
 }
 
-/// Refuses a lake the executors cannot read: only a folder every process
-/// sees at the same path works today. The built-in sample lake lives in
-/// this process's memory; `s3://` lakes need object stores built on each
-/// executor, which kpiql does not do yet (issue 17's note).
+/// Refuses, before anything is sent, a plan reading a table Ballista's
+/// codec cannot ship: only listing tables, views and empty tables travel;
+/// `report(...)` and `targets` live in the client's memory. (Ballista's own
+/// error is an "internal error, please file a bug" from deep in the codec.)
+#[derive(Debug)]
+struct Shippable;
+
+impl datafusion::optimizer::AnalyzerRule for Shippable {
+    fn analyze(
+        &self,
+        plan: datafusion::logical_expr::LogicalPlan,
+        _: &datafusion::config::ConfigOptions,
+    ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+        use datafusion::common::tree_node::TreeNodeRecursion;
+        use datafusion::datasource::listing::ListingTable;
+        use datafusion::datasource::{ViewTable, empty::EmptyTable};
+        use datafusion::logical_expr::LogicalPlan;
+        plan.apply_with_subqueries(|node| {
+            if let LogicalPlan::TableScan(scan) = node
+                && let Ok(provider) =
+                    datafusion::catalog::default_table_source::source_as_provider(&scan.source)
+                && provider.downcast_ref::<ListingTable>().is_none()
+                && provider.downcast_ref::<ViewTable>().is_none()
+                && provider.downcast_ref::<EmptyTable>().is_none()
+            {
+                return Err(datafusion::error::DataFusionError::Plan(format!(
+                    "{} cannot run on the cluster: it is computed or held in this process, \
+                     and executors read only the lake's tables; run a report with \
+                     `kpiql report NAME --cluster ...`, or this query without --cluster",
+                    scan.table_name
+                )));
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        Ok(plan)
+    }
+
+    fn name(&self) -> &str {
+        "tables a cluster can read"
+    }
+}
+
+/// Refuses a lake the executors cannot read: the built-in sample lake
+/// lives in this process's memory. A folder must be seen by every process
+/// at the same path (one machine, a shared file system); an `s3://` lake is
+/// read with each process's own `AWS_*` environment.
 pub fn check_lake(location: &crate::lake::Location) -> datafusion::error::Result<()> {
     use crate::lake::Location;
-    let why = match location {
-        Location::Local(_) => return Ok(()),
-        Location::Sample => "the built-in sample lake is in this process's memory only",
-        Location::Remote(_) => "s3:// lakes are not read by executors yet",
-    };
-    Err(datafusion::error::DataFusionError::Configuration(format!(
-        "--cluster needs a lake folder every scheduler and executor sees at the same path \
-         (--data /shared/lake): {why}"
-    )))
+    match location {
+        Location::Local(_) | Location::Remote(_) => Ok(()),
+        Location::Sample => Err(datafusion::error::DataFusionError::Configuration(
+            "--cluster needs a lake every scheduler and executor can read: a folder they see \
+             at the same path (--data /shared/lake) or s3://bucket/prefix; the built-in sample \
+             lake is in this process's memory only (`kpiql generate --out DIR` writes a lake to a folder)"
+                .to_string(),
+        )),
+    }
 }
 
 /// `df://host:port` as the scheduler's gRPC URL, `http://host:port`.

@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use datafusion::arrow::array::RecordBatch;
@@ -712,136 +711,15 @@ fn a_memory_limit_spills_and_gives_the_same_tables() {
 
 // ------------------------------------------------------------ S3
 
-/// The Python of `target/moto-venv`, with `moto[server]` installed.
-fn moto_python() -> PathBuf {
-    crate::fixtures::venv_python("moto-venv", "moto.server, flask", "moto[server]")
-}
-
-/// A moto S3 server on a free loopback port, stopped on drop.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let child = std::process::Command::new(moto_python())
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto.server");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto server did not start; is moto[server] installed?"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Moto { child, endpoint }
-    }
-
-    fn create_bucket(&self, bucket: &str) {
-        use std::io::{Read, Write};
-        let addr = self.endpoint.trim_start_matches("http://");
-        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-        write!(
-            stream,
-            "PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .expect("request");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("response");
-        assert!(
-            response.starts_with("HTTP/1.1 200"),
-            "create bucket: {response}"
-        );
-    }
-
-    fn store(&self, bucket: &str) -> Arc<dyn object_store::ObjectStore> {
-        Arc::new(
-            object_store::aws::AmazonS3Builder::new()
-                .with_bucket_name(bucket)
-                .with_endpoint(&self.endpoint)
-                .with_region("us-east-1")
-                .with_access_key_id("test")
-                .with_secret_access_key("test")
-                .with_allow_http(true)
-                .build()
-                .expect("s3 store"),
-        )
-    }
-
-    fn cmd(&self) -> Command {
-        Command::from_std(self.std_cmd())
-    }
-
-    /// `kpiql` with the server's endpoint and credentials in its environment.
-    fn std_cmd(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kpiql"));
-        cmd.env_remove("KPIQL_DATA")
-            .env_remove(PAUSE_VAR)
-            .env("AWS_ENDPOINT", &self.endpoint)
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_ALLOW_HTTP", "true");
-        cmd
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn s3_round_trip_in_both_formats_matches_the_local_run() {
-    let moto = Moto::start();
+    let moto = crate::fixtures::Moto::start();
     moto.create_bucket("lake");
     moto.create_bucket("reports");
     let rt = runtime();
     // The sample lake, uploaded to s3://lake/support/.
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let lake = moto.store("lake");
-    rt.block_on(async {
-        let mut stack = vec![sample.clone()];
-        while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d).expect("ls") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let rel = path
-                    .strip_prefix(&sample)
-                    .expect("under")
-                    .to_str()
-                    .expect("utf-8")
-                    .to_string();
-                let bytes = std::fs::read(&path).expect("read");
-                lake.put(&StorePath::from(format!("support/{rel}")), bytes.into())
-                    .await
-                    .expect("upload");
-            }
-        }
-    });
+    moto.upload("lake", "support", &sample);
     // sql and report read the S3 lake too; --storage-option wins over the
     // environment (here the environment points at a closed port).
     let out = moto
@@ -1332,7 +1210,7 @@ fn runs_started_together_leave_one_complete_table() {
 #[test]
 fn s3_foreign_prefixes_are_kept_and_tables_are_locked() {
     use futures::TryStreamExt;
-    let moto = Moto::start();
+    let moto = crate::fixtures::Moto::start();
     moto.create_bucket("reports");
     let store = moto.store("reports");
     let rt = runtime();

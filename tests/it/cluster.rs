@@ -1,7 +1,9 @@
 //! A Ballista cluster of real `kpiql scheduler` and `kpiql executor`
 //! processes on loopback (issue 17): the reports and KPI functions give
-//! what the in-process run gives; a job the cluster cannot finish fails
-//! within `--cluster-timeout`; an executor killed with SIGKILL leaves the
+//! what the in-process run gives, on a local lake and on an `s3://` lake
+//! (a moto server); a job the cluster cannot finish fails within
+//! `--cluster-timeout`; an executor killed with SIGKILL mid-query leaves the
+//! query to the other one, and the last one killed mid-batch leaves the
 //! batch job's previous output intact.
 
 use std::io::Read;
@@ -57,13 +59,15 @@ fn log_of(path: &Path) -> String {
 }
 
 impl Cluster {
-    /// A scheduler and `executors` executors; returns once the scheduler
-    /// has registered every executor (its log says so), within a minute.
-    fn start(executors: usize) -> Cluster {
+    /// A scheduler and `executors` executors, `env` in their environment;
+    /// returns once the scheduler has registered every executor (its log
+    /// says so), within a minute.
+    fn start(executors: usize, env: &[(&str, String)]) -> Cluster {
         let logs = tempfile::tempdir().expect("tempdir");
         let port = free_port_pair();
         let scheduler = StdCommand::new(kpiql_bin())
             .args(["scheduler", "--bind", &format!("127.0.0.1:{port}")])
+            .envs(env.iter().cloned())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(logs.path().join("scheduler.log")).expect("log"))
             .spawn()
@@ -93,6 +97,7 @@ impl Cluster {
                     "--concurrent-tasks",
                     "2",
                 ])
+                .envs(env.iter().cloned())
                 .stdout(Stdio::null())
                 .stderr(
                     std::fs::File::create(cluster.logs.path().join(format!("executor{n}.log")))
@@ -122,6 +127,15 @@ impl Cluster {
         log_of(&self.logs.path().join("scheduler.log"))
     }
 
+    fn executor_log(&self, n: usize) -> String {
+        log_of(&self.logs.path().join(format!("executor{n}.log")))
+    }
+
+    /// Tasks executor `n` has started.
+    fn tasks_of(&self, n: usize) -> usize {
+        self.executor_log(n).matches("Execute task").count()
+    }
+
     fn jobs(&self) -> usize {
         self.scheduler_log().matches("Job submitted").count()
     }
@@ -134,15 +148,21 @@ fn sample() -> String {
         .to_string()
 }
 
-fn run(cluster: Option<&str>, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("kpiql").expect("binary");
+/// `kpiql -q --data DATA [--cluster URL --cluster-timeout 120s] ARGS`.
+fn command(data: &str, cluster: Option<&str>, args: &[&str]) -> StdCommand {
+    let mut cmd = StdCommand::new(kpiql_bin());
     cmd.env_remove("KPIQL_DATA")
         .env_remove("KPIQL_CLUSTER")
-        .args(["-q", "--data", &sample()]);
+        .args(["-q", "--data", data]);
     if let Some(url) = cluster {
         cmd.args(["--cluster", url, "--cluster-timeout", "120s"]);
     }
-    cmd.args(args).output().expect("runs")
+    cmd.args(args);
+    cmd
+}
+
+fn run(cluster: Option<&str>, args: &[&str]) -> std::process::Output {
+    command(&sample(), cluster, args).output().expect("runs")
 }
 
 fn ok(out: &std::process::Output, what: &str) -> String {
@@ -156,36 +176,41 @@ fn ok(out: &std::process::Output, what: &str) -> String {
 
 #[test]
 fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
-    let cluster = Cluster::start(2);
+    // The sample lake twice: the folder every process sees, and a copy in
+    // s3://lake/support/ that each process reads with its own AWS_*
+    // environment (nothing about stores travels with the plans).
+    let moto = crate::fixtures::Moto::start();
+    moto.create_bucket("lake");
+    moto.upload("lake", "support", Path::new(&sample()));
+    let aws = moto.aws_env();
+    let cluster = Cluster::start(2, &aws);
     let url = cluster.url.clone();
+    let on_cluster = |data: &str, args: &[&str], what: &str| {
+        let jobs = cluster.jobs();
+        let out = command(data, Some(&url), args)
+            .envs(aws.iter().cloned())
+            .output()
+            .expect("runs");
+        let text = ok(&out, &format!("{what} on the cluster, lake {data}"));
+        assert!(
+            cluster.jobs() > jobs,
+            "{what}, lake {data}: the scheduler ran no job"
+        );
+        text
+    };
     let catalog = kpiql::reports::Catalog::load(None).expect("reports");
     let mut compared = 0;
     for report in catalog.reports() {
-        // Known gap (issue 17's note): with business time on, one stage of
-        // `sla` reports task metrics of another shape than the scheduler
-        // planned, Ballista 55 rejects the task's status and the job never
-        // ends; --cluster-timeout bounds it. Its calendar-time form runs.
-        let args: Vec<&str> = if report.name == "sla" {
-            vec!["report", "sla", "-p", "business_time=false"]
-        } else {
-            vec!["report", &report.name]
-        };
+        let args = ["report", report.name.as_str()];
         let here = ok(&run(None, &args), &report.name);
-        let jobs = cluster.jobs();
-        let there = ok(
-            &run(Some(&url), &args),
-            &format!("{} on the cluster", report.name),
-        );
-        assert_eq!(
-            there, here,
-            "{}: cluster and in-process differ",
-            report.name
-        );
-        assert!(
-            cluster.jobs() > jobs,
-            "{}: the scheduler ran no job",
-            report.name
-        );
+        for data in [sample(), "s3://lake/support".to_string()] {
+            let there = on_cluster(&data, &args, &report.name);
+            assert_eq!(
+                there, here,
+                "{}, lake {data}: cluster and in-process differ",
+                report.name
+            );
+        }
         compared += 1;
     }
     assert_eq!(compared, 13);
@@ -203,9 +228,74 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
          FROM interactions i JOIN team_calendars c ON c.team = i.team GROUP BY i.team ORDER BY i.team",
     ] {
         let here = ok(&run(None, &["sql", sql]), sql);
-        let there = ok(&run(Some(&url), &["sql", sql]), sql);
-        assert_eq!(there, here, "{sql}");
+        for data in [sample(), "s3://lake/support".to_string()] {
+            assert_eq!(
+                on_cluster(&data, &["sql", sql], sql),
+                here,
+                "{sql}, lake {data}"
+            );
+        }
     }
+    // Targets are joined on the client.
+    let targets = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/targets.csv");
+    let targets = targets.to_str().expect("utf-8");
+    for report in ["team", "management"] {
+        let args = ["--targets", targets, "report", report];
+        let here = ok(&run(None, &args), report);
+        assert_eq!(
+            on_cluster(&sample(), &args, report),
+            here,
+            "{report} with targets"
+        );
+    }
+    // report(...) lives in the client: refused before anything is sent.
+    let out = command(
+        &sample(),
+        Some(&url),
+        &["sql", "SELECT * FROM report('team')"],
+    )
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("report() cannot run on the cluster: it is computed or held in this process"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The shell, in a real terminal, sends its statements to the cluster.
+    let fcr = ok(
+        &run(
+            None,
+            &[
+                "sql",
+                "SELECT round(fcr(contact_seq, resolved), 6) AS f FROM interactions",
+            ],
+        ),
+        "fcr",
+    );
+    let fcr = fcr.lines().nth(1).expect("a value").to_string();
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut shell = StdCommand::new(kpiql_bin());
+    shell
+        .args(["--data", &sample(), "--cluster", &url, "repl"])
+        .env_remove("KPIQL_DATA")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("TERM", "xterm");
+    let mut p = rexpect::session::spawn_command(shell, Some(120_000)).expect("spawn the shell");
+    p.exp_string(")> ").expect("the prompt");
+    let jobs = cluster.jobs();
+    p.send_line("SELECT round(fcr(contact_seq, resolved), 6) AS f FROM interactions;")
+        .expect("send");
+    p.exp_string(&format!("| {fcr} |"))
+        .expect("the in-process value");
+    p.send_line("\\q").expect("send");
+    p.exp_eof().expect("the shell exits");
+    assert!(
+        cluster.jobs() > jobs,
+        "the shell's query ran on the cluster"
+    );
     // --verbose names the cluster.
     let out = Command::cargo_bin("kpiql")
         .expect("binary")
@@ -219,13 +309,27 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The built-in sample lake is in the client's memory: refused, clearly.
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .args(["--cluster", &url, "sql", "SELECT 1 AS one"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the built-in sample lake is in this process's memory only"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 // guards: a job no executor can run (a cluster without executors) fails
 // with a message naming the cluster and the timeout, not a hang.
 #[test]
 fn a_job_the_cluster_cannot_finish_fails_within_the_timeout() {
-    let cluster = Cluster::start(0);
+    let cluster = Cluster::start(0, &[]);
     let started = Instant::now();
     let out = Command::cargo_bin("kpiql")
         .expect("binary")
@@ -255,76 +359,136 @@ fn a_job_the_cluster_cannot_finish_fails_within_the_timeout() {
     );
 }
 
-// guards: an executor killed with SIGKILL: the next query either completes
-// on the other executor with the in-process result or fails with an error
-// within the timeout; a batch run then either publishes or leaves the
-// previous tables and pages as they were.
+/// Tasks each executor has started.
+fn tasks(cluster: &Cluster) -> Vec<usize> {
+    (0..cluster.executors.len())
+        .map(|n| cluster.tasks_of(n))
+        .collect()
+}
+
+/// Waits until one of the executors still alive (`alive`) starts a task
+/// it had not at `before`, then kills that one with SIGKILL and returns
+/// its number; None when `job` ended first.
+fn kill_the_busy_one(
+    cluster: &mut Cluster,
+    alive: &[usize],
+    before: &[usize],
+    job: &mut Child,
+) -> Option<usize> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let busy = loop {
+        if let Some(n) = alive
+            .iter()
+            .copied()
+            .find(|&n| cluster.tasks_of(n) > before[n])
+        {
+            break n;
+        }
+        if job.try_wait().expect("job status").is_some() {
+            return None;
+        }
+        assert!(Instant::now() < deadline, "no executor got a task");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let victim = &mut cluster.executors[busy];
+    victim.kill().expect("SIGKILL");
+    victim.wait().expect("reaped");
+    Some(busy)
+}
+
+/// The output of `job`, which `--cluster-timeout 120s` bounds.
+fn finish(job: Child, started: Instant) -> std::process::Output {
+    let out = job.wait_with_output().expect("job output");
+    assert!(
+        started.elapsed() < Duration::from_secs(200),
+        "bounded by --cluster-timeout: took {:?}",
+        started.elapsed()
+    );
+    out
+}
+
+// guards: an executor killed with SIGKILL while it runs a task of a query:
+// the scheduler counts it lost after `--executor-timeout` (20 s), re-runs
+// its tasks on the other executor and the query gives the in-process
+// result. Then the last executor killed mid-batch: nothing can run the
+// rest, the batch fails with exit 2 and leaves the previous tables as
+// they were.
 #[test]
-fn an_executor_killed_leaves_the_batch_output_intact() {
-    let mut cluster = Cluster::start(2);
+fn executors_killed_mid_query_and_mid_batch() {
+    let mut cluster = Cluster::start(2, &[]);
     let url = cluster.url.clone();
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().join("tables");
-    let batch = |cluster_url: Option<&str>| {
-        run(
-            cluster_url,
-            &[
-                "batch",
-                "--period",
-                "2026-10",
-                "--reports",
-                "team,channels",
-                "--out",
-                out_dir.to_str().expect("utf-8"),
-                "--table-format",
-                "parquet",
-            ],
-        )
+    let batch_args = [
+        "batch",
+        "--period",
+        "2026-10",
+        "--reports",
+        "team,channels,agent,customers",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+        "--table-format",
+        "parquet",
+    ];
+    ok(&run(Some(&url), &batch_args), "the first batch");
+    let manifests = || {
+        ["team", "channels", "agent", "customers"].map(|report| {
+            std::fs::read(out_dir.join(report).join("_manifest.json")).expect("a manifest")
+        })
     };
-    ok(&batch(Some(&url)), "the first batch");
-    let manifest = |report: &str| {
-        std::fs::read(out_dir.join(report).join("_manifest.json")).expect("a manifest")
-    };
-    let before = (manifest("team"), manifest("channels"));
+    let before = manifests();
 
-    let mut victim = cluster.executors.remove(0);
-    victim.kill().expect("SIGKILL");
-    victim.wait().expect("reaped");
-
+    // Mid-query: a join big enough to take seconds (about 4.9 M pairs).
+    let sql = "SELECT a.team, count(*) AS pairs, fcr(b.contact_seq, b.resolved) AS fcr \
+               FROM interactions a JOIN interactions b ON a.team = b.team \
+               AND a.channel = b.channel AND a.contact_seq = b.contact_seq \
+               AND a.priority = b.priority GROUP BY a.team ORDER BY a.team";
+    let here = ok(&run(None, &["sql", sql]), "in-process");
+    let counts = tasks(&cluster);
     let started = Instant::now();
-    let here = ok(
-        &run(
-            None,
-            &["report", "team", "--from", "2026-10", "--to", "2026-11"],
-        ),
-        "team",
+    let mut job = command(&sample(), Some(&url), &["sql", sql])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("query starts");
+    let victim = kill_the_busy_one(&mut cluster, &[0, 1], &counts, &mut job)
+        .expect("the query ended before any executor ran a task of it");
+    let there = finish(job, started);
+    assert_eq!(
+        String::from_utf8_lossy(&there.stdout),
+        here,
+        "the other executor finishes the query: {}\nscheduler:\n{}",
+        String::from_utf8_lossy(&there.stderr),
+        cluster.scheduler_log()
     );
-    let there = run(
-        Some(&url),
-        &["report", "team", "--from", "2026-10", "--to", "2026-11"],
-    );
-    if there.status.success() {
-        assert_eq!(
-            String::from_utf8_lossy(&there.stdout),
-            here,
-            "the other executor's result"
-        );
-    } else {
-        let stderr = String::from_utf8_lossy(&there.stderr);
-        assert_eq!(there.status.code(), Some(2), "{stderr}");
-        assert!(!stderr.trim().is_empty(), "a failure says why");
-    }
     assert!(
-        started.elapsed() < Duration::from_secs(150),
-        "bounded by the timeout"
+        cluster.scheduler_log().contains("heartbeat timed out"),
+        "the scheduler says it lost an executor"
     );
 
-    let second = batch(Some(&url));
-    if !second.status.success() {
-        assert_eq!(
-            (manifest("team"), manifest("channels")),
-            before,
-            "a failed batch leaves the tables as they were"
-        );
-    }
+    // Mid-batch: the last executor dies; nothing can run the rest.
+    let last = 1 - victim;
+    let counts = tasks(&cluster);
+    let started = Instant::now();
+    let mut job = command(&sample(), Some(&url), &batch_args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("batch starts");
+    kill_the_busy_one(&mut cluster, &[last], &counts, &mut job)
+        .expect("the batch ended before the last executor ran a task of it");
+    let second = finish(job, started);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    // Ballista's word, not --cluster-timeout's: the scheduler fails the job
+    // once no executor is back within --executor-timeout.
+    assert!(
+        stderr.contains("all executors were lost"),
+        "says what it lost: {stderr}"
+    );
+    assert_eq!(
+        manifests(),
+        before,
+        "a failed batch leaves the tables as they were"
+    );
 }
