@@ -229,15 +229,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     >| {
         runtime.block_on(async {
             match &cli.cluster {
-                Some(url) => tokio::time::timeout(cli.cluster_timeout, fut)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(anyhow::anyhow!(
-                            "the cluster at {url} did not finish within --cluster-timeout {:?}: \
-                             an executor may be lost or the job stuck (see the scheduler's log)",
-                            cli.cluster_timeout
-                        ))
-                    }),
+                Some(url) => crate::cluster::bounded(url, cli.cluster_timeout, fut).await,
                 None => fut.await,
             }
         })
@@ -261,7 +253,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         }
         Some(Command::Repl) | None => {
             let (kpiql, catalog, targets) = runtime.block_on(cli.open_for_sql())?;
-            crate::repl::Shell::new(kpiql, catalog, targets).run(&runtime)?;
+            let mut shell = crate::repl::Shell::new(kpiql, catalog, targets);
+            if let Some(url) = &cli.cluster {
+                shell = shell.bounded_by(url, cli.cluster_timeout);
+            }
+            shell.run(&runtime)?;
             Ok(ExitStatus::Success)
         }
     }

@@ -261,6 +261,24 @@ pub fn check_lake(location: &crate::lake::Location) -> datafusion::error::Result
     }
 }
 
+/// Runs `work`, giving up after `timeout` with an error naming the
+/// cluster at `url`: a job the cluster cannot finish (a stage Ballista
+/// cannot re-run, a job it never ends) must not hang a command or a shell.
+pub async fn bounded<T, E: From<anyhow::Error>>(
+    url: &str,
+    timeout: std::time::Duration,
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(E::from(anyhow::anyhow!(
+                "the cluster at {url} did not finish within --cluster-timeout {timeout:?}: an \
+             executor may be lost or the job stuck (see the scheduler's log)"
+            )))
+        })
+}
+
 /// `df://host:port` as the scheduler's gRPC URL, `http://host:port`.
 pub fn scheduler_url(url: &str) -> datafusion::error::Result<String> {
     let bad = |why: &str| {

@@ -78,6 +78,8 @@ pub struct Shell {
     timing: bool,
     out: Option<PathBuf>,
     interactive: bool,
+    /// With `--cluster`: its URL and `--cluster-timeout`.
+    cluster: Option<(String, std::time::Duration)>,
 }
 
 impl std::fmt::Debug for Shell {
@@ -114,7 +116,15 @@ impl Shell {
             timing: false,
             out: None,
             interactive,
+            cluster: None,
         }
+    }
+
+    /// Ends each statement the cluster at `url` has not finished within
+    /// `timeout` with an error (`--cluster-timeout`), as the commands do.
+    pub fn bounded_by(mut self, url: &str, timeout: std::time::Duration) -> Shell {
+        self.cluster = Some((url.to_string(), timeout));
+        self
     }
 
     /// Runs the shell: the editor on a terminal, else the statements of
@@ -290,8 +300,16 @@ impl Shell {
         runtime: &tokio::runtime::Runtime,
         work: impl std::future::Future<Output = Result<T, datafusion::error::DataFusionError>>,
     ) -> anyhow::Result<T> {
+        let work = async {
+            match &self.cluster {
+                Some((url, timeout)) => {
+                    crate::cluster::bounded(url, *timeout, async { Ok(work.await?) }).await
+                }
+                None => Ok(work.await?),
+            }
+        };
         if !self.interactive {
-            return Ok(runtime.block_on(work)?);
+            return runtime.block_on(work);
         }
         runtime.block_on(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -300,7 +318,7 @@ impl Shell {
             let mut spinner: Option<ProgressBar> = None;
             let result = loop {
                 tokio::select! {
-                    result = &mut work => break result.map_err(anyhow::Error::from),
+                    result = &mut work => break result,
                     _ = &mut ctrl_c => break Err(anyhow::anyhow!("query cancelled")),
                     () = &mut show, if spinner.is_none() => spinner = Some(running()),
                 }

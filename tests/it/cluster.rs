@@ -309,6 +309,25 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // An executor stopped with SIGTERM deregisters; the scheduler says so.
+    let pid = cluster.executors[0].id().to_string();
+    let status = StdCommand::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status()
+        .expect("kill -TERM");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cluster
+        .scheduler_log()
+        .contains("Received executor stopped request")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no deregistration: {}",
+            cluster.scheduler_log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // The built-in sample lake is in the client's memory: refused, clearly.
     let out = Command::cargo_bin("kpiql")
         .expect("binary")
@@ -357,6 +376,23 @@ fn a_job_the_cluster_cannot_finish_fails_within_the_timeout() {
         "took {:?}",
         started.elapsed()
     );
+    // The shell's statements are bounded the same way.
+    let started = Instant::now();
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--data", &sample(), "--cluster", &cluster.url])
+        .args(["--cluster-timeout", "3s", "repl"])
+        .write_stdin("SELECT count(*) FROM interactions;\n")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("did not finish within --cluster-timeout 3s"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 /// Tasks each executor has started.
