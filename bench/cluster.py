@@ -18,6 +18,7 @@ in-process one, 1 otherwise, 2 when a run failed.
 
 import argparse
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -125,6 +126,19 @@ def tree_bytes(path):
     return total
 
 
+def stages_and_tasks(logs):
+    """Stages and tasks the executors ran, from their logs ("Execute task
+    : [TID job/stage.attempt/partition...]")."""
+    stages, tasks = set(), 0
+    for name in os.listdir(logs):
+        if name.startswith("executor") and name.endswith(".log"):
+            with open(os.path.join(logs, name), "rb") as f:
+                for m in re.finditer(rb"Execute task\s*: \[TID (\w+)/(\d+)\.", f.read()):
+                    stages.add((m.group(1), m.group(2)))
+                    tasks += 1
+    return len(stages), tasks
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kpiql", required=True)
@@ -149,7 +163,7 @@ def main():
                 failed = True
                 print(f"{report} in-process failed: {open(here + '.err').read()}", file=sys.stderr)
                 continue
-            rows.append((report, "in-process", secs, rss, None, [], None, "-"))
+            rows.append((report, "in-process", secs, rss, None, [], None, None, "-"))
             print(f"{report}: in-process {secs:.2f} s", file=sys.stderr)
             for executors in [int(n) for n in args.executors.split(",")]:
                 logs = os.path.join(tmp, f"{report}-{executors}")
@@ -164,6 +178,7 @@ def main():
                         there,
                     )
                     shuffled = tree_bytes(logs) / 2**20
+                    work = stages_and_tasks(logs)
                 finally:
                     executor_rss = [reap(p) for p in procs]
                     scheduler_rss = reap(scheduler)
@@ -176,16 +191,17 @@ def main():
                 differed |= not same
                 setup = f"{executors} x {per} task{'s' if per > 1 else ''}"
                 rows.append((report, setup, secs, rss, scheduler_rss, executor_rss,
-                             shuffled, "equal" if same else "DIFFERS"))
+                             shuffled, work, "equal" if same else "DIFFERS"))
                 print(f"{report}: {setup} {secs:.2f} s", file=sys.stderr)
 
-    print("report          setup          time s  client RSS  scheduler RSS  executor RSS         shuffle  result")
-    print("--------------  -------------  ------  ----------  -------------  -------------------  -------  ------")
-    for report, setup, secs, rss, srss, erss, shuffled, result in rows:
+    print("report          setup          time s  client RSS  scheduler RSS  executor RSS           shuffle  stages/tasks  result")
+    print("--------------  -------------  ------  ----------  -------------  -------------------  ---------  ------------  ------")
+    for report, setup, secs, rss, srss, erss, shuffled, work, result in rows:
         s = f"{srss:.0f} MiB" if srss is not None else "-"
         e = " + ".join(f"{r:.0f}" for r in erss) + " MiB" if erss else "-"
-        sh = f"{shuffled:.0f} MiB" if shuffled is not None else "-"
-        print(f"{report:<14}  {setup:<13}  {secs:6.2f}  {rss:6.0f} MiB  {s:>13}  {e:<19}  {sh:>7}  {result}")
+        sh = f"{shuffled:.1f} MiB" if shuffled is not None else "-"
+        w = f"{work[0]}/{work[1]}" if work else "-"
+        print(f"{report:<14}  {setup:<13}  {secs:6.2f}  {rss:6.0f} MiB  {s:>13}  {e:<19}  {sh:>9}  {w:>12}  {result}")
     sys.exit(2 if failed else 1 if differed else 0)
 
 
