@@ -177,12 +177,12 @@ pub fn client_state(url: &str, config: SessionConfig) -> datafusion::error::Resu
     //   the surviving executors' task statuses ("Can't find active stage to
     //   update stage outputs"), so it never ends; the static planner re-runs
     //   the lost tasks and finishes;
-    // - hash joins, not Ballista's sort-merge default: DataFusion 55's
-    //   sort-merge join with a filter on an outer join builds batches whose
-    //   schema says a column is non-null while it holds the outer side's
-    //   NULLs (`knowledge_base` failed: "Column 'created_at' is declared as
-    //   non-nullable but contains null values"). The in-process engine
-    //   plans hash joins too. A hash join's build side does not spill.
+    // - hash joins, not Ballista's sort-merge default, as in-process: the
+    //   hash join's dynamic filter is what keeps the ticket reports to the
+    //   period within a stage, and DataFusion 55's sort-merge join fails a
+    //   filtered outer join whose filter reads a non-null column of the
+    //   padded side ("Column 'created_at' is declared as non-nullable but
+    //   contains null values"). A hash join's build side does not spill.
     let mut config = config.upgrade_for_ballista();
     config = config
         .set_bool(
