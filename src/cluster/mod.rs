@@ -56,9 +56,9 @@ fn runtime_env(work_dir: Option<&str>) -> datafusion::error::Result<Arc<RuntimeE
 }
 
 /// How often an executor tells the scheduler it is alive (Ballista's
-/// default is a minute), and how long the scheduler waits without word
-/// before it counts an executor lost and re-runs its tasks elsewhere
-/// (Ballista's: three minutes). `kpiql scheduler --executor-timeout`.
+/// default is a minute). How long the scheduler waits without word before
+/// it counts an executor lost is `kpiql scheduler --executor-timeout`
+/// (Ballista's default: three minutes), at least three heartbeats.
 pub const HEARTBEAT_SECONDS: u64 = 5;
 
 /// An executor's functions: Ballista's defaults and kpiql's.

@@ -174,6 +174,13 @@ fn ok(out: &std::process::Output, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// A command that failed as an error (exit 2) saying `what`.
+fn fails_saying(out: &std::process::Output, what: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(what), "expected {what:?} in: {stderr}");
+}
+
 #[test]
 fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
     // The sample lake twice: the folder every process sees, and a copy in
@@ -256,12 +263,9 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
     )
     .output()
     .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("report() cannot run on the cluster: it is computed or held in this process"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    fails_saying(
+        &out,
+        "report() cannot run on the cluster: it is computed or held in this process",
     );
     // The shell, in a real terminal, sends its statements to the cluster.
     let fcr = ok(
@@ -335,12 +339,9 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
         .args(["--cluster", &url, "sql", "SELECT 1 AS one"])
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("the built-in sample lake is in this process's memory only"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    fails_saying(
+        &out,
+        "the built-in sample lake is in this process's memory only",
     );
 }
 
@@ -362,14 +363,12 @@ fn a_job_the_cluster_cannot_finish_fails_within_the_timeout() {
         .timeout(Duration::from_secs(120))
         .output()
         .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
+    fails_saying(
+        &out,
+        &format!(
             "the cluster at {} did not finish within --cluster-timeout 3s",
             cluster.url
-        )),
-        "{stderr}"
+        ),
     );
     assert!(
         started.elapsed() < Duration::from_secs(60),
@@ -386,12 +385,7 @@ fn a_job_the_cluster_cannot_finish_fails_within_the_timeout() {
         .timeout(Duration::from_secs(120))
         .output()
         .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("did not finish within --cluster-timeout 3s"),
-        "{stderr}"
-    );
+    fails_saying(&out, "did not finish within --cluster-timeout 3s");
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 
@@ -514,14 +508,9 @@ fn executors_killed_mid_query_and_mid_batch() {
     kill_the_busy_one(&mut cluster, &[last], &counts, &mut job)
         .expect("the batch ended before the last executor ran a task of it");
     let second = finish(job, started);
-    let stderr = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(2), "{stderr}");
     // Ballista's word, not --cluster-timeout's: the scheduler fails the job
     // once no executor is back within --executor-timeout.
-    assert!(
-        stderr.contains("all executors were lost"),
-        "says what it lost: {stderr}"
-    );
+    fails_saying(&second, "all executors were lost");
     assert_eq!(
         manifests(),
         before,
