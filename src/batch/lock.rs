@@ -12,7 +12,9 @@
 //!   blocks the next one. The holder deletes the file when done; a run
 //!   that locked a file someone deleted meanwhile (it opened the old file
 //!   before the delete) sees that the path now names another file or none,
-//!   and tries again, so two runs never both hold the lock.
+//!   and tries again, so two runs never both hold the lock. The file is
+//!   opened with `O_NOFOLLOW`: a symbolic link (or a hard link) at the
+//!   lock's path is refused, and neither it nor what it points to touched.
 //! - **Object store.** No `flock`: the lock is an object created with a
 //!   conditional put (`If-None-Match: *`), holding its holder and an expiry.
 //!   A killed run's lock blocks others until it expires
@@ -148,14 +150,7 @@ fn try_local(
 ) -> anyhow::Result<Option<TableLock>> {
     use rustix::fs::{FlockOperation, flock};
     use std::io::{Read, Seek, Write};
-    use std::os::unix::fs::MetadataExt;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .with_context(|| format!("cannot open the table lock {}", path.display()))?;
+    let mut file = open_lock(path, report, dest)?;
     if let Err(e) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
         if e != rustix::io::Errno::WOULDBLOCK {
             return Err(std::io::Error::from(e))
@@ -173,10 +168,7 @@ fn try_local(
             path.display()
         );
     }
-    let locked = file.metadata()?;
-    let same = std::fs::metadata(path)
-        .is_ok_and(|now| now.dev() == locked.dev() && now.ino() == locked.ino());
-    if !same {
+    if !names(path, &file) {
         return Ok(None);
     }
     let holder = serde_json::to_vec_pretty(&Holder::new(run_id, false))?;
@@ -187,6 +179,71 @@ fn try_local(
         file,
         path: path.to_path_buf(),
     }))
+}
+
+/// Opens the lock file at `path`, creating it, but never through a symbolic
+/// link (`O_NOFOLLOW`): a link there, a user's or planted, would have the
+/// lock's JSON written into (or a file created at) whatever it points to,
+/// and the release delete the link. Refused instead, naming the link, and
+/// so is anything but a plain file with one name (a hard link of a user's
+/// file would be overwritten just the same). Nothing is written, created
+/// or removed.
+fn open_lock(
+    path: &std::path::Path,
+    report: &str,
+    dest: &Destination,
+) -> anyhow::Result<std::fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    use std::os::unix::fs::MetadataExt;
+    let flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let table = dest.table_url(report)?;
+    let file = match rustix::fs::open(path, flags, Mode::from_raw_mode(0o666)) {
+        Ok(fd) => std::fs::File::from(fd),
+        Err(rustix::io::Errno::LOOP) => {
+            let to = std::fs::read_link(path)
+                .map(|t| format!(" (to {})", t.display()))
+                .unwrap_or_default();
+            anyhow::bail!(
+                "the table lock {} is a symbolic link{to}, not a lock file kpiql batch made; \
+                 kpiql batch never follows one and leaves the link and what it points to \
+                 alone: remove the link if no kpiql batch is writing {}",
+                path.display(),
+                table
+            );
+        }
+        Err(e) => {
+            return Err(std::io::Error::from(e))
+                .with_context(|| format!("cannot open the table lock {}", path.display()));
+        }
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("cannot read the table lock {}", path.display()))?;
+    // No name (0) is a file another run deleted as we opened it: the
+    // caller sees the path changed and tries again.
+    if !meta.is_file() || meta.nlink() > 1 {
+        let what = if meta.is_file() {
+            format!("a file with {} names (hard links)", meta.nlink())
+        } else {
+            "not a plain file".to_string()
+        };
+        anyhow::bail!(
+            "the table lock {} is {what}, not a lock file kpiql batch made, and is left \
+             alone: remove it if no kpiql batch is writing {}",
+            path.display(),
+            table
+        );
+    }
+    Ok(file)
+}
+
+/// Whether `path` itself (not what a link there points to) is `file`.
+fn names(path: &std::path::Path, file: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::symlink_metadata(path), file.metadata()) {
+        (Ok(now), Ok(ours)) => now.dev() == ours.dev() && now.ino() == ours.ino(),
+        _ => false,
+    }
 }
 
 async fn acquire_remote(
@@ -301,9 +358,14 @@ impl TableLock {
     pub(crate) async fn release(self) -> anyhow::Result<()> {
         if let TableLock::Local { file, path } = self {
             // Deleted while still locked: a run that opened it meanwhile
-            // finds the path changed and tries again.
-            let removed = std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove the table lock {}", path.display()));
+            // finds the path changed and tries again. Only if the path
+            // still names our file: whatever else is there now is left.
+            let removed = if names(&path, &file) {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove the table lock {}", path.display()))
+            } else {
+                Ok(())
+            };
             drop(file);
             return removed;
         }

@@ -1396,3 +1396,53 @@ fn all_reports_leave_out_those_whose_table_the_lake_lacks() {
         String::from_utf8_lossy(&named.stderr)
     );
 }
+
+// guards: the table lock followed a symbolic link: with DEST/.team.lock a
+// link to a user's file, batch wrote its JSON into that file, exited 0 and
+// deleted the link (a dangling link had the file it names created).
+#[test]
+fn a_lock_that_is_a_symbolic_link_is_refused_and_left_alone() {
+    for format in ["parquet", "delta"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(&out).expect("mkdir");
+        let out = std::fs::canonicalize(&out).expect("canonical");
+        let theirs = dir.path().join("notes.txt");
+        std::fs::write(&theirs, "my notes").expect("write");
+        let missing = dir.path().join("missing.txt");
+        for (report, target) in [("team", &theirs), ("agent", &missing)] {
+            let lock = out.join(format!(".{report}.lock"));
+            std::os::unix::fs::symlink(target, &lock).expect("symlink");
+            let err = batch(
+                "sample",
+                &out,
+                format,
+                &["--reports", report, "--period", "2026-10"],
+            );
+            let stderr = String::from_utf8_lossy(&err.stderr);
+            assert_eq!(err.status.code(), Some(2), "{format} {report}: {stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "the table lock {} is a symbolic link",
+                    lock.display()
+                )),
+                "{format} {report}: the error names the lock: {stderr}"
+            );
+            assert_eq!(
+                std::fs::read_link(&lock).expect("the link is kept"),
+                *target,
+                "{format} {report}"
+            );
+            assert!(!out.join(report).exists(), "{format} {report}: no table");
+        }
+        assert_eq!(
+            std::fs::read_to_string(&theirs).expect("kept"),
+            "my notes",
+            "{format}: the linked file is untouched"
+        );
+        assert!(
+            !missing.exists(),
+            "{format}: no file is created through a dangling link"
+        );
+    }
+}
