@@ -55,6 +55,9 @@ pub struct Options {
     /// Bytes of memory the query engine may hold before it spills to disk
     /// (`None`: unbounded).
     pub memory_limit: Option<usize>,
+    /// A bound on the engine's memory without `memory_limit`'s spilling
+    /// joins: a query that needs more fails (`serve`'s default, DESIGN §5).
+    pub memory_bound: Option<usize>,
     /// Parallelism of query execution (`None`: one per core).
     pub threads: Option<usize>,
     /// Object-store settings for `s3://` locations, after the environment.
@@ -68,6 +71,7 @@ impl Default for Options {
         Options {
             location: Location::Sample,
             memory_limit: None,
+            memory_bound: None,
             threads: None,
             storage_options: StorageOptions::new(),
             cluster: None,
@@ -222,7 +226,7 @@ pub fn session_config(options: &Options) -> SessionConfig {
 /// The runtime: a spilling memory pool when a limit is given.
 pub fn runtime_env(options: &Options) -> Result<Arc<RuntimeEnv>, LakeError> {
     let mut builder = RuntimeEnvBuilder::new();
-    if let Some(limit) = options.memory_limit {
+    if let Some(limit) = options.memory_limit.or(options.memory_bound) {
         builder = builder
             .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
             .with_disk_manager_builder(DiskManagerBuilder::default());

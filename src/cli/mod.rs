@@ -153,6 +153,11 @@ impl Cli {
         Ok(Options {
             location,
             memory_limit: self.memory_limit,
+            // A shared server is bounded even when no limit is given.
+            memory_bound: match (&self.command, self.memory_limit) {
+                (Some(Command::Serve(_)), None) => crate::serve::default_memory_bound(),
+                _ => None,
+            },
             threads: self.threads.map(usize::from),
             storage_options: self.storage_options.clone(),
             cluster: self.cluster.clone(),
@@ -208,6 +213,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     ) || cli.cluster.is_some()
     {
         builder.thread_stack_size(64 << 20);
+    }
+    // A shared server plans whatever a client sends, up to the nesting
+    // crate::serve::limits allows.
+    if matches!(cli.command, Some(Command::Serve(_))) {
+        builder.thread_stack_size(crate::serve::limits::STACK_BYTES);
     }
     if let Some(threads) = cli.threads {
         builder.worker_threads(usize::from(threads));

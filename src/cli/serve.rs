@@ -37,8 +37,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_connections: u32,
     /// statement_timeout until a client sets its own: 30s, 500ms, 5min, 1h, or milliseconds (0: none).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub statement_timeout: Option<Duration>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
+    pub statement_timeout: Duration,
 }
 
 pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -121,7 +121,7 @@ pub(super) async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitStatu
         insecure_listen: args.insecure_listen,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         max_connections: args.max_connections as usize,
-        statement_timeout: args.statement_timeout.filter(|d| !d.is_zero()),
+        statement_timeout: Some(args.statement_timeout).filter(|d| !d.is_zero()),
     };
     if users.is_empty() {
         // Before the lake is read: the fix is in the command line.

@@ -241,15 +241,76 @@ pub struct Login {
     /// The connection's cancel switch, filed under its keys at login.
     cancel: Arc<Cancel>,
     state: Mutex<State>,
+    /// Told when the login failed: the connection is then closed.
+    refused: Arc<Refused>,
 }
 
 impl Login {
-    pub fn new(logins: Arc<Logins>, cancel: Arc<Cancel>) -> Login {
+    pub fn new(logins: Arc<Logins>, cancel: Arc<Cancel>, refused: Arc<Refused>) -> Login {
         Login {
             logins,
             cancel,
             state: Mutex::new(State::Initial),
+            refused,
         }
+    }
+}
+
+/// The client metadata key set once a login has succeeded; the query
+/// handlers refuse a connection without it (a second lock behind
+/// [`Refused`]).
+pub const LOGGED_IN_KEY: &str = "kpiql.logged_in";
+
+/// Whether `client` has logged in.
+pub fn logged_in(client: &(impl ClientInfo + ?Sized)) -> bool {
+    client.metadata().contains_key(LOGGED_IN_KEY)
+}
+
+/// The FATAL refusal of a statement on a connection that has not logged in.
+pub fn not_logged_in() -> PgWireError {
+    fatal(
+        "28000",
+        "this connection has not logged in; nothing runs before a login".to_string(),
+    )
+}
+
+/// A connection's end after a refused login (DESIGN §5).
+///
+/// pgwire answers an error during start-up by marking the connection ready
+/// for queries and closing only its sending half, so a client that keeps
+/// writing after a failed login would have its statements run. kpiql does
+/// not let the error reach pgwire: the refusing handler sends the FATAL
+/// error itself, closes its half, tells this switch and then waits forever;
+/// the task serving the connection, told, drops it (and its slot) at once.
+/// No message after the refused one is ever read.
+#[derive(Debug, Default)]
+pub struct Refused(tokio::sync::Notify);
+
+impl Refused {
+    /// Resolves once the connection's login was refused.
+    pub async fn wait(&self) {
+        self.0.notified().await;
+    }
+
+    /// Sends `error` (FATAL) to `client`, closes the connection and never
+    /// returns: the connection's task ends it.
+    pub async fn close<C>(&self, client: &mut C, error: PgWireError) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let info: ErrorInfo = error.into();
+        // Best effort: a client that stopped reading is dropped all the same.
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            let _ = client
+                .send(PgWireBackendMessage::ErrorResponse(info.into()))
+                .await;
+            let _ = client.close().await;
+        })
+        .await;
+        self.0.notify_one();
+        std::future::pending().await
     }
 }
 
@@ -297,6 +358,48 @@ impl StartupHandler for Login {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        match self.step(client, message).await {
+            Ok(()) => Ok(()),
+            Err(Refusal::Logged(e)) => self.refused.close(client, e).await,
+            Err(Refusal::Protocol(e)) => {
+                let user = client
+                    .metadata()
+                    .get(pgwire::api::METADATA_USER)
+                    .cloned()
+                    .unwrap_or_default();
+                // The client is told what was wrong with its messages; the
+                // log and the delay are those of any failed login.
+                let info = ErrorInfo::from(e);
+                let _ = refuse(&*client, &user, &info.message).await;
+                self.refused
+                    .close(client, PgWireError::UserError(Box::new(info)))
+                    .await
+            }
+        }
+    }
+}
+
+/// Why a login step failed: already logged (and delayed), or a protocol
+/// error still to log.
+enum Refusal {
+    Logged(PgWireError),
+    Protocol(PgWireError),
+}
+
+impl From<PgWireError> for Refusal {
+    fn from(e: PgWireError) -> Refusal {
+        Refusal::Protocol(e)
+    }
+}
+
+impl Login {
+    /// One message of the login; every error ends the connection.
+    async fn step<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> Result<(), Refusal>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
         match message {
             PgWireFrontendMessage::Startup(ref startup) => {
                 if self.logins.tls_required && !client.is_secure() {
@@ -304,11 +407,11 @@ impl StartupHandler for Login {
                         "refused a plaintext connection from {}: this server requires TLS",
                         client.socket_addr()
                     );
-                    return Err(fatal(
+                    return Err(Refusal::Logged(fatal(
                         "28000",
                         "this server accepts TLS connections only (connect with sslmode=require)"
                             .to_string(),
-                    ));
+                    )));
                 }
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
@@ -317,7 +420,8 @@ impl StartupHandler for Login {
                     .send(PgWireBackendMessage::Authentication(Authentication::SASL(
                         vec![MECHANISM.to_string()],
                     )))
-                    .await?;
+                    .await
+                    .map_err(PgWireError::from)?;
             }
             PgWireFrontendMessage::PasswordMessageFamily(msg) => {
                 let mut state = self.state.lock().await;
@@ -328,7 +432,8 @@ impl StartupHandler for Login {
                             return Err(protocol(&format!(
                                 "unsupported mechanism {:?}",
                                 first.auth_method
-                            )));
+                            ))
+                            .into());
                         }
                         let data = first.data.ok_or_else(|| protocol("empty client-first"))?;
                         let text = std::str::from_utf8(&data)
@@ -341,13 +446,15 @@ impl StartupHandler for Login {
                             .split_once(',')
                             .ok_or_else(|| protocol("no gs2 header"))?;
                         if cbind != "n" && cbind != "y" {
-                            return Err(protocol("channel binding is not offered"));
+                            return Err(protocol("channel binding is not offered").into());
                         }
                         if !authzid.is_empty() {
-                            return Err(protocol("an authorization identity is not supported"));
+                            return Err(
+                                protocol("an authorization identity is not supported").into()
+                            );
                         }
                         if bare.starts_with("m=") {
-                            return Err(protocol("mandatory extensions are not supported"));
+                            return Err(protocol("mandatory extensions are not supported").into());
                         }
                         let gs2_header = format!("{cbind},,");
                         let attrs = attributes(bare);
@@ -381,7 +488,8 @@ impl StartupHandler for Login {
                                     server_first.clone().into_bytes().into(),
                                 ),
                             ))
-                            .await?;
+                            .await
+                            .map_err(PgWireError::from)?;
                         *state = State::FirstSent(Box::new(FirstSent {
                             user,
                             verifier,
@@ -410,16 +518,24 @@ impl StartupHandler for Login {
                         let binding = attrs.iter().find(|(k, _)| *k == 'c').map(|(_, v)| *v);
                         let echoed = attrs.iter().find(|(k, _)| *k == 'r').map(|(_, v)| *v);
                         if binding != Some(B64.encode(&gs2_header).as_str()) {
-                            return Err(protocol("channel binding does not match"));
+                            return Err(protocol("channel binding does not match").into());
                         }
                         if echoed != Some(nonce.as_str()) {
-                            return Err(protocol("the nonce does not match"));
+                            return Err(protocol("the nonce does not match").into());
                         }
                         // Known and unknown users fail alike from here on.
                         let (proof, verifier) = match (B64.decode(proof), verifier) {
                             (Ok(proof), Some(v)) if proof.len() == 32 => (proof, v),
-                            (_, None) => return Err(refuse(&*client, &user, "no such user").await),
-                            _ => return Err(refuse(&*client, &user, "a malformed proof").await),
+                            (_, None) => {
+                                return Err(Refusal::Logged(
+                                    refuse(&*client, &user, "no such user").await,
+                                ));
+                            }
+                            _ => {
+                                return Err(Refusal::Logged(
+                                    refuse(&*client, &user, "a malformed proof").await,
+                                ));
+                            }
                         };
                         let auth_message =
                             format!("{client_first_bare},{server_first},{without_proof}");
@@ -431,7 +547,9 @@ impl StartupHandler for Login {
                             .collect();
                         let stored: [u8; 32] = Sha256::digest(&client_key).into();
                         if !same(&stored, &verifier.stored_key) {
-                            return Err(refuse(&*client, &user, "wrong password").await);
+                            return Err(Refusal::Logged(
+                                refuse(&*client, &user, "wrong password").await,
+                            ));
                         }
                         let server_signature = hmac(&verifier.server_key, auth_message.as_bytes());
                         let server_final = format!("v={}", B64.encode(server_signature));
@@ -439,12 +557,16 @@ impl StartupHandler for Login {
                             .send(PgWireBackendMessage::Authentication(
                                 Authentication::SASLFinal(server_final.into_bytes().into()),
                             ))
-                            .await?;
+                            .await
+                            .map_err(PgWireError::from)?;
                         self.logins.registry.start(client, &self.cancel);
                         log::info!("user {user:?} logged in from {}", client.socket_addr());
+                        client
+                            .metadata_mut()
+                            .insert(LOGGED_IN_KEY.to_string(), user.clone());
                         finish_authentication(client, &parameters()).await?;
                     }
-                    State::Done => return Err(protocol("unexpected message after login")),
+                    State::Done => return Err(protocol("unexpected message after login").into()),
                 }
             }
             _ => {}

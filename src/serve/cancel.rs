@@ -65,6 +65,11 @@ impl Cancel {
         }
     }
 
+    /// The server-wide default `statement_timeout`.
+    pub fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
+    }
+
     /// Stops every query running now.
     pub fn cancel(&self) {
         self.generation.send_modify(|g| *g += 1);

@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod cancel;
+pub mod limits;
 pub mod session;
 
 use std::net::SocketAddr;
@@ -40,9 +41,40 @@ use pgwire::tokio::tokio_rustls::rustls;
 use pgwire::tokio::{TlsAcceptor, process_socket};
 use tokio::net::TcpListener;
 
-use auth::{Login, Logins, Users};
+use auth::{Login, Logins, Refused, Users};
 use cancel::{Cancel, Registry};
 use session::Session;
+
+/// `serve`'s memory bound without `--memory-limit`: half the machine's
+/// memory (`MemTotal` of /proc/meminfo), so that one client's query fails
+/// with "resources exhausted" instead of the server being killed. `None`
+/// where the machine's memory cannot be read.
+pub fn default_memory_bound() -> Option<usize> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: usize = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 2 * 1024)
+}
+
+/// The memory limit of `ctx`'s pool, as the start-up line and `SHOW
+/// memory_limit` give it.
+pub fn memory_limit_text(ctx: &SessionContext) -> String {
+    match ctx.runtime_env().memory_pool.memory_limit() {
+        datafusion::execution::memory_pool::MemoryLimit::Finite(bytes) => {
+            format!("{:.1} GiB", bytes as f64 / f64::from(1u32 << 30))
+        }
+        _ => "none".to_string(),
+    }
+}
+
+/// How long the accept loop waits after a failed accept (EMFILE, say).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The database name clients connect to (any name is accepted; this is the
 /// one `current_database()` answers).
@@ -145,6 +177,7 @@ impl PgWireServerHandlers for Connection {
 struct Full {
     registry: Arc<Registry>,
     max: usize,
+    refused: Arc<Refused>,
 }
 
 #[async_trait::async_trait]
@@ -170,16 +203,16 @@ impl pgwire::api::auth::StartupHandler for Full {
                 client.socket_addr(),
                 self.max
             );
-            return Err(pgwire::error::PgWireError::UserError(Box::new(
-                pgwire::error::ErrorInfo::new(
+            let error =
+                pgwire::error::PgWireError::UserError(Box::new(pgwire::error::ErrorInfo::new(
                     "FATAL".into(),
                     "53300".into(),
                     format!(
                         "sorry, too many clients already (--max-connections {})",
                         self.max
                     ),
-                ),
-            )));
+                )));
+            return self.refused.close(client, error).await;
         }
         Ok(())
     }
@@ -190,6 +223,7 @@ impl PgWireServerHandlers for Full {
         Arc::new(Full {
             registry: Arc::clone(&self.registry),
             max: self.max,
+            refused: Arc::clone(&self.refused),
         })
     }
 
@@ -313,8 +347,9 @@ pub async fn run(
         .build()
         .map_err(listen_err)?;
     let queries = tokio::runtime::Handle::current();
+    let template_state = template.state();
     let accept = Accept {
-        template: template.state(),
+        template: template_state.clone(),
         tls: tls.clone(),
         registry,
         logins: Arc::clone(&logins),
@@ -328,14 +363,19 @@ pub async fn run(
         .map_err(listen_err)?;
     // The address a test (or a script) waits for, on stderr.
     eprintln!(
-        "kpiql serve: listening on {local} ({}, database {DATABASE}, {} user{}); Ctrl-C stops",
+        "kpiql serve: listening on {local} ({}, database {DATABASE}, {} user{}, memory limit {}, \
+         statement timeout {}); Ctrl-C stops",
         if tls.is_some() {
             "TLS only"
         } else {
             "plaintext"
         },
         logins.users.len(),
-        if logins.users.len() == 1 { "" } else { "s" }
+        if logins.users.len() == 1 { "" } else { "s" },
+        memory_limit_text(&SessionContext::new_with_state(template_state)),
+        options
+            .statement_timeout
+            .map_or("none".to_string(), |t| format!("{t:?}")),
     );
     #[cfg(unix)]
     {
@@ -383,11 +423,27 @@ impl Accept {
                 return;
             }
         };
+        let mut last_warning: Option<std::time::Instant> = None;
+        let mut unlogged = 0u64;
         loop {
             let (socket, peer) = match listener.accept().await {
                 Ok(a) => a,
                 Err(e) => {
-                    log::warn!("accept failed: {e}");
+                    // Out of file descriptors (EMFILE) and the like: the
+                    // error repeats until a connection closes, so wait
+                    // instead of spinning, and say so once a second.
+                    unlogged += 1;
+                    if last_warning.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                        log::warn!(
+                            "cannot accept connections: {e} ({unlogged} time{} since the last \
+                             warning); retrying every {} ms",
+                            if unlogged == 1 { "" } else { "s" },
+                            ACCEPT_BACKOFF.as_millis()
+                        );
+                        last_warning = Some(std::time::Instant::now());
+                        unlogged = 0;
+                    }
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
             };
@@ -407,7 +463,16 @@ impl Accept {
                 match peeked {
                     Ok(Ok(n)) if is_cancel_request(&head[..n]) => {
                         // Answered here, however busy the query runtime is.
-                        let _ = process_socket(socket, None, Full { registry, max: 0 }).await;
+                        let refused = Arc::new(Refused::default());
+                        let full = Full {
+                            registry,
+                            max: 0,
+                            refused: Arc::clone(&refused),
+                        };
+                        tokio::select! {
+                            _ = process_socket(socket, None, full) => {}
+                            () = refused.wait() => {}
+                        }
                         return;
                     }
                     Ok(Ok(n)) if n > 0 => {}
@@ -429,20 +494,40 @@ impl Accept {
                             return;
                         }
                     };
-                    let result = match slot {
-                        Ok(_slot) => {
-                            let cancel = Arc::new(Cancel::new(timeout));
-                            let connection = Connection {
-                                session: Arc::new(Session::new(
-                                    SessionContext::new_with_state(template),
-                                    Arc::clone(&cancel),
-                                )),
-                                login: Arc::new(Login::new(logins, cancel)),
-                                registry,
-                            };
-                            process_socket(socket, tls, connection).await
+                    // A refused login ends the connection here, dropping it
+                    // (and its slot) before another of its messages is read.
+                    let refused = Arc::new(Refused::default());
+                    let served = async {
+                        match slot {
+                            Ok(_slot) => {
+                                let cancel = Arc::new(Cancel::new(timeout));
+                                let connection = Connection {
+                                    session: Arc::new(Session::new(
+                                        SessionContext::new_with_state(template),
+                                        Arc::clone(&cancel),
+                                    )),
+                                    login: Arc::new(Login::new(
+                                        logins,
+                                        cancel,
+                                        Arc::clone(&refused),
+                                    )),
+                                    registry,
+                                };
+                                process_socket(socket, tls, connection).await
+                            }
+                            Err(_) => {
+                                let full = Full {
+                                    registry,
+                                    max,
+                                    refused: Arc::clone(&refused),
+                                };
+                                process_socket(socket, tls, full).await
+                            }
                         }
-                        Err(_) => process_socket(socket, tls, Full { registry, max }).await,
+                    };
+                    let result = tokio::select! {
+                        result = served => result,
+                        () = refused.wait() => Ok(()),
                     };
                     if let Err(e) = result {
                         log::info!("connection from {peer} ended: {e}");

@@ -24,6 +24,7 @@ use pgwire::api::{ClientInfo, ClientPortalStore};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 
+use super::auth::{logged_in, not_logged_in};
 use super::cancel::Cancel;
 
 /// One connection's query handlers.
@@ -44,7 +45,9 @@ impl Session {
     /// Queries of `ctx` (the connection's own session), read-only.
     pub fn new(ctx: SessionContext, cancel: Arc<Cancel>) -> Session {
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
-            Arc::new(ReadOnly),
+            Arc::new(ReadOnly {
+                default_timeout: cancel.default_timeout(),
+            }),
             Arc::new(CursorStatementHook),
             Arc::new(SetShowHook),
             Arc::new(TransactionStatementHook),
@@ -70,6 +73,7 @@ fn read_only_error(what: &str) -> PgWireError {
 /// `CREATE EXTERNAL TABLE`, anything that names a path — is refused.
 fn allowed(statement: &Statement) -> Result<(), PgWireError> {
     use Statement as S;
+    super::limits::check_depth(statement)?;
     match statement {
         S::Query(_)
         | S::ShowVariable { .. }
@@ -129,7 +133,9 @@ fn set_names(set: &Set) -> Vec<String> {
 /// pool, spill directory), the SQL parser (which would make the guard
 /// read a statement differently from the engine), the catalog.
 fn settable(set: &Set) -> Result<(), PgWireError> {
-    for name in set_names(set) {
+    let names = set_names(set);
+    super::limits::check_setting(set, &names)?;
+    for name in names {
         let allowed = !name.starts_with("datafusion.")
             || [
                 "datafusion.execution.",
@@ -215,33 +221,60 @@ fn note_statement_timeout(statement: &Statement, client: &mut dyn HookClient) {
     }
 }
 
-/// `SHOW server_version`: the version the server gave at login.
-fn server_version(statement: &Statement) -> Option<PgWireResult<Response>> {
+/// The `statement_timeout` in force for `client` as PostgreSQL shows it:
+/// `30s`, `500ms`, or `0` for none.
+fn statement_timeout_text(
+    client: &(dyn HookClient + '_),
+    default: Option<std::time::Duration>,
+) -> String {
+    let ms = match client.metadata().get(super::cancel::TIMEOUT_KEY) {
+        Some(ms) => ms.parse().unwrap_or(0),
+        None => default.map_or(0, |d| d.as_millis() as u64),
+    };
+    match ms {
+        0 => "0".to_string(),
+        ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        ms => format!("{ms}ms"),
+    }
+}
+
+/// `SHOW server_version` (the version the server gave at login), `SHOW
+/// statement_timeout` (the client's, else the server's default) and `SHOW
+/// memory_limit` (the server's pool, shared by every connection).
+fn show(
+    statement: &Statement,
+    ctx: &SessionContext,
+    client: &(dyn HookClient + '_),
+    default_timeout: Option<std::time::Duration>,
+) -> Option<PgWireResult<Response>> {
     let Statement::ShowVariable { variable } = statement else {
         return None;
     };
-    if variable.len() != 1 || !variable[0].value.eq_ignore_ascii_case("server_version") {
+    if variable.len() != 1 {
         return None;
     }
+    let name = variable[0].value.to_ascii_lowercase();
+    let value = match name.as_str() {
+        "server_version" => super::auth::SERVER_VERSION.to_string(),
+        "statement_timeout" => statement_timeout_text(client, default_timeout),
+        "memory_limit" => super::memory_limit_text(ctx),
+        _ => return None,
+    };
     let fields = Arc::new(vec![FieldInfo::new(
-        "server_version".to_string(),
+        name,
         None,
         None,
         Type::VARCHAR,
         FieldFormat::Text,
     )]);
     let mut encoder = DataRowEncoder::new(Arc::clone(&fields));
-    Some(
-        encoder
-            .encode_field(&Some(super::auth::SERVER_VERSION.as_str()))
-            .map(|()| {
-                let row = encoder.take_row();
-                Response::Query(QueryResponse::new(
-                    fields,
-                    Box::pin(futures::stream::once(async move { Ok(row) })),
-                ))
-            }),
-    )
+    Some(encoder.encode_field(&Some(value.as_str())).map(|()| {
+        let row = encoder.take_row();
+        Response::Query(QueryResponse::new(
+            fields,
+            Box::pin(futures::stream::once(async move { Ok(row) })),
+        ))
+    }))
 }
 
 /// A plan that creates or changes something (`SELECT ... INTO`, DML, DDL)
@@ -254,7 +287,10 @@ fn plan_allowed(plan: &LogicalPlan) -> Result<(), PgWireError> {
 
 /// The read-only guard, first of the hooks.
 #[derive(Debug)]
-struct ReadOnly;
+struct ReadOnly {
+    /// The server's `--statement-timeout`, for `SHOW statement_timeout`.
+    default_timeout: Option<std::time::Duration>,
+}
 
 #[async_trait::async_trait]
 impl QueryHook for ReadOnly {
@@ -264,6 +300,9 @@ impl QueryHook for ReadOnly {
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        if !logged_in(&*client) {
+            return Some(Err(not_logged_in()));
+        }
         if let Err(e) = allowed(statement) {
             return Some(Err(e));
         }
@@ -271,15 +310,18 @@ impl QueryHook for ReadOnly {
             return Some(Err(e));
         }
         note_statement_timeout(statement, client);
-        server_version(statement)
+        show(statement, ctx, client, self.default_timeout)
     }
 
     async fn handle_extended_parse_query(
         &self,
         statement: &Statement,
         ctx: &SessionContext,
-        _client: &(dyn ClientInfo + Send + Sync),
+        client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
+        if !logged_in(client) {
+            return Some(Err(not_logged_in()));
+        }
         if let Err(e) = allowed(statement) {
             return Some(Err(e));
         }
@@ -301,6 +343,9 @@ impl QueryHook for ReadOnly {
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        if !logged_in(&*client) {
+            return Some(Err(not_logged_in()));
+        }
         if let Err(e) = allowed(statement) {
             return Some(Err(e));
         }
@@ -313,7 +358,7 @@ impl QueryHook for ReadOnly {
             return Some(Err(e));
         }
         note_statement_timeout(statement, client);
-        server_version(statement)
+        show(statement, ctx, client, self.default_timeout)
     }
 }
 
@@ -360,6 +405,10 @@ impl SimpleQueryHandler for Session {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        if !logged_in(&*client) {
+            return Err(not_logged_in());
+        }
+        super::limits::check_size(query)?;
         let run = self.cancel.run(&*client);
         let responses = run
             .bounded(SimpleQueryHandler::do_query(&self.inner, client, query))
@@ -390,6 +439,9 @@ impl ExtendedQueryHandler for Session {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        if !logged_in(&*client) {
+            return Err(not_logged_in());
+        }
         let run = self.cancel.run(&*client);
         let response = run
             .bounded(ExtendedQueryHandler::do_query(

@@ -519,7 +519,7 @@ with psycopg.connect(host="127.0.0.1", port=int(sys.argv[1]), dbname="kpiql",
 }
 
 /// A tokio-postgres client on `port`, and the task driving its connection.
-async fn connect(
+pub(crate) async fn connect(
     port: u16,
 ) -> (
     tokio_postgres::Client,
@@ -556,11 +556,13 @@ async fn show_batch_size(c: &tokio_postgres::Client) -> String {
 }
 
 /// 20000 x 20000 rows: seconds of work, for cancel and timeout.
-const LONG: &str = "SELECT count(*) FROM interactions a CROSS JOIN interactions b WHERE a.wait_seconds < b.wait_seconds";
+pub(crate) const LONG: &str = "SELECT count(*) FROM interactions a CROSS JOIN interactions b WHERE a.wait_seconds < b.wait_seconds";
 
 #[test]
 fn extended_protocol_sessions_many_clients_cancel_and_timeout() {
-    let server = serve(&[]);
+    // 50 team reports at once in a debug build take longer than the
+    // default 30 s statement timeout; the timeout is tested on its own.
+    let server = serve(&["--statement-timeout", "0"]);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let expected_chat: i64 = crate::fixtures::sample_csv(&[
         "sql",
@@ -752,3 +754,5 @@ fn the_servers_statement_timeout_applies_to_a_client_that_sets_none() {
         "{err}"
     );
 }
+
+mod hardening;

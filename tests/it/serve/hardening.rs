@@ -1,0 +1,336 @@
+//! `kpiql serve` attacked as issue 30 found it: raw PostgreSQL messages
+//! from a client that never logs in, a statement nested to the limit and
+//! past it, settings that multiply resources.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use super::{PASSWORD, Server, psql, serve};
+
+/// One frontend message: tag, length, body.
+fn message(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![tag];
+    m.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+/// A protocol 3.0 StartupMessage for user kpiql.
+fn startup() -> Vec<u8> {
+    let mut body = 196_608_i32.to_be_bytes().to_vec();
+    for part in ["user", "kpiql", "database", "kpiql", ""] {
+        body.extend_from_slice(part.as_bytes());
+        body.push(0);
+    }
+    let mut m = (body.len() as i32 + 4).to_be_bytes().to_vec();
+    m.extend_from_slice(&body);
+    m
+}
+
+/// A simple query that keeps both cores busy for minutes if it runs.
+fn heavy_query() -> Vec<u8> {
+    message(
+        b'Q',
+        b"SELECT count(*) FROM generate_series(1, 100000000000)\0",
+    )
+}
+
+/// A SASLInitialResponse: mechanism, then its data.
+fn sasl_initial(mechanism: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = mechanism.as_bytes().to_vec();
+    body.push(0);
+    body.extend_from_slice(&(data.len() as i32).to_be_bytes());
+    body.extend_from_slice(data);
+    message(b'p', &body)
+}
+
+/// The next backend message, or None at the end of the stream.
+fn read_message(stream: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
+    let mut head = [0u8; 5];
+    stream.read_exact(&mut head).ok()?;
+    let len = i32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+    let mut body = vec![0u8; len.saturating_sub(4)];
+    stream.read_exact(&mut body).ok()?;
+    Some((head[0], body))
+}
+
+/// Reads until the server closes the connection; the messages seen.
+fn read_to_end(stream: &mut TcpStream) -> Vec<(u8, Vec<u8>)> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    std::iter::from_fn(|| read_message(stream)).collect()
+}
+
+/// The server process's CPU time (user + system) in clock ticks.
+fn cpu_ticks(server: &Server) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id())).expect("stat");
+    // After the command's name in parentheses: fields 14 and 15 are
+    // utime and stime.
+    let rest = stat.rsplit_once(')').expect("stat format").1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+/// Sends `attack` (the refused step with a heavy query behind it, in one
+/// write), then checks: the server answers FATAL and closes; in the two
+/// seconds after, it spends almost no CPU (the query would keep both cores
+/// busy); and the one slot of `--max-connections 1` is free again.
+fn refused_and_nothing_runs(server: &Server, mut stream: TcpStream, attack: &[u8], says: &str) {
+    let before = cpu_ticks(server);
+    stream.write_all(attack).expect("send");
+    let seen = read_to_end(&mut stream);
+    let error = seen
+        .iter()
+        .find(|(tag, _)| *tag == b'E')
+        .map(|(_, body)| String::from_utf8_lossy(body).to_string())
+        .unwrap_or_else(|| panic!("no ErrorResponse: {seen:?}"));
+    assert!(error.contains("FATAL"), "{error}");
+    assert!(
+        error.to_lowercase().contains(&says.to_lowercase()),
+        "{error}"
+    );
+    assert!(
+        !seen.iter().any(|(tag, _)| *tag == b'T' || *tag == b'D'),
+        "rows were sent: {seen:?}"
+    );
+    // The measurement window: a query that runs would use about 2 s of
+    // CPU per second here (two cores), the login's own work a few ms.
+    std::thread::sleep(Duration::from_secs(2));
+    let spent = cpu_ticks(server) - before;
+    assert!(
+        spent < 100,
+        "the server spent {spent} ticks of CPU after refusing the login: the query ran"
+    );
+    // Writing more finds the connection closed both ways.
+    let gone = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        stream.write_all(&heavy_query()).is_err()
+    });
+    assert!(gone, "the server still reads the refused connection");
+    let (ok, out, err) = psql(server, "kpiql", PASSWORD, "", &["SELECT 5 AS n"]);
+    assert!(
+        ok,
+        "the refused connection still holds the only slot: {err}"
+    );
+    assert_eq!(out, "n\n5\n");
+}
+
+/// Connects, sends the start-up message and reads up to the server's
+/// AuthenticationSASL (R, code 10).
+fn at_sasl(server: &Server) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    stream.write_all(&startup()).expect("startup");
+    let (tag, body) = read_message(&mut stream).expect("an answer to the start-up");
+    assert_eq!(tag, b'R', "{}", String::from_utf8_lossy(&body));
+    assert_eq!(body[..4], 10_i32.to_be_bytes(), "not AuthenticationSASL");
+    stream
+}
+
+fn logged(server: &Server, what: &str) {
+    let line = std::iter::from_fn(|| server.log.recv_timeout(Duration::from_secs(10)).ok())
+        .find(|l| l.contains("failed login") || l.contains("refused a plaintext"));
+    let line = line.unwrap_or_else(|| panic!("no failed login logged for {what}"));
+    assert!(line.contains("from 127.0.0.1:"), "{line}");
+}
+
+#[test]
+fn a_bad_mechanism_closes_the_connection_and_nothing_after_it_runs() {
+    let server = serve(&["--max-connections", "1"]);
+    let stream = at_sasl(&server);
+    let mut attack = sasl_initial("BOGUS", b"n,,n=,r=abc");
+    attack.extend(heavy_query());
+    refused_and_nothing_runs(&server, stream, &attack, "unsupported mechanism");
+    logged(&server, "a bad mechanism");
+}
+
+#[test]
+fn a_malformed_client_first_closes_the_connection_and_nothing_after_it_runs() {
+    let server = serve(&["--max-connections", "1"]);
+    let stream = at_sasl(&server);
+    let mut attack = sasl_initial("SCRAM-SHA-256", b"\xff\xfe no header");
+    attack.extend(heavy_query());
+    refused_and_nothing_runs(&server, stream, &attack, "SCRAM-SHA-256");
+    logged(&server, "a malformed client-first");
+}
+
+#[test]
+fn a_wrong_proof_closes_the_connection_and_nothing_after_it_runs() {
+    let server = serve(&["--max-connections", "1"]);
+    let mut stream = at_sasl(&server);
+    stream
+        .write_all(&sasl_initial("SCRAM-SHA-256", b"n,,n=,r=clientnonce"))
+        .expect("client-first");
+    let (tag, body) = read_message(&mut stream).expect("server-first");
+    assert_eq!(tag, b'R');
+    let server_first = String::from_utf8_lossy(&body[4..]).to_string();
+    let nonce = server_first
+        .split(',')
+        .find_map(|a| a.strip_prefix("r="))
+        .expect("a nonce");
+    // biws is base64 of "n,,"; the proof is 32 zero bytes, not the
+    // password's.
+    let final_message = format!("c=biws,r={nonce},p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    let mut attack = message(b'p', final_message.as_bytes());
+    attack.extend(heavy_query());
+    refused_and_nothing_runs(&server, stream, &attack, "password authentication failed");
+    logged(&server, "a wrong password");
+}
+
+#[test]
+fn plaintext_on_a_tls_server_closes_the_connection_and_nothing_after_it_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = super::certificate(dir.path());
+    let server = serve(&[
+        "--max-connections",
+        "1",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ]);
+    let stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    let mut attack = startup();
+    attack.extend(heavy_query());
+    let before = cpu_ticks(&server);
+    let mut stream = stream;
+    stream.write_all(&attack).expect("send");
+    let seen = read_to_end(&mut stream);
+    assert!(
+        seen.iter()
+            .any(|(t, b)| *t == b'E' && String::from_utf8_lossy(b).contains("TLS connections only")),
+        "{seen:?}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let spent = cpu_ticks(&server) - before;
+    assert!(spent < 100, "the server spent {spent} ticks: the query ran");
+    logged(&server, "plaintext on TLS");
+    let (ok, out, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "sslmode=require",
+        &["SELECT 6 AS n"],
+    );
+    assert!(
+        ok,
+        "the refused connection still holds the only slot: {err}"
+    );
+    assert_eq!(out, "n\n6\n");
+}
+
+#[test]
+fn a_connection_over_the_limit_is_told_and_closed() {
+    let server = serve(&["--max-connections", "1"]);
+    // The one slot: a client that logged in and waits.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let c = super::client(&server).await;
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        let mut attack = startup();
+        attack.extend(heavy_query());
+        stream.write_all(&attack).expect("send");
+        let seen = read_to_end(&mut stream);
+        assert!(
+            seen.iter()
+                .any(|(t, b)| *t == b'E' && String::from_utf8_lossy(b).contains("too many clients")),
+            "{seen:?}"
+        );
+        let row = c.query_one("SELECT 3::BIGINT", &[]).await.expect("query");
+        assert_eq!(row.get::<_, i64>(0), 3);
+    });
+}
+
+/// `SELECT 1+1+…` with `terms` terms, as psql's one `-c`.
+fn sum(terms: usize) -> String {
+    format!("SELECT {} AS total", vec!["1"; terms].join("+"))
+}
+
+#[test]
+fn a_statement_at_the_nesting_limit_runs_and_past_it_is_refused() {
+    let server = serve(&[]);
+    // 999 terms: the query, 998 sums and the last literal, 1000 levels.
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &[&sum(999)]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "total\n999\n");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let c = super::client(&server).await;
+        // 200 000 terms is 400 KB: each of them, unchecked, aborted the
+        // server on a 2 MiB stack.
+        for terms in [1000, 200_000] {
+            let err = c.simple_query(&sum(terms)).await.expect_err("ran");
+            let db = err.as_db_error().expect("a server error");
+            assert_eq!(db.code().code(), "54001", "{terms}: {db}");
+            assert!(db.message().contains("1000 levels"), "{terms}: {db}");
+        }
+        // Past the size limit: refused before it is parsed.
+        let long = format!("SELECT 1 AS n -- {}", "x".repeat(2 << 20));
+        let err = c.simple_query(&long).await.expect_err("ran");
+        let db = err.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), "54001", "{db}");
+        assert!(db.message().contains("statement too long"), "{db}");
+    });
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 1 AS alive"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "alive\n1\n");
+}
+
+#[test]
+fn settings_that_multiply_resources_are_bounded() {
+    let server = serve(&[]);
+    let (ok, _, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "",
+        &["SET datafusion.execution.target_partitions = 200000"],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("22023") && err.contains("from 1 to 256"),
+        "{err}"
+    );
+    let (ok, out, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "",
+        &[
+            "SET datafusion.execution.target_partitions = 4",
+            "SELECT count(*) AS n FROM interactions",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("SET\nn\n"), "{out}");
+}
+
+#[test]
+fn the_default_statement_timeout_and_memory_limit_are_in_force_and_shown() {
+    let server = serve(&[]);
+    let (ok, out, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "",
+        &["SHOW statement_timeout", "SHOW memory_limit"],
+    );
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..2], ["statement_timeout", "30s"], "{out}");
+    assert_eq!(lines[2], "memory_limit", "{out}");
+    assert!(lines[3].ends_with(" GiB"), "{out}");
+    let (ok, out, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "",
+        &["SET statement_timeout = '1500ms'", "SHOW statement_timeout"],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "SET\nstatement_timeout\n1500ms\n");
+}
