@@ -30,6 +30,9 @@ use crate::reports::Query;
 /// folder is its own to overwrite and vacuum.
 pub const MARKER: &str = "kpiql batch report table";
 
+/// The folder that makes a folder a Delta table.
+pub const LOG: &str = "_delta_log";
+
 /// Publishes `computed` as the period's rows of the report's Delta table.
 /// Returns the bytes written and the table's URL.
 pub(crate) async fn publish(

@@ -1,5 +1,6 @@
 //! `_manifest.json`: what the run that last wrote a report table did.
 
+use anyhow::Context;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use datafusion::common::ScalarValue;
@@ -162,6 +163,16 @@ impl Manifest {
             }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether `path` holds a kpiql manifest (a file there that does not
+    /// read as one is someone else's).
+    pub async fn is_at(store: &dyn ObjectStore, path: &Path) -> anyhow::Result<bool> {
+        match store.get(path).await {
+            Ok(got) => Ok(serde_json::from_slice::<Manifest>(&got.bytes().await?).is_ok()),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("cannot read {path}")),
         }
     }
 

@@ -31,6 +31,7 @@ use object_store::ObjectStore;
 use url::Url;
 
 pub use delta::register_s3_logstore;
+use manifest::MANIFEST;
 pub use manifest::{InputEntry, Manifest};
 pub use period::Period;
 
@@ -74,14 +75,14 @@ pub struct Destination {
 }
 
 impl Destination {
-    /// Understands `--out`: `s3://bucket/prefix` or a local folder (created
-    /// when missing).
+    /// Understands `--out`: `s3://bucket/prefix` or a local folder, taken
+    /// as the folder it is or will be ([`resolved`]: symbolic links
+    /// resolved). Nothing is created here: [`run`] checks the destination
+    /// first, then creates a missing folder.
     pub fn parse(text: &str, options: &StorageOptions) -> anyhow::Result<Destination> {
         let (url, local) = match Place::parse(text).context("--out")? {
             Place::Local(path) => {
-                std::fs::create_dir_all(&path)
-                    .with_context(|| format!("cannot create --out folder {}", path.display()))?;
-                let path = std::fs::canonicalize(&path)
+                let path = resolved(&path)
                     .with_context(|| format!("cannot open --out folder {}", path.display()))?;
                 let url = Url::from_directory_path(&path)
                     .map_err(|()| anyhow::anyhow!("--out {text}: not an absolute path"))?;
@@ -91,6 +92,120 @@ impl Destination {
         };
         let store = store_for(&url, options)?;
         Ok(Destination { url, local, store })
+    }
+
+    /// Creates a missing local folder; it must then be the folder
+    /// [`Destination::parse`] resolved (the checks were made on that one).
+    fn create(&self) -> anyhow::Result<()> {
+        let Some(path) = &self.local else {
+            return Ok(());
+        };
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("cannot create --out folder {}", path.display()))?;
+        let now = std::fs::canonicalize(path)
+            .with_context(|| format!("cannot open --out folder {}", path.display()))?;
+        if &now != path {
+            anyhow::bail!(
+                "--out folder {} is {} once created (a symbolic link changed meanwhile?); \
+                 run again",
+                path.display(),
+                now.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Refuses a destination that lies inside a table, or is one: a folder
+    /// from DEST up to the root (or the bucket) holding `_delta_log/` or a
+    /// kpiql `_manifest.json`. Each report table would be a folder inside
+    /// that table, which its own runs replace whole (Parquet) or vacuum
+    /// (Delta), deleting the tables inside; and publishing those would
+    /// rewrite files of the outer one.
+    async fn refuse_inside_table(&self) -> anyhow::Result<()> {
+        for (url, folder) in self.folders_up_to_dest()? {
+            if let Some(marker) = table_marker(self.store.as_ref(), &folder).await? {
+                let whose = if url == self.url {
+                    "is itself a table".to_string()
+                } else {
+                    format!("lies inside the table {url}")
+                };
+                anyhow::bail!(
+                    "--out {} {whose} (it holds {marker}): report tables published there would \
+                     be folders inside a table, which its runs replace or vacuum whole, so they \
+                     would be lost; choose an --out outside {url}",
+                    self.url
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// DEST and the folders above it, from the top: the existing ones of a
+    /// local DEST (a missing one holds nothing), every prefix of an S3 one
+    /// down from the bucket.
+    fn folders_up_to_dest(&self) -> anyhow::Result<Vec<(Url, object_store::path::Path)>> {
+        let mut urls = Vec::new();
+        match &self.local {
+            Some(path) => {
+                for folder in path.ancestors().filter(|f| f.is_dir()) {
+                    urls.push(Url::from_directory_path(folder).map_err(|()| {
+                        anyhow::anyhow!("{} is not an absolute path", folder.display())
+                    })?);
+                }
+                urls.reverse();
+            }
+            None => {
+                let mut url = Url::parse(&self.url[..url::Position::BeforePath])?;
+                urls.push(url.clone());
+                let path = self.url.path().trim_matches('/').to_string();
+                for part in path.split('/').filter(|p| !p.is_empty()) {
+                    url = url.join(&format!("{part}/"))?;
+                    urls.push(url.clone());
+                }
+            }
+        }
+        urls.into_iter()
+            .map(|u| {
+                let path = object_store::path::Path::from_url_path(u.path())?;
+                Ok((u, path))
+            })
+            .collect()
+    }
+
+    /// Refuses `report`'s table folder when a folder inside it holds a
+    /// table (`_delta_log/` or a `_manifest.json` below the table's own
+    /// level): publishing replaces or vacuums everything in the folder that
+    /// is not the table's own, and that table would go with it.
+    async fn refuse_tables_inside(&self, report: &str) -> anyhow::Result<()> {
+        use futures::TryStreamExt;
+        let table = self.table_path(report)?;
+        let mut objects = self.store.list(Some(&table));
+        while let Some(object) = objects.try_next().await? {
+            let Some(parts) = object.location.prefix_match(&table) else {
+                continue;
+            };
+            let parts: Vec<String> = parts.map(|p| p.as_ref().to_string()).collect();
+            let last = parts.len().saturating_sub(1);
+            let found = parts.iter().enumerate().skip(1).find_map(|(i, part)| {
+                if part == delta::LOG {
+                    Some((i, "_delta_log/"))
+                } else if part == MANIFEST && i == last {
+                    Some((i, MANIFEST))
+                } else {
+                    None
+                }
+            });
+            if let Some((depth, marker)) = found {
+                let outer = self.table_url(report)?;
+                let inner = outer.join(&format!("{}/", parts[..depth].join("/")))?;
+                anyhow::bail!(
+                    "{outer} holds another table, {inner} (it has {marker}): publishing {outer} \
+                     replaces or vacuums everything in it that is not its own, so that table \
+                     would be lost; publish the two to folders outside each other"
+                );
+            }
+        }
+        Ok(())
     }
 
     /// The URL of a report's table, `DEST/<report>/`. A name that is not
@@ -304,12 +419,27 @@ pub async fn run(
     progress: &dyn Progress,
 ) -> Result<Vec<Published>, BatchError> {
     let run = manifest::RunInfo::start(source.inputs, job);
-    let mut published = Vec::new();
-    for report in &job.reports {
-        let table = dest.table_url(&report.name).map_or_else(
+    let failed = |report: &Query, e: anyhow::Error| BatchError {
+        report: report.name.clone(),
+        destination: dest.table_url(&report.name).map_or_else(
             |_| format!("{}{}/", dest.url, report.name),
             |u| u.to_string(),
-        );
+        ),
+        detail: format!("{e:#}"),
+    };
+    // Before anything is written, DEST itself included: no table inside
+    // another (issue 30: an outer table's vacuum deleted an inner one).
+    for (i, report) in job.reports.iter().enumerate() {
+        let checked = async {
+            if i == 0 {
+                dest.refuse_inside_table().await?;
+            }
+            dest.refuse_tables_inside(&report.name).await
+        };
+        checked.await.map_err(|e| failed(report, e))?;
+    }
+    let mut published = Vec::new();
+    for report in &job.reports {
         let result = run_one(
             source.ctx,
             source.targets,
@@ -320,15 +450,61 @@ pub async fn run(
             progress,
         )
         .await
-        .map_err(|e| BatchError {
-            report: report.name.clone(),
-            destination: table,
-            detail: format!("{e:#}"),
-        })?;
+        .map_err(|e| failed(report, e))?;
         progress.done(&report.name, &result);
         published.push(result);
     }
     Ok(published)
+}
+
+/// Whether `folder` is a table: `_delta_log/` (any Delta table) or a
+/// kpiql `_manifest.json` (a `_manifest.json` that is not one is someone
+/// else's file, not a table). Names the mark.
+async fn table_marker(
+    store: &dyn ObjectStore,
+    folder: &object_store::path::Path,
+) -> anyhow::Result<Option<&'static str>> {
+    use futures::TryStreamExt;
+    let log = folder.clone().join(delta::LOG);
+    if store.list(Some(&log)).try_next().await?.is_some() {
+        return Ok(Some("_delta_log/"));
+    }
+    if Manifest::is_at(store, &folder.clone().join(MANIFEST)).await? {
+        return Ok(Some("a kpiql _manifest.json"));
+    }
+    Ok(None)
+}
+
+/// Where the local folder `path` is, or will be once created, without
+/// creating anything: absolute, each existing part with its symbolic links
+/// resolved (as `canonicalize` would), `..` applied after them.
+fn resolved(path: &std::path::Path) -> anyhow::Result<PathBuf> {
+    use std::path::Component;
+    let absolute = std::path::absolute(path)?;
+    let mut resolved = PathBuf::from("/");
+    let mut exists = true;
+    for part in absolute.components() {
+        match part {
+            Component::Prefix(_) | Component::RootDir | Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::Normal(name) => {
+                resolved.push(name);
+                if exists {
+                    match std::fs::canonicalize(&resolved) {
+                        Ok(real) => resolved = real,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => exists = false,
+                        Err(e) => {
+                            return Err(e)
+                                .with_context(|| format!("cannot open {}", resolved.display()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(resolved)
 }
 
 /// The rows of one report for one period, ready to write.
@@ -363,6 +539,7 @@ async fn run_one(
     test_pause(&report.name, "computed").await;
     // Computing only reads the lake; the lock covers the table's publish
     // and clean-up, from reading its current state to the last delete.
+    dest.create()?;
     let lock = lock::acquire(dest, &report.name, &run.id).await?;
     let published = match job.format {
         TableFormat::Parquet => {

@@ -1446,3 +1446,123 @@ fn a_lock_that_is_a_symbolic_link_is_refused_and_left_alone() {
         );
     }
 }
+
+/// `DIR` as the URL the errors name, with a trailing `/`.
+fn folder_url(dir: &Path) -> String {
+    url::Url::from_directory_path(std::fs::canonicalize(dir).expect("canonical"))
+        .expect("url")
+        .to_string()
+}
+
+// guards: `batch --out w/kpi/team` was accepted inside the table
+// w/kpi/team/ of `batch --out w/kpi`, whose next run (Delta's vacuum,
+// Parquet's exchange) then deleted the inner tables.
+#[test]
+fn a_table_inside_another_is_refused_either_way_and_nothing_is_written() {
+    let args = [
+        "--reports",
+        "team",
+        "--period",
+        "2026-10",
+        "--retain-hours",
+        "0",
+    ];
+    for format in ["delta", "parquet"] {
+        // Outer first: DEST inside its table (or the table itself) is refused.
+        let dir = tempfile::tempdir().expect("tmp");
+        let outer = dir.path().join("w/kpi");
+        ok(batch("sample", &outer, format, &args));
+        let table = folder_url(&outer.join("team"));
+        let before = tree(dir.path());
+        for (inner, says) in [
+            (
+                outer.join("team"),
+                format!("--out {table} is itself a table"),
+            ),
+            (
+                outer.join("team/deeper/x"),
+                format!("--out {table}deeper/x/ lies inside the table {table}"),
+            ),
+        ] {
+            let err = batch("sample", &inner, format, &args);
+            let stderr = String::from_utf8_lossy(&err.stderr);
+            assert_eq!(err.status.code(), Some(2), "{format}: {stderr}");
+            assert!(stderr.contains(&says), "{format}: {says}: {stderr}");
+            assert_eq!(tree(dir.path()), before, "{format}: nothing written");
+        }
+
+        // Inner first: the outer run, whose table folder would hold it, is
+        // refused.
+        let dir = tempfile::tempdir().expect("tmp");
+        let outer = dir.path().join("w/kpi");
+        ok(batch("sample", &outer.join("team"), format, &args));
+        let before = tree(dir.path());
+        let err = batch("sample", &outer, format, &args);
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert_eq!(err.status.code(), Some(2), "{format}: {stderr}");
+        let table = folder_url(&outer.join("team"));
+        assert!(
+            stderr.contains(&format!(
+                "{table} holds another table, {table}team/ (it has "
+            )),
+            "{format}: the error names both tables: {stderr}"
+        );
+        assert_eq!(tree(dir.path()), before, "{format}: nothing written");
+    }
+}
+
+/// On S3 the same: a prefix inside a table, and a table prefix holding
+/// another table, are refused by listing the store, and nothing is added.
+#[test]
+fn s3_tables_inside_tables_are_refused() {
+    use futures::TryStreamExt;
+    let moto = crate::fixtures::Moto::start();
+    moto.create_bucket("reports");
+    let store = moto.store("reports");
+    let rt = runtime();
+    let listing = || -> Vec<String> {
+        rt.block_on(async {
+            let listed: Vec<_> = store.list(None).try_collect().await.expect("list");
+            let mut names: Vec<String> = listed.iter().map(|m| m.location.to_string()).collect();
+            names.sort();
+            names
+        })
+    };
+    let run = |format: &str, out: &str| {
+        moto.cmd()
+            .args(["batch", "--reports", "team", "--period", "2026-10"])
+            .args(["--retain-hours", "0", "--table-format", format])
+            .args(["--out", out])
+            .output()
+            .expect("batch")
+    };
+    for format in ["delta", "parquet"] {
+        let outer = format!("s3://reports/{format}/outer");
+        ok(run(format, &outer));
+        let before = listing();
+        let err = run(format, &format!("{outer}/team/x"));
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert_eq!(err.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "--out {outer}/team/x/ lies inside the table {outer}/team/"
+            )),
+            "{format}: {stderr}"
+        );
+        assert_eq!(listing(), before, "{format}: nothing written");
+
+        let inner = format!("s3://reports/{format}/inner");
+        ok(run(format, &format!("{inner}/team")));
+        let before = listing();
+        let err = run(format, &inner);
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert_eq!(err.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{inner}/team/ holds another table, {inner}/team/team/"
+            )),
+            "{format}: {stderr}"
+        );
+        assert_eq!(listing(), before, "{format}: nothing written");
+    }
+}
