@@ -164,8 +164,7 @@ async fn ensure_ours(dest: &Destination, url: &Url, table: &DeltaTable) -> anyho
     if described {
         return Ok(());
     }
-    let manifest = object_store::path::Path::from_url_path(url.path())?.join(MANIFEST);
-    if let Ok(Some(m)) = Manifest::read(dest.store.as_ref(), &manifest).await
+    if let Ok(Some(m)) = Manifest::read(dest.store.as_ref(), &url.join(MANIFEST)?).await
         && m.table_format == "delta"
     {
         return Ok(());

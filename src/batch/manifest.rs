@@ -8,6 +8,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use url::Url;
 
 use super::{Computed, Job};
 use crate::lake::ParquetFile;
@@ -152,17 +153,31 @@ impl Manifest {
         }
     }
 
-    /// Reads the manifest at `path`, `None` when there is none.
-    pub async fn read(store: &dyn ObjectStore, path: &Path) -> anyhow::Result<Option<Manifest>> {
-        match store.get(path).await {
+    /// Reads the manifest at `url` (in `store`), `None` when there is none.
+    /// Its file paths are checked ([`check_file_path`]): the Parquet
+    /// publisher carries the files a manifest lists into the next version.
+    pub async fn read(store: &dyn ObjectStore, url: &Url) -> anyhow::Result<Option<Manifest>> {
+        let path = Path::from_url_path(url.path())?;
+        match store.get(&path).await {
             Ok(got) => {
                 let bytes = got.bytes().await?;
-                let manifest = serde_json::from_slice(&bytes)
-                    .map_err(|e| anyhow::anyhow!("{path} is not a kpiql batch manifest: {e}"))?;
+                let manifest: Manifest = serde_json::from_slice(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{url} is not a kpiql batch manifest: {e}"))?;
+                for file in &manifest.files {
+                    check_file_path(&file.path).map_err(|why| {
+                        anyhow::anyhow!(
+                            "{url} lists the file {:?}, which {why}: a manifest lists paths \
+                             relative to its table folder, /-separated, without `..`, `.` or \
+                             empty parts; it was edited or damaged, so nothing is carried over \
+                             from it: restore it, or move the table away",
+                            file.path
+                        )
+                    })?;
+                }
                 Ok(Some(manifest))
             }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {url}")),
         }
     }
 
@@ -188,6 +203,29 @@ impl Manifest {
         store.put(path, PutPayload::from(self.to_bytes()?)).await?;
         Ok(())
     }
+}
+
+/// Why `path`, listed in a manifest, is not a path inside the table folder
+/// (relative, `/`-separated, no `..`, `.` or empty part), if it is not.
+/// This is lexical; a local publisher also resolves the path's links.
+fn check_file_path(path: &str) -> Result<(), &'static str> {
+    if path.is_empty() {
+        return Err("is empty");
+    }
+    if path.starts_with('/') {
+        return Err("is absolute");
+    }
+    for part in path.split('/') {
+        match part {
+            ".." => return Err("climbs out with `..`"),
+            "." | "" => return Err("has an empty or `.` part"),
+            _ if part.contains('\\') || part.contains('\0') => {
+                return Err("has a backslash or NUL in it");
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// `name type` of each column of the computed rows.
@@ -261,7 +299,29 @@ fn param_text(value: &ScalarValue) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::is_run_id;
+    use super::{check_file_path, is_run_id};
+
+    #[test]
+    fn manifest_file_paths_stay_inside_the_table() {
+        for good in [
+            "period=2026-10/part-0.parquet",
+            "_runs/r/period=x/a b.parquet",
+        ] {
+            assert_eq!(check_file_path(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../outside.parquet",
+            "period=x/../../y",
+            "./a",
+            "a//b",
+            "a/",
+            "a\\..\\b",
+        ] {
+            assert!(check_file_path(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn run_ids_are_recognised_and_other_names_are_not() {

@@ -14,6 +14,10 @@
 //!   last in one PUT, lists every file of the current table. Readers read
 //!   the files the manifest lists.
 //!
+//! The previous manifest's paths are checked before anything is carried
+//! over: relative and inside the table, with links resolved locally (a
+//! `period=` folder linked elsewhere would pull outside files in).
+//!
 //! Leftovers of a killed run (a hidden staging folder, an unreferenced
 //! `_runs/<run>/`) are deleted by the next run and never listed by a manifest.
 
@@ -92,25 +96,28 @@ async fn publish_local(
     let table = folder.join(&report.name);
     remove_local_leftovers(folder, &report.name)?;
     let previous = previous_manifest(dest, report, computed).await?;
+
+    // Every carried file resolved first: a bad one fails the run before
+    // anything is staged.
+    let mut carried = Vec::new();
+    for entry in previous.iter().flat_map(|m| &m.files) {
+        if entry.period != computed.period.key {
+            carried.push((carried_from(&table, &entry.path)?, entry));
+        }
+    }
     let staging = folder.join(format!(".{}.{}", report.name, run.id));
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
 
     progress.stage(&report.name, Stage::Write);
     let mut files = Vec::new();
-    for entry in previous.iter().flat_map(|m| &m.files) {
-        if entry.period == computed.period.key {
-            continue;
-        }
+    for (from, entry) in carried {
         let to = staging.join(&entry.path);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::hard_link(table.join(&entry.path), &to).with_context(|| {
-            format!(
-                "cannot carry {} over into the new version",
-                table.join(&entry.path).display()
-            )
+        std::fs::hard_link(&from, &to).with_context(|| {
+            format!("cannot carry {} over into the new version", from.display())
         })?;
         files.push(entry.clone());
     }
@@ -156,8 +163,8 @@ async fn previous_manifest(
     computed: &Computed,
 ) -> anyhow::Result<Option<Manifest>> {
     let store = dest.store.as_ref();
-    let table = dest.table_path(&report.name)?;
-    let previous = Manifest::read(store, &table.clone().join(MANIFEST)).await?;
+    let url = dest.table_url(&report.name)?.join(MANIFEST)?;
+    let previous = Manifest::read(store, &url).await?;
     match &previous {
         Some(manifest) => check_same_layout(manifest, computed)?,
         None => {
@@ -166,6 +173,45 @@ async fn previous_manifest(
         }
     }
     Ok(previous)
+}
+
+/// The file a manifest lists as `path` (already checked to be a plain
+/// relative path) in the local table folder `table`, with its symbolic
+/// links resolved: refused unless it is inside the folder, since a link
+/// (a `period=` folder, or a file, linked elsewhere) would hard-link an
+/// outside file into the new version.
+fn carried_from(table: &FsPath, path: &str) -> anyhow::Result<std::path::PathBuf> {
+    let manifest = table.join(MANIFEST);
+    let listed = table.join(path);
+    let root = std::fs::canonicalize(table)
+        .with_context(|| format!("cannot open the table folder {}", table.display()))?;
+    let real = std::fs::canonicalize(&listed).with_context(|| {
+        format!(
+            "{} lists {path:?}, but {} cannot be opened",
+            manifest.display(),
+            listed.display()
+        )
+    })?;
+    if !real.starts_with(&root) {
+        anyhow::bail!(
+            "{} lists {path:?}, but {} is {}, outside the table {}: a symbolic link in the \
+             table points out of it, and nothing is carried over through one; replace the link \
+             with the files it points to, or move the table away",
+            manifest.display(),
+            listed.display(),
+            real.display(),
+            root.display()
+        );
+    }
+    if !real.is_file() {
+        anyhow::bail!(
+            "{} lists {path:?}, but {} is not a file: the manifest was edited or damaged; \
+             restore it, or move the table away",
+            manifest.display(),
+            listed.display()
+        );
+    }
+    Ok(real)
 }
 
 /// Removes staging folders `.<report>.<run>` of earlier, killed runs.

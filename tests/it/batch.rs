@@ -1566,3 +1566,86 @@ fn s3_tables_inside_tables_are_refused() {
         assert_eq!(listing(), before, "{format}: nothing written");
     }
 }
+
+// guards: the Parquet publisher hard-linked whatever the previous manifest
+// listed: `..` and absolute paths, or a `period=` folder that is a link to
+// somewhere else, pulled outside files into the new version.
+#[test]
+fn manifest_paths_outside_the_table_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let out = root.join("out");
+    let table = out.join("team");
+    let period = |p: &'static str| ["--reports", "team", "--period", p];
+    ok(batch("sample", &out, "parquet", &period("2026-09")));
+    let manifest_path = table.join("_manifest.json");
+    let original = std::fs::read(&manifest_path).expect("manifest");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&original).expect("json");
+    let listed = manifest["files"][0].clone();
+    // Someone's Parquet file beside the table and above DEST.
+    let real = table.join(listed["path"].as_str().expect("path"));
+    for outside in [out.join("outside.parquet"), root.join("outside.parquet")] {
+        std::fs::copy(&real, outside).expect("copy");
+    }
+    let manifest_url = url::Url::from_file_path(&manifest_path).expect("url");
+    for path in [
+        "../outside.parquet".to_string(),
+        "period=2026-09/../../../outside.parquet".to_string(),
+        root.join("outside.parquet").display().to_string(),
+    ] {
+        let mut edited = listed.clone();
+        edited["path"] = serde_json::Value::from(path.clone());
+        edited["period"] = serde_json::Value::from("2026-08");
+        manifest["files"] = serde_json::json!([listed.clone(), edited]);
+        std::fs::write(&manifest_path, manifest.to_string()).expect("edit");
+        let before = tree(&root);
+        let err = batch("sample", &out, "parquet", &period("2026-10"));
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert_eq!(err.status.code(), Some(2), "{path}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{manifest_url} lists the file {path:?}")),
+            "{path}: the error names the manifest and the path: {stderr}"
+        );
+        assert_eq!(tree(&root), before, "{path}: nothing written");
+    }
+
+    // A period folder linked to a folder outside the table.
+    std::fs::write(&manifest_path, &original).expect("restore");
+    let elsewhere = root.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    std::fs::rename(
+        table.join("period=2026-09"),
+        elsewhere.join("period=2026-09"),
+    )
+    .expect("move");
+    std::os::unix::fs::symlink(
+        elsewhere.join("period=2026-09"),
+        table.join("period=2026-09"),
+    )
+    .expect("symlink");
+    let before = tree(&root);
+    let err = batch("sample", &out, "parquet", &period("2026-10"));
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert_eq!(err.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{} lists {:?}, but {} is {}, outside the table {}",
+            manifest_path.display(),
+            listed["path"].as_str().expect("path"),
+            real.display(),
+            elsewhere
+                .join(listed["path"].as_str().expect("path"))
+                .display(),
+            table.display()
+        )),
+        "the error names the manifest, the path and where it leads: {stderr}"
+    );
+    assert_eq!(tree(&root), before, "nothing written");
+    assert!(
+        std::fs::symlink_metadata(table.join("period=2026-09"))
+            .expect("link")
+            .file_type()
+            .is_symlink(),
+        "the link is left as it was"
+    );
+}
