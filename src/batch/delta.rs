@@ -5,6 +5,9 @@
 //! reader sees the table before or after it. Data files of a killed run are
 //! in no commit, so no reader reads them; Delta's vacuum deletes them (and
 //! files replaced by newer commits) once older than `--retain-hours`.
+//!
+//! The manifest is written right after the commit, before the vacuum, and
+//! names the version it describes (see [`write_manifest`]).
 
 use std::sync::{Arc, Once};
 
@@ -49,6 +52,7 @@ pub(crate) async fn publish(
     let table = match table.version() {
         Some(_) => {
             ensure_ours(dest, &url, &table).await?;
+            note_stale_manifest(dest, &url, &table, report, progress).await?;
             table
         }
         None => create(dest, table, report, computed).await?,
@@ -68,10 +72,30 @@ pub(crate) async fn publish(
         .with_partition_columns(computed.partition_by.clone())
         .await
         .context("writing the Delta table")?;
+    test_pause(&report.name, "committed").await;
+    let bytes = write_manifest(&table, run, report, computed).await?;
     test_pause(&report.name, "published").await;
 
     progress.stage(&report.name, Stage::Cleanup);
-    let table = vacuum(table, job.retain_hours).await?;
+    vacuum(table, job.retain_hours).await?;
+    Ok((bytes, url.to_string()))
+}
+
+/// Writes the table's manifest for the version just committed, right
+/// after the commit and before the vacuum, so that it describes the
+/// published version whatever happens next (a failing or killed vacuum
+/// leaves a table and a manifest that agree). The commit and the manifest
+/// are two objects, so a run killed between them leaves the manifest of
+/// the version before: `delta_version` names the commit a manifest
+/// describes, and one is current when no later commit adds or removes
+/// files (a vacuum's commits do not); [`note_stale_manifest`] checks that.
+/// Returns the bytes of the period's files.
+async fn write_manifest(
+    table: &DeltaTable,
+    run: &RunInfo,
+    report: &Query,
+    computed: &Computed,
+) -> anyhow::Result<u64> {
     let store = table.object_store();
     let views: Vec<_> = table
         .get_active_add_actions_by_partitions(&[(
@@ -100,7 +124,68 @@ pub(crate) async fn publish(
     manifest
         .write(store.as_ref(), &object_store::path::Path::from(MANIFEST))
         .await?;
-    Ok((bytes, url.to_string()))
+    Ok(bytes)
+}
+
+/// Reads the existing table's manifest and says so when it describes an
+/// older version than the table's ([`write_manifest`]): a run was killed
+/// between its commit and its manifest. This run writes a new one; the
+/// note tells whoever read the old one.
+async fn note_stale_manifest(
+    dest: &Destination,
+    url: &Url,
+    table: &DeltaTable,
+    report: &Query,
+    progress: &dyn Progress,
+) -> anyhow::Result<()> {
+    let manifest_url = url.join(MANIFEST)?;
+    let described = match Manifest::read(dest.store.as_ref(), &manifest_url).await {
+        Ok(manifest) => manifest.and_then(|m| m.delta_version),
+        // The Delta publisher takes nothing from it; this run replaces it.
+        Err(e) => {
+            progress.note(&format!(
+                "report {}: {e:#}; this run writes a new manifest",
+                report.name
+            ));
+            None
+        }
+    };
+    let Some(described) = described else {
+        return Ok(());
+    };
+    if let Some(changed) = changed_after(table, described).await? {
+        progress.note(&format!(
+            "report {}: {manifest_url} describes Delta version {described}, but version \
+             {changed} changed the table after it (a run was killed between its commit and \
+             its manifest); this run writes a new manifest",
+            report.name
+        ));
+    }
+    Ok(())
+}
+
+/// The latest commit after `version` that adds or removes data files, if
+/// any (a vacuum's commits do neither).
+async fn changed_after(table: &DeltaTable, version: u64) -> anyhow::Result<Option<u64>> {
+    let log = table.log_store();
+    let latest = table.version().unwrap_or(0);
+    for v in (version.saturating_add(1)..=latest).rev() {
+        let Some(commit) = log
+            .read_commit_entry(v)
+            .await
+            .with_context(|| format!("reading commit {v} of the Delta table"))?
+        else {
+            continue;
+        };
+        for line in commit.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let action: serde_json::Value = serde_json::from_slice(line)
+                .with_context(|| format!("commit {v} of the Delta table is not JSON lines"))?;
+            if action.get("add").is_some() || action.get("remove").is_some() {
+                return Ok(Some(v));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The report's table, loaded when it exists.

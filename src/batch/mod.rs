@@ -643,8 +643,9 @@ pub const TEST_PAUSE: std::time::Duration = std::time::Duration::from_secs(30);
 /// stderr, so a test can kill it there, and goes on after [`TEST_PAUSE`]
 /// (bounded, so a variable left set by mistake costs half a minute, said on
 /// stderr, and never hangs a job). Points: `computed` (nothing written
-/// yet), `staged` (new files written, not published), `published`
-/// (published, not cleaned up).
+/// yet), `staged` (new files written, not published), `committed` (Delta
+/// only: committed, its manifest not yet written), `published` (published
+/// with its manifest, not cleaned up).
 pub(crate) async fn test_pause(report: &str, point: &str) {
     if let Ok(at) = std::env::var(TEST_PAUSE_VAR)
         && at == format!("{report}:{point}")

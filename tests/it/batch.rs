@@ -1649,3 +1649,63 @@ fn manifest_paths_outside_the_table_are_refused() {
         "the link is left as it was"
     );
 }
+
+// guards: the Delta manifest was written after the commit and the vacuum,
+// so a run killed (or a vacuum failing) between them left the previous
+// run's manifest beside the new version.
+#[test]
+fn delta_manifest_describes_the_published_version() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let queries = probe_queries(dir.path());
+    let out = dir.path().join("out");
+    let rt = runtime();
+    run_probe(&out, &queries, "delta", "old");
+    let manifest = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("probe/_manifest.json")).expect("manifest"))
+            .expect("json")
+    };
+    let version = || -> u64 {
+        rt.block_on(async {
+            let url = url::Url::from_directory_path(out.join("probe")).expect("url");
+            let table = deltalake::open_table(url).await.expect("table");
+            table.version().expect("a version")
+        })
+    };
+    let killed_at = |tag: &str, point: &str| {
+        let mut child = spawn_batch(&out, &queries, "delta", tag, Some(point));
+        let _stderr = wait_paused(&mut child);
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+    };
+
+    // Killed after publishing, before the vacuum: the manifest is the new
+    // version's.
+    killed_at("new", "probe:published");
+    let m = manifest();
+    assert_eq!(m["parameters"]["tag"], "new");
+    assert_eq!(m["delta_version"].as_u64(), Some(version()));
+
+    // Killed between the commit and the manifest: the manifest names the
+    // version it describes, and the next run says it is stale and replaces it.
+    killed_at("newer", "probe:committed");
+    let m = manifest();
+    assert_eq!(m["parameters"]["tag"], "new");
+    let stale = m["delta_version"].as_u64().expect("a version");
+    let committed = version();
+    assert!(stale < committed, "{stale} < {committed}");
+    let done = spawn_batch(&out, &queries, "delta", "last", None)
+        .wait_with_output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "_manifest.json describes Delta version {stale}, but version {committed} changed \
+             the table after it"
+        )),
+        "{stderr}"
+    );
+    let m = manifest();
+    assert_eq!(m["parameters"]["tag"], "last");
+    assert_eq!(m["delta_version"].as_u64(), Some(committed + 1));
+}
