@@ -37,7 +37,7 @@ use super::lock::TableLock;
 use super::manifest::{
     FileEntry, MANIFEST, Manifest, RunInfo, check_same_layout, file_entry, is_run_id,
 };
-use super::{Computed, Destination, Progress, Stage, test_pause};
+use super::{Computed, Destination, Progress, Stage, TableFormat, test_pause};
 use crate::reports::Query;
 
 /// The folder S3 runs write their files under, inside the table folder.
@@ -166,6 +166,19 @@ async fn previous_manifest(
     let url = dest.table_url(&report.name)?.join(MANIFEST)?;
     let previous = Manifest::read(store, &url).await?;
     match &previous {
+        // A Delta table's manifest lists only its last run's files: the
+        // exchange would replace the table (its log and other periods)
+        // with those.
+        Some(manifest) if manifest.table_format != TableFormat::Parquet.name() => {
+            anyhow::bail!(
+                "{} is a {} table ({url} says so), not a parquet one: publishing it as \
+                 parquet would replace it and lose its other periods; run with \
+                 --table-format {}, or publish to another --out",
+                dest.table_url(&report.name)?,
+                manifest.table_format,
+                manifest.table_format
+            );
+        }
         Some(manifest) => check_same_layout(manifest, computed)?,
         None => {
             dest.refuse_foreign(&report.name, Some(RUNS), MANIFEST)

@@ -1709,3 +1709,34 @@ fn delta_manifest_describes_the_published_version() {
     assert_eq!(m["parameters"]["tag"], "last");
     assert_eq!(m["delta_version"].as_u64(), Some(committed + 1));
 }
+
+// guards: `--table-format parquet` over a kpiql Delta table replaced the
+// table (its log and every period but its last run's) with plain Parquet,
+// exit 0. The other way round is refused as someone else's folder.
+#[test]
+fn a_table_is_not_replaced_by_the_other_format() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    for period in ["2026-08", "2026-09"] {
+        ok(batch(
+            "sample",
+            &out,
+            "delta",
+            &["--reports", "team", "--period", period],
+        ));
+    }
+    let before = tree(dir.path());
+    let err = batch(
+        "sample",
+        &out,
+        "parquet",
+        &["--reports", "team", "--period", "2026-10"],
+    );
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert_eq!(err.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is a delta table") && stderr.contains("--table-format delta"),
+        "{stderr}"
+    );
+    assert_eq!(tree(dir.path()), before, "the Delta table is untouched");
+}
