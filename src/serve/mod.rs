@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod cancel;
+pub mod gone;
 pub mod limits;
 pub mod session;
 
@@ -43,6 +44,7 @@ use tokio::net::TcpListener;
 
 use auth::{Login, Logins, Refused, Users};
 use cancel::{Cancel, Registry};
+use gone::{Gone, Watcher};
 use session::Session;
 
 /// `serve`'s memory bound without `--memory-limit`: half the machine's
@@ -356,6 +358,7 @@ pub async fn run(
         slots: Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1))),
         max: options.max_connections,
         timeout: options.statement_timeout,
+        watcher: Arc::new(Watcher::default()),
     };
     std::thread::Builder::new()
         .name("kpiql-accept".into())
@@ -406,6 +409,7 @@ struct Accept {
     slots: Arc<tokio::sync::Semaphore>,
     max: usize,
     timeout: Option<Duration>,
+    watcher: Arc<Watcher>,
 }
 
 /// Whether the first bytes a client sent are a CancelRequest (length 16,
@@ -454,6 +458,7 @@ impl Accept {
             let template = self.template.clone();
             let slots = Arc::clone(&self.slots);
             let queries = queries.clone();
+            let watcher = Arc::clone(&self.watcher);
             // Its own task: a client that connects and says nothing holds
             // up no one else.
             tokio::spawn(async move {
@@ -494,6 +499,13 @@ impl Accept {
                             return;
                         }
                     };
+                    // A client that hangs up ends the connection here, with
+                    // its query ([`gone`]), however long the query would run.
+                    let gone = Arc::new(Gone::default());
+                    let _watch = watcher.watch(
+                        std::os::fd::AsFd::as_fd(&socket),
+                        Arc::clone(&gone),
+                    );
                     // A refused login ends the connection here, dropping it
                     // (and its slot) before another of its messages is read.
                     let refused = Arc::new(Refused::default());
@@ -528,6 +540,13 @@ impl Accept {
                     let result = tokio::select! {
                         result = served => result,
                         () = refused.wait() => Ok(()),
+                        () = gone.wait() => {
+                            log::info!(
+                                "connection from {peer}: the client hung up; its query, if \
+                                 any, is stopped"
+                            );
+                            Ok(())
+                        }
                     };
                     if let Err(e) = result {
                         log::info!("connection from {peer} ended: {e}");

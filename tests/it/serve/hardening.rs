@@ -334,3 +334,52 @@ fn the_default_statement_timeout_and_memory_limit_are_in_force_and_shown() {
     assert!(ok, "{err}");
     assert_eq!(out, "SET\nstatement_timeout\n1500ms\n");
 }
+
+/// Ticks of CPU the server spends in `window`.
+fn ticks_in(server: &Server, window: Duration) -> u64 {
+    let before = cpu_ticks(server);
+    std::thread::sleep(window);
+    cpu_ticks(server) - before
+}
+
+#[test]
+fn a_client_that_hangs_up_mid_aggregation_frees_its_query_within_a_second() {
+    let server = serve(&["--statement-timeout", "0"]);
+    // One core's worth of counting for minutes, and not a row written
+    // until it ends: only watching the socket can notice the hang-up.
+    let mut client = std::process::Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} dbname=kpiql user=kpiql sslmode=disable",
+            server.port
+        ))
+        .args(["--no-psqlrc", "-X", "-c"])
+        .arg("SELECT count(*) FROM generate_series(1, 100000000000)")
+        .env("PGPASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("psql");
+    // Running: at least a fifth of a core in a 200 ms window.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while ticks_in(&server, Duration::from_millis(200)) < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the query never started"
+        );
+    }
+    client.kill().expect("kill psql");
+    client.wait().expect("psql ended");
+    let hung_up = std::time::Instant::now();
+    let noticed = std::iter::from_fn(|| {
+        let left = Duration::from_secs(1).checked_sub(hung_up.elapsed())?;
+        server.log.recv_timeout(left).ok()
+    })
+    .any(|l| l.contains("the client hung up"));
+    assert!(noticed, "the hang-up was not noticed within a second");
+    // Freed: the query would spend about 100 ticks a second.
+    let spent = ticks_in(&server, Duration::from_secs(1));
+    assert!(spent < 20, "the query ran on: {spent} ticks in a second");
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 5 AS n"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "n\n5\n");
+}
