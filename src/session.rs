@@ -275,6 +275,9 @@ pub async fn install(state: &mut SessionState, location: Location) -> Result<Ins
     let calendars =
         crate::calendar::load(&SessionContext::new_with_state(in_process(state))).await?;
     crate::functions::register_every(state, std::sync::Arc::new(calendars))?;
+    // Over DataFusion's: the functions that build large values, bounded
+    // by this session's memory limit.
+    crate::functions::bounded::register(state)?;
     // `targets` is empty until a targets file is loaded (Kpiql::load_targets).
     schema.register_table(
         "targets".to_string(),

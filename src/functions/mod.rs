@@ -27,6 +27,7 @@
 //! signature and that its example gives the result it claims.
 
 pub mod abandonment_rate;
+pub mod bounded;
 pub mod ces;
 pub(crate) mod common;
 pub mod csat;

@@ -383,3 +383,60 @@ fn a_client_that_hangs_up_mid_aggregation_frees_its_query_within_a_second() {
     assert!(ok, "{err}");
     assert_eq!(out, "n\n5\n");
 }
+
+/// The server's peak resident memory (VmHWM), in bytes.
+fn peak_memory(server: &Server) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).expect("status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("VmHWM");
+    kib * 1024
+}
+
+#[test]
+fn abuse_under_a_small_memory_limit_is_an_error_and_the_server_lives() {
+    let server = serve(&["--memory-limit", "256M"]);
+    // 1.05 GB, then 2.1 GB, folded by the optimizer before any pool is
+    // asked: the old server allocated both and was killed.
+    let (ok, _, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "",
+        &["SELECT length(repeat(repeat('x', 1050000000), 2))"],
+    );
+    assert!(!ok, "the 2 GB string was built");
+    assert!(
+        err.contains("repeat(...) would build up to 1050000000 bytes")
+            && err.contains("a quarter of the memory limit"),
+        "{err}"
+    );
+    // The most partitions a client may ask for, on a GROUP BY with a
+    // group per row: an answer (the same as with the default), not a
+    // server that grows without end.
+    let group = "SELECT count(*) AS groups FROM (SELECT interaction_id, count(*) \
+                 FROM interactions GROUP BY interaction_id) t";
+    let (ok, wide, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "",
+        &["SET datafusion.execution.target_partitions = 256", group],
+    );
+    assert!(ok, "{err}");
+    let (ok, narrow, err) = psql(&server, "kpiql", PASSWORD, "", &[group]);
+    assert!(ok, "{err}");
+    assert_eq!(wide, format!("SET\n{narrow}"));
+    let peak = peak_memory(&server);
+    assert!(
+        peak < 1 << 30,
+        "the server grew to {peak} bytes under a 256 MiB limit"
+    );
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 5 AS n"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "n\n5\n");
+}
