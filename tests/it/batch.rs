@@ -1319,6 +1319,157 @@ fn s3_foreign_prefixes_are_kept_and_tables_are_locked() {
     );
 }
 
+/// The batch's test-only lock expiry (seconds), to outlive it in a test.
+const LOCK_EXPIRY_VAR: &str = "KPIQL_TEST_ONLY_LOCK_EXPIRY_SECONDS";
+
+// guards: an S3 lock expired under a run longer than its expiry (one hour)
+// and the next run could take the table over mid-publish (issue 30).
+/// On S3 a run renews its lock while it works: with a 4 s expiry, a run
+/// paused for 30 s still holds its lock after the first expiry has passed,
+/// so a second run is refused, and it publishes and deletes the renewed
+/// lock. A run whose lock is taken from it (the lock object overwritten)
+/// refuses to publish, saying so, and leaves the table and the new lock as
+/// they were.
+#[test]
+fn s3_locks_are_renewed_and_a_lost_lock_is_not_published() {
+    use std::io::Read;
+    let moto = crate::fixtures::Moto::start();
+    moto.create_bucket("reports");
+    let store = moto.store("reports");
+    let rt = runtime();
+    let queries_dir = tempfile::tempdir().expect("tmp");
+    let queries = probe_queries(queries_dir.path());
+    let probe = |out: &str, tag: &str| {
+        let mut cmd = moto.std_cmd();
+        cmd.arg("--queries")
+            .arg(&queries)
+            .args(["batch", "--reports", "probe", "--period", "2026-10"])
+            .args(["--table-format", "parquet"])
+            .args(["--param", &format!("tag={tag}"), "--out", out])
+            .env_remove(LOCK_EXPIRY_VAR);
+        cmd
+    };
+    let paused = |out: &str, tag: &str| {
+        let mut child = probe(out, tag)
+            .env(PAUSE_VAR, "probe:staged")
+            .env(LOCK_EXPIRY_VAR, "4")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let stderr = wait_paused(&mut child);
+        (child, stderr)
+    };
+    let get = |key: &str| -> Option<(Vec<u8>, Option<String>)> {
+        rt.block_on(async {
+            match store.get(&StorePath::from(key)).await {
+                Ok(got) => {
+                    let e_tag = got.meta.e_tag.clone();
+                    Some((got.bytes().await.expect("bytes").to_vec(), e_tag))
+                }
+                Err(object_store::Error::NotFound { .. }) => None,
+                Err(e) => panic!("get {key}: {e}"),
+            }
+        })
+    };
+    let holder = |bytes: &[u8]| -> (String, chrono::DateTime<chrono::Utc>) {
+        let json: serde_json::Value = serde_json::from_slice(bytes).expect("lock json");
+        let expires = json["expires_at"].as_str().expect("an expiry");
+        (
+            json["run_id"].as_str().expect("run id").to_string(),
+            expires.parse().expect("an instant"),
+        )
+    };
+    let tags = |table: &str| -> BTreeSet<String> {
+        let batches = rt.block_on(read_parquet_table(
+            Arc::clone(&store),
+            &StorePath::from(table),
+        ));
+        lines(&batches, &["tag".to_string()]).into_iter().collect()
+    };
+
+    ok(probe("s3://reports/stolen", "old").output().expect("old"));
+    let manifest = get("stolen/probe/_manifest.json").expect("a manifest");
+    let (mut renewed, mut renewed_stderr) = paused("s3://reports/renewed", "renewed");
+    let (mut stolen, mut stolen_stderr) = paused("s3://reports/stolen", "stolen");
+
+    // Another run takes the lock of the stolen run's table.
+    let thief = serde_json::json!({
+        "run_id": "thief",
+        "pid": 1,
+        "host": "elsewhere",
+        "acquired_at": chrono::Utc::now(),
+        "expires_at": chrono::Utc::now() + chrono::Duration::hours(1),
+    });
+    let thief = serde_json::to_vec(&thief).expect("json");
+    rt.block_on(store.put(&StorePath::from("stolen/.probe.lock"), thief.clone().into()))
+        .expect("steal the lock");
+
+    // The renewed run's lock outlives its first expiry, still its own.
+    let (first, first_e_tag) = get("renewed/.probe.lock").expect("the lock");
+    let (run_id, first_expiry) = holder(&first);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let e_tag = loop {
+        let (now, e_tag) = get("renewed/.probe.lock").expect("the lock is kept");
+        let (now_id, expiry) = holder(&now);
+        assert_eq!(now_id, run_id, "the lock stays the run's");
+        let after = chrono::Utc::now();
+        if after > first_expiry && expiry > after {
+            break e_tag;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lock was not renewed past its first expiry {first_expiry} (now {after}, \
+             it expires {expiry})"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_ne!(e_tag, first_e_tag, "a renewal is a new write");
+    let second = probe("s3://reports/renewed", "second")
+        .output()
+        .expect("second");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is being written by another kpiql batch") && stderr.contains(&run_id),
+        "refused, naming the holder: {stderr}"
+    );
+
+    // The renewed run publishes and deletes its (renewed) lock.
+    let status = renewed.wait().expect("renewed run");
+    let mut rest = String::new();
+    renewed_stderr.read_to_string(&mut rest).expect("stderr");
+    assert!(status.success(), "the renewed run publishes: {rest}");
+    assert_eq!(
+        tags("renewed/probe"),
+        BTreeSet::from(["renewed".to_string()])
+    );
+    assert!(get("renewed/.probe.lock").is_none(), "the lock is released");
+
+    // The run that lost its lock publishes nothing and leaves the lock.
+    let status = stolen.wait().expect("stolen run");
+    let mut stderr = String::new();
+    stolen_stderr.read_to_string(&mut stderr).expect("stderr");
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("lost the table lock s3://reports/stolen/.probe.lock")
+            && stderr.contains("taken over by run thief")
+            && stderr.contains("not publishing"),
+        "the error says the lock was lost and to whom: {stderr}"
+    );
+    assert_eq!(
+        get("stolen/probe/_manifest.json").expect("a manifest").0,
+        manifest.0,
+        "the published manifest is untouched"
+    );
+    assert_eq!(tags("stolen/probe"), BTreeSet::from(["old".to_string()]));
+    assert_eq!(
+        get("stolen/.probe.lock").expect("the thief's lock").0,
+        thief,
+        "the new holder's lock is neither renewed nor deleted"
+    );
+}
+
 // guards: clean-up removed every folder `.<report>.*` in DEST, a user's
 // `.team.backup` included; only staging folders named by a run id go.
 #[test]
