@@ -10,6 +10,7 @@
 //! client's memory and cannot be shipped ([`check_lake`] refuses it).
 
 pub mod codec;
+pub mod listen;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -4,7 +4,8 @@
 //! (a moto server); a job the cluster cannot finish fails within
 //! `--cluster-timeout`; an executor killed with SIGKILL mid-query leaves the
 //! query to the other one, and the last one killed mid-batch leaves the
-//! batch job's previous output intact.
+//! batch job's previous output intact; each process warns when bound to
+//! an address other machines reach, and only then.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -516,4 +517,102 @@ fn executors_killed_mid_query_and_mid_batch() {
         before,
         "a failed batch leaves the tables as they were"
     );
+}
+
+/// Starts `kpiql ARGS` (a scheduler or executor), reads its stderr up to
+/// the line saying where it listens, within a minute, and kills it.
+/// Returns the lines read.
+fn startup_stderr(process: &str, args: &[&str]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = StdCommand::new(kpiql_bin())
+        .arg(process)
+        .args(args)
+        .env_remove("KPIQL_DATA")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let startup = format!("kpiql {process} listening on ");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let found = loop {
+        match read.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                let last = line.starts_with(&startup);
+                seen.push(line);
+                if last {
+                    break true;
+                }
+            }
+            // Ended, or the minute is up.
+            Err(_) => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        found,
+        "kpiql {process} {args:?} never said where it listens: {}",
+        seen.join("\n")
+    );
+    seen
+}
+
+// guards: the scheduler and executor said nothing when bound where other
+// machines reach them, though Ballista has no authentication or TLS
+// (issue 30).
+#[test]
+fn processes_bound_beyond_loopback_warn_and_on_loopback_do_not() {
+    let port = free_port_pair();
+    // Nothing listens there: the executor is killed before it would
+    // register.
+    let scheduler = format!("127.0.0.1:{}", free_port_pair());
+    for (process, extra) in [
+        ("scheduler", vec![]),
+        ("executor", vec!["--scheduler", scheduler.as_str()]),
+    ] {
+        let open = format!("0.0.0.0:{port}");
+        let mut args = vec!["--bind", open.as_str()];
+        args.extend(&extra);
+        let lines = startup_stderr(process, &args);
+        let text = lines.join("\n");
+        let warnings: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with("WARNING: "))
+            .collect();
+        assert!(
+            warnings.len() >= 3
+                && warnings[0].contains(&format!("kpiql {process} listens on {open}"))
+                && text.contains("no authentication and no TLS")
+                && text.contains("firewall")
+                && text.contains("SSH tunnel"),
+            "{process} on {open} warns, before its startup line:\n{text}"
+        );
+        assert!(
+            lines
+                .last()
+                .is_some_and(|l| l.contains("reachable from other machines")),
+            "{text}"
+        );
+
+        let local = format!("127.0.0.1:{port}");
+        let mut args = vec!["--bind", local.as_str()];
+        args.extend(&extra);
+        let lines = startup_stderr(process, &args);
+        let text = lines.join("\n");
+        assert!(
+            !text.contains("WARNING") && text.contains("(loopback: this machine only)"),
+            "{process} on {local} does not warn:\n{text}"
+        );
+    }
 }
