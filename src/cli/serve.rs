@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// statement_timeout until a client sets its own: 30s, 500ms, 5min, 1h, or milliseconds (0: none).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
     pub statement_timeout: Duration,
+    /// How long a result may wait for its client: a client that reads none of it, or a portal not
+    /// fetched from, for this long is closed (0: never).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    pub idle_timeout: Duration,
 }
 
 pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -122,6 +126,7 @@ pub(super) async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitStatu
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         max_connections: args.max_connections as usize,
         statement_timeout: Some(args.statement_timeout).filter(|d| !d.is_zero()),
+        idle_timeout: Some(args.idle_timeout).filter(|d| !d.is_zero()),
     };
     if users.is_empty() {
         // Before the lake is read: the fix is in the command line.

@@ -392,6 +392,36 @@ impl From<PgWireError> for Refusal {
     }
 }
 
+/// A SASLInitialResponse's mechanism and data, read with every length
+/// checked: pgwire 0.41's decoder panics on a message shorter than its
+/// header says, or with a negative data length other than -1.
+fn sasl_initial_response(
+    msg: pgwire::messages::startup::PasswordMessageFamily,
+) -> Result<(String, Option<bytes::Bytes>), PgWireError> {
+    use pgwire::messages::startup::PasswordMessageFamily;
+    let body = match msg {
+        PasswordMessageFamily::Raw(body) => body.freeze(),
+        PasswordMessageFamily::SASLInitialResponse(first) => {
+            return Ok((first.auth_method, first.data));
+        }
+        _ => return Err(protocol("expected a SASLInitialResponse")),
+    };
+    let malformed = || protocol("malformed SASLInitialResponse");
+    let nul = body.iter().position(|&b| b == 0).ok_or_else(malformed)?;
+    let mechanism = String::from_utf8_lossy(&body[..nul]).into_owned();
+    let rest = body.slice(nul + 1..);
+    let length: [u8; 4] = rest
+        .get(..4)
+        .and_then(|l| l.try_into().ok())
+        .ok_or_else(malformed)?;
+    let data = rest.slice(4..);
+    match i32::from_be_bytes(length) {
+        -1 if data.is_empty() => Ok((mechanism, None)),
+        n if usize::try_from(n).is_ok_and(|n| n == data.len()) => Ok((mechanism, Some(data))),
+        _ => Err(malformed()),
+    }
+}
+
 impl Login {
     /// One message of the login; every error ends the connection.
     async fn step<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> Result<(), Refusal>
@@ -427,15 +457,13 @@ impl Login {
                 let mut state = self.state.lock().await;
                 match std::mem::replace(&mut *state, State::Done) {
                     State::Initial => {
-                        let first = msg.into_sasl_initial_response()?;
-                        if first.auth_method != MECHANISM {
-                            return Err(protocol(&format!(
-                                "unsupported mechanism {:?}",
-                                first.auth_method
-                            ))
-                            .into());
+                        let (mechanism, data) = sasl_initial_response(msg)?;
+                        if mechanism != MECHANISM {
+                            return Err(
+                                protocol(&format!("unsupported mechanism {mechanism:?}")).into()
+                            );
                         }
-                        let data = first.data.ok_or_else(|| protocol("empty client-first"))?;
+                        let data = data.ok_or_else(|| protocol("empty client-first"))?;
                         let text = std::str::from_utf8(&data)
                             .map_err(|_| protocol("client-first is not UTF-8"))?;
                         // gs2-header: n,, or y,, (we offer no channel binding).

@@ -55,6 +55,35 @@ pub struct Cancel {
     generation: watch::Sender<u64>,
     /// The server-wide default `statement_timeout`.
     default_timeout: Option<Duration>,
+    /// The connection's results that have not ended.
+    results: Arc<Results>,
+}
+
+/// The unfinished results of one connection, for closing the ones their
+/// client stopped fetching from.
+#[derive(Debug, Default)]
+struct Results {
+    live: Mutex<Vec<Weak<Slot>>>,
+}
+
+/// One result's rows, and since when they wait for the client.
+struct Slot {
+    /// `None` once closed for idleness.
+    rows: tokio::sync::Mutex<Option<SendableRowStream>>,
+    /// Set when a row was handed out, cleared when the next is asked for.
+    waiting_since: Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot").finish_non_exhaustive()
+    }
+}
+
+impl Slot {
+    fn waiting(&self, since: Option<Instant>) {
+        *self.waiting_since.lock().unwrap_or_else(|e| e.into_inner()) = since;
+    }
 }
 
 impl Cancel {
@@ -62,6 +91,35 @@ impl Cancel {
         Cancel {
             generation: watch::Sender::new(0),
             default_timeout,
+            results: Arc::default(),
+        }
+    }
+
+    /// Runs as long as the connection: closes every result whose client
+    /// has not asked for its next row for `idle` (a suspended portal not
+    /// fetched from), dropping its query; the next fetch gets an error.
+    /// A result still computing its next row is not idle.
+    pub async fn close_idle_results(&self, idle: Duration) {
+        let tick = (idle / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        loop {
+            tokio::time::sleep(tick).await;
+            let slots: Vec<Arc<Slot>> = {
+                let mut live = self.results.live.lock().unwrap_or_else(|e| e.into_inner());
+                live.retain(|s| s.strong_count() > 0);
+                live.iter().filter_map(Weak::upgrade).collect()
+            };
+            for slot in slots {
+                let since = *slot.waiting_since.lock().unwrap_or_else(|e| e.into_inner());
+                if since.is_some_and(|t| t.elapsed() >= idle)
+                    && let Ok(mut rows) = slot.rows.try_lock()
+                    && rows.take().is_some()
+                {
+                    log::warn!(
+                        "a result was not fetched from for {idle:?} (--idle-timeout): closed, \
+                         its query freed"
+                    );
+                }
+            }
         }
     }
 
@@ -90,6 +148,7 @@ impl Cancel {
         Run {
             cancelled,
             deadline: timeout.map(|t| Instant::now() + t),
+            results: Arc::clone(&self.results),
         }
     }
 }
@@ -99,6 +158,7 @@ impl Cancel {
 pub struct Run {
     cancelled: watch::Receiver<u64>,
     deadline: Option<Instant>,
+    results: Arc<Results>,
 }
 
 fn canceled() -> PgWireError {
@@ -106,6 +166,14 @@ fn canceled() -> PgWireError {
         "ERROR".into(),
         "57014".into(),
         "canceling statement due to user request".into(),
+    )))
+}
+
+fn closed_for_idleness() -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        "57P05".into(),
+        "this result was closed: it was not fetched from for --idle-timeout".into(),
     )))
 }
 
@@ -172,21 +240,49 @@ impl Drop for Unfinished {
     }
 }
 
+/// What one step of a guarded result gives.
+enum Step {
+    Row(PgWireResult<pgwire::messages::data::DataRow>),
+    Stopped(PgWireError),
+    End,
+}
+
 fn guard(rows: SendableRowStream, run: Run) -> SendableRowStream {
+    let slot = Arc::new(Slot {
+        rows: tokio::sync::Mutex::new(Some(rows)),
+        waiting_since: Mutex::new(None),
+    });
+    run.results
+        .live
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Arc::downgrade(&slot));
     Box::pin(futures::stream::unfold(
-        Some((rows, run, Unfinished::default())),
+        Some((slot, run, Unfinished::default())),
         |state| async move {
-            let (mut rows, mut run, mut unfinished) = state?;
-            tokio::select! {
-                biased;
-                error = run.stopped() => Some((Err(error), None)),
-                row = rows.next() => match row {
-                    Some(row) => Some((row, Some((rows, run, unfinished)))),
-                    None => {
-                        unfinished.finished = true;
-                        None
-                    }
-                },
+            let (slot, mut run, mut unfinished) = state?;
+            slot.waiting(None);
+            let step = {
+                let mut rows = slot.rows.lock().await;
+                match rows.as_mut() {
+                    None => Step::Stopped(closed_for_idleness()),
+                    Some(rows) => tokio::select! {
+                        biased;
+                        error = run.stopped() => Step::Stopped(error),
+                        row = rows.next() => row.map_or(Step::End, Step::Row),
+                    },
+                }
+            };
+            match step {
+                Step::Row(row) => {
+                    slot.waiting(Some(Instant::now()));
+                    Some((row, Some((slot, run, unfinished))))
+                }
+                Step::Stopped(error) => Some((Err(error), None)),
+                Step::End => {
+                    unfinished.finished = true;
+                    None
+                }
             }
         },
     ))

@@ -17,11 +17,17 @@
 //! A connection registered meanwhile waits at most [`INTERVAL`] to be
 //! watched, so a query is freed within that (plus the time its tasks take
 //! to reach their next `await`).
+//!
+//! The same thread notices a client that stopped reading: every
+//! [`INTERVAL`] it asks, without waiting, which sockets can take more
+//! bytes (`POLLOUT`); one that could not for `--idle-timeout` in a row has
+//! a full send buffer its client does not empty, and its connection is
+//! dropped the same way, with the result pgwire holds for it.
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
@@ -29,10 +35,20 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 /// waits at most).
 pub const INTERVAL: Duration = Duration::from_millis(200);
 
+/// Why a connection is given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The client hung up.
+    HungUp,
+    /// The client has not read what was sent to it for the idle timeout.
+    StoppedReading,
+}
+
 /// One connection's "the client went away" signal.
 #[derive(Debug, Default)]
 pub struct Gone {
     fired: AtomicBool,
+    stopped_reading: AtomicBool,
     notify: tokio::sync::Notify,
 }
 
@@ -53,7 +69,20 @@ impl Gone {
         }
     }
 
-    fn fire(&self) {
+    /// Why it fired, once it has.
+    pub fn why(&self) -> Option<Why> {
+        self.fired().then(|| {
+            if self.stopped_reading.load(Ordering::Acquire) {
+                Why::StoppedReading
+            } else {
+                Why::HungUp
+            }
+        })
+    }
+
+    fn fire(&self, why: Why) {
+        self.stopped_reading
+            .store(why == Why::StoppedReading, Ordering::Release);
         self.fired.store(true, Ordering::Release);
         self.notify.notify_waiters();
     }
@@ -84,9 +113,21 @@ impl Drop for Watch {
 pub struct Watcher {
     new: Mutex<Vec<Arc<Watched>>>,
     started: OnceLock<()>,
+    /// How long a socket may stay full before its client counts as gone
+    /// (`None`: never).
+    stall: Option<Duration>,
 }
 
 impl Watcher {
+    /// A watcher that also gives up clients whose socket stays full for
+    /// `stall`.
+    pub fn new(stall: Option<Duration>) -> Watcher {
+        Watcher {
+            stall,
+            ..Watcher::default()
+        }
+    }
+
     /// Watches `socket` until the returned [`Watch`] is dropped; `gone`
     /// fires if its peer hangs up first. `None` (and a warning) when the
     /// socket cannot be duplicated or the thread not started: the
@@ -123,42 +164,66 @@ impl Watcher {
     }
 
     fn run(&self) {
-        let mut watched: Vec<Arc<Watched>> = Vec::new();
+        // Each socket, and since when it has been full.
+        let mut watched: Vec<(Arc<Watched>, Option<Instant>)> = Vec::new();
         let interval = Timespec {
             tv_sec: 0,
             tv_nsec: INTERVAL.as_nanos() as _,
         };
+        let mut sampled = Instant::now();
         loop {
-            watched.append(&mut self.new.lock().unwrap_or_else(|e| e.into_inner()));
-            watched.retain(|w| !w.done.load(Ordering::Acquire) && !w.gone.fired());
+            let new = std::mem::take(&mut *self.new.lock().unwrap_or_else(|e| e.into_inner()));
+            watched.extend(new.into_iter().map(|w| (w, None)));
+            watched.retain(|(w, _)| !w.done.load(Ordering::Acquire) && !w.gone.fired());
             if watched.is_empty() {
                 std::thread::sleep(INTERVAL);
                 continue;
             }
-            let mut fds: Vec<PollFd<'_>> = watched
-                .iter()
-                .map(|w| PollFd::new(&w.fd, PollFlags::RDHUP))
-                .collect();
-            if let Err(e) = poll(&mut fds, Some(&interval)) {
-                if e != rustix::io::Errno::INTR {
-                    log::warn!("watching connections for hang-ups: {e}");
-                    std::thread::sleep(INTERVAL);
+            let hung_up = events(&watched, PollFlags::RDHUP, Some(&interval));
+            for ((w, _), hung_up) in watched.iter().zip(hung_up) {
+                if hung_up.intersects(PollFlags::RDHUP | PollFlags::HUP | PollFlags::ERR) {
+                    w.gone.fire(Why::HungUp);
                 }
+            }
+            let Some(stall) = self.stall else { continue };
+            if sampled.elapsed() < INTERVAL {
                 continue;
             }
-            let hung_up: Vec<bool> = fds
-                .iter()
-                .map(|fd| {
-                    fd.revents()
-                        .intersects(PollFlags::RDHUP | PollFlags::HUP | PollFlags::ERR)
-                })
-                .collect();
-            drop(fds);
-            for (w, hung_up) in watched.iter().zip(hung_up) {
-                if hung_up && !w.done.load(Ordering::Acquire) {
-                    w.gone.fire();
+            sampled = Instant::now();
+            let writable = events(&watched, PollFlags::OUT, Some(&Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            }));
+            for ((w, full_since), writable) in watched.iter_mut().zip(writable) {
+                if writable.contains(PollFlags::OUT) {
+                    *full_since = None;
+                } else if full_since.get_or_insert(sampled).elapsed() >= stall {
+                    w.gone.fire(Why::StoppedReading);
                 }
             }
+        }
+    }
+}
+
+/// The events of each socket in `watched` among `wanted` (with `POLLHUP`
+/// and `POLLERR`), waiting up to `timeout`; none where poll fails.
+fn events(
+    watched: &[(Arc<Watched>, Option<Instant>)],
+    wanted: PollFlags,
+    timeout: Option<&Timespec>,
+) -> Vec<PollFlags> {
+    let mut fds: Vec<PollFd<'_>> = watched
+        .iter()
+        .map(|(w, _)| PollFd::new(&w.fd, wanted))
+        .collect();
+    match poll(&mut fds, timeout) {
+        Ok(_) => fds.iter().map(PollFd::revents).collect(),
+        Err(e) => {
+            if e != rustix::io::Errno::INTR {
+                log::warn!("watching connections for hang-ups: {e}");
+                std::thread::sleep(INTERVAL);
+            }
+            vec![PollFlags::empty(); watched.len()]
         }
     }
 }
@@ -171,7 +236,7 @@ mod tests {
 
     #[test]
     fn a_hang_up_fires_and_pipelined_data_does_not() {
-        let watcher = Arc::new(Watcher::default());
+        let watcher = Arc::new(Watcher::new(None));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (server, _) = listener.accept().unwrap();

@@ -75,6 +75,54 @@ pub fn memory_limit_text(ctx: &SessionContext) -> String {
     }
 }
 
+tokio::task_local! {
+    /// The peer of the connection whose task is running, for [`contain`].
+    static PEER: SocketAddr;
+}
+
+/// Runs one connection's protocol, a panic in it ending only that
+/// connection, logged as one line naming the peer.
+///
+/// pgwire 0.41's message decoders trust the lengths a client sends: a
+/// message shorter than its fields (a 3-byte `p`, a length under 4, a
+/// CopyData in the wrong state) panics in `bytes`. kpiql reads the SASL
+/// messages of a login itself; for the others, found by the fuzz test in
+/// `tests/it/serve/hardening.rs`, the panic is contained here: the
+/// connection is closed, its slot freed, and the log says "malformed
+/// message" instead of printing a panic.
+async fn contain<F>(peer: SocketAddr, connection: F) -> Result<(), std::io::Error>
+where
+    F: std::future::Future<Output = Result<(), std::io::Error>>,
+{
+    use futures::FutureExt;
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| match PEER.try_with(|p| *p) {
+            Ok(peer) => {
+                let what = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                log::warn!(
+                    "connection from {peer}: malformed message or internal fault ({what} at \
+                     {at}); connection closed"
+                );
+            }
+            Err(_) => default(info),
+        }));
+    });
+    PEER.scope(peer, std::panic::AssertUnwindSafe(connection).catch_unwind())
+        .await
+        .unwrap_or(Ok(()))
+}
+
 /// How long the accept loop waits after a failed accept (EMFILE, say).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -95,6 +143,10 @@ pub struct ServeOptions {
     pub max_connections: usize,
     /// `statement_timeout` until a client sets its own.
     pub statement_timeout: Option<Duration>,
+    /// How long a result may wait for its client: a connection whose
+    /// client reads none of it for this long is dropped, and a suspended
+    /// portal not fetched from for this long is closed.
+    pub idle_timeout: Option<Duration>,
 }
 
 /// A server that cannot start.
@@ -358,7 +410,8 @@ pub async fn run(
         slots: Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1))),
         max: options.max_connections,
         timeout: options.statement_timeout,
-        watcher: Arc::new(Watcher::default()),
+        idle: options.idle_timeout,
+        watcher: Arc::new(Watcher::new(options.idle_timeout)),
     };
     std::thread::Builder::new()
         .name("kpiql-accept".into())
@@ -409,6 +462,7 @@ struct Accept {
     slots: Arc<tokio::sync::Semaphore>,
     max: usize,
     timeout: Option<Duration>,
+    idle: Option<Duration>,
     watcher: Arc<Watcher>,
 }
 
@@ -453,7 +507,7 @@ impl Accept {
             };
             let registry = Arc::clone(&self.registry);
             let tls = self.tls.clone();
-            let (max, timeout) = (self.max, self.timeout);
+            let (max, timeout, idle) = (self.max, self.timeout, self.idle);
             let logins = Arc::clone(&self.logins);
             let template = self.template.clone();
             let slots = Arc::clone(&self.slots);
@@ -475,7 +529,7 @@ impl Accept {
                             refused: Arc::clone(&refused),
                         };
                         tokio::select! {
-                            _ = process_socket(socket, None, full) => {}
+                            _ = contain(peer, process_socket(socket, None, full)) => {}
                             () = refused.wait() => {}
                         }
                         return;
@@ -509,10 +563,11 @@ impl Accept {
                     // A refused login ends the connection here, dropping it
                     // (and its slot) before another of its messages is read.
                     let refused = Arc::new(Refused::default());
+                    let cancel = Arc::new(Cancel::new(timeout));
+                    let results = Arc::clone(&cancel);
                     let served = async {
                         match slot {
                             Ok(_slot) => {
-                                let cancel = Arc::new(Cancel::new(timeout));
                                 let connection = Connection {
                                     session: Arc::new(Session::new(
                                         SessionContext::new_with_state(template),
@@ -538,13 +593,25 @@ impl Accept {
                         }
                     };
                     let result = tokio::select! {
-                        result = served => result,
+                        result = contain(peer, served) => result,
                         () = refused.wait() => Ok(()),
+                        () = async {
+                            match idle {
+                                Some(idle) => results.close_idle_results(idle).await,
+                                None => std::future::pending().await,
+                            }
+                        } => Ok(()),
                         () = gone.wait() => {
-                            log::info!(
-                                "connection from {peer}: the client hung up; its query, if \
-                                 any, is stopped"
-                            );
+                            match gone.why() {
+                                Some(gone::Why::StoppedReading) => log::warn!(
+                                    "connection from {peer}: the client read nothing of its \
+                                     result for --idle-timeout; connection closed, query freed"
+                                ),
+                                _ => log::info!(
+                                    "connection from {peer}: the client hung up; its query, if \
+                                     any, is stopped"
+                                ),
+                            }
                             Ok(())
                         }
                     };

@@ -440,3 +440,216 @@ fn abuse_under_a_small_memory_limit_is_an_error_and_the_server_lives() {
     assert!(ok, "{err}");
     assert_eq!(out, "n\n5\n");
 }
+
+#[test]
+fn a_malformed_sasl_message_is_a_protocol_error_not_a_panic() {
+    let server = serve(&["--max-connections", "1"]);
+    let stream = at_sasl(&server);
+    // The data's length says 1000 bytes; three follow (pgwire's decoder
+    // split beyond the buffer and panicked the connection's task).
+    let mut body = b"SCRAM-SHA-256\0".to_vec();
+    body.extend_from_slice(&1000_i32.to_be_bytes());
+    body.extend_from_slice(b"n,,");
+    let mut attack = message(b'p', &body);
+    attack.extend(heavy_query());
+    refused_and_nothing_runs(&server, stream, &attack, "malformed SASLInitialResponse");
+    logged(&server, "a malformed SASLInitialResponse");
+    let panicked: Vec<String> = server.log.try_iter().filter(|l| l.contains("panicked")).collect();
+    assert!(panicked.is_empty(), "{panicked:?}");
+}
+
+/// A seeded generator, so a failing case can be replayed from its number.
+struct Random(rand_xoshiro::Xoshiro256PlusPlus);
+
+impl Random {
+    fn new(seed: u64) -> Random {
+        Random(rand::SeedableRng::seed_from_u64(seed))
+    }
+
+    fn next(&mut self) -> u64 {
+        rand::RngCore::next_u64(&mut self.0)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// What one fuzz case sends: random bytes, or frames with random tags,
+/// random (often lying) lengths and random bodies, before or after a
+/// proper start-up message.
+fn fuzz_case(random: &mut Random) -> (bool, Vec<u8>) {
+    let after_startup = random.below(4) != 0;
+    let mut sent = Vec::new();
+    for _ in 0..1 + random.below(4) {
+        match random.below(4) {
+            0 => {
+                let n = random.below(64) as usize;
+                sent.extend(random.bytes(n));
+            }
+            kind => {
+                let tag = match kind {
+                    1 => b'p',
+                    _ => b"pQPBEDSHXCdcf"[random.below(13) as usize],
+                };
+                let n = random.below(48) as usize;
+                let body = random.bytes(n);
+                let length = match random.below(3) {
+                    0 => body.len() as i32 + 4,
+                    1 => random.next() as i32,
+                    _ => random.below(16) as i32,
+                };
+                sent.push(tag);
+                sent.extend_from_slice(&length.to_be_bytes());
+                if random.below(2) == 0 {
+                    // A SASLInitialResponse with a random data length.
+                    sent.extend_from_slice(b"SCRAM-SHA-256\0");
+                    sent.extend_from_slice(&(random.next() as i32).to_be_bytes());
+                }
+                sent.extend(body);
+            }
+        }
+    }
+    if !after_startup && random.below(2) == 0 {
+        // A start-up packet with a random length and protocol version.
+        let mut head = (random.next() as i32).to_be_bytes().to_vec();
+        head.extend_from_slice(&(random.next() as i32).to_be_bytes());
+        head.extend(sent);
+        sent = head;
+    }
+    (after_startup, sent)
+}
+
+#[test]
+fn random_bytes_from_clients_that_never_log_in_do_not_take_the_server_down() {
+    // A fixed budget of 400 cases (about ten seconds), the same on every
+    // run; KPIQL_FUZZ_CASES runs more.
+    let cases: u64 = std::env::var("KPIQL_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400);
+    let mut server = serve(&["--max-connections", "1000"]);
+    let mut random = Random::new(30);
+    for case in 0..cases {
+        let (after_startup, sent) = fuzz_case(&mut random);
+        let mut stream = if after_startup {
+            at_sasl(&server)
+        } else {
+            TcpStream::connect(("127.0.0.1", server.port)).expect("connect")
+        };
+        // The server may close first: a failed write is an answer too.
+        let _ = stream.write_all(&sent);
+        drop(stream);
+        assert!(
+            server.child.try_wait().expect("wait").is_none(),
+            "the server died at case {case}: {sent:?}"
+        );
+    }
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 5 AS n"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "n\n5\n");
+    let panicked: Vec<String> = server.log.try_iter().filter(|l| l.contains("panicked")).collect();
+    assert!(panicked.is_empty(), "{panicked:?}");
+}
+
+/// Waits up to `within` for a log line containing `what`.
+fn wait_for_log(server: &Server, what: &str, within: Duration) -> Option<String> {
+    let start = std::time::Instant::now();
+    std::iter::from_fn(|| {
+        let left = within.checked_sub(start.elapsed())?;
+        server.log.recv_timeout(left).ok()
+    })
+    .find(|l| l.contains(what))
+}
+
+#[test]
+fn a_portal_not_fetched_from_for_the_idle_timeout_is_closed() {
+    let server = serve(&["--idle-timeout", "1s"]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let (mut client, _connection) = super::connect(server.port).await;
+        let transaction = client.transaction().await.expect("BEGIN");
+        let portal = transaction
+            .bind("SELECT interaction_id FROM interactions", &[])
+            .await
+            .expect("bind");
+        // Execute with a row limit: ten rows, then PortalSuspended.
+        let first = transaction.query_portal(&portal, 10).await.expect("rows");
+        assert_eq!(first.len(), 10);
+        let closed = wait_for_log(&server, "was not fetched from", Duration::from_secs(10));
+        assert!(closed.is_some(), "the suspended portal was not closed");
+        let err = transaction
+            .query_portal(&portal, 10)
+            .await
+            .expect_err("a closed portal gave rows");
+        assert!(
+            err.as_db_error()
+                .is_some_and(|e| e.code().code() == "57P05" && e.message().contains("--idle-timeout")),
+            "{err:?}"
+        );
+    });
+    // The connection's slot and the server are fine.
+    let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 5 AS n"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "n\n5\n");
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped_after_the_idle_timeout() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = serve(&["--idle-timeout", "1s", "--statement-timeout", "0"]);
+    // A proxy between psql and the server that stops reading the
+    // server's side after the first MiB, as a client that stopped reading
+    // would: the server's socket fills and its writes wait.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy");
+    let proxy_port = proxy.local_addr().expect("addr").port();
+    let stopped = Arc::new(AtomicBool::new(false));
+    let stopped_by_proxy = Arc::clone(&stopped);
+    let server_port = server.port;
+    std::thread::spawn(move || {
+        let (mut client, _) = proxy.accept().expect("accept");
+        let mut upstream = TcpStream::connect(("127.0.0.1", server_port)).expect("connect");
+        let mut to_server = client.try_clone().expect("clone");
+        let mut from_client = upstream.try_clone().expect("clone");
+        std::thread::spawn(move || std::io::copy(&mut to_server, &mut from_client));
+        let mut buffer = [0u8; 16384];
+        let mut forwarded = 0;
+        while forwarded < 1 << 20 {
+            match upstream.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    forwarded += n;
+                    if client.write_all(&buffer[..n]).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        stopped_by_proxy.store(true, Ordering::Release);
+        // Holds both sockets open, reading nothing, until the test ends.
+        std::thread::park();
+    });
+    let mut reader = std::process::Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={proxy_port} dbname=kpiql user=kpiql sslmode=disable"
+        ))
+        .args(["--no-psqlrc", "-X", "-c"])
+        .arg("SELECT a.*, b.* FROM interactions a CROSS JOIN interactions b")
+        .env("PGPASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("psql");
+    let dropped = wait_for_log(&server, "read nothing of its result", Duration::from_secs(30));
+    let _ = reader.kill();
+    let _ = reader.wait();
+    assert!(stopped.load(Ordering::Acquire), "the proxy never stopped reading");
+    assert!(dropped.is_some(), "the connection of a client that stopped reading was kept");
+    let spent = ticks_in(&server, Duration::from_secs(1));
+    assert!(spent < 20, "its query ran on: {spent} ticks in a second");
+}
