@@ -14,7 +14,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::lake::{Lake, LakeError, Location, ParquetFile, Warning, default_schema};
+use crate::lake::{Lake, LakeError, Listing, Location, ParquetFile, Warning, default_schema};
 use crate::reports::ReportError;
 use crate::store::StorageOptions;
 
@@ -64,6 +64,9 @@ pub struct Options {
     pub storage_options: StorageOptions,
     /// A Ballista scheduler (`df://host:port`) to run queries on.
     pub cluster: Option<String>,
+    /// When the tables' files are listed: at open, or at every scan for a
+    /// server (`serve`); a cluster's scheduler lists them itself.
+    pub listing: Listing,
 }
 
 impl Default for Options {
@@ -75,6 +78,7 @@ impl Default for Options {
             threads: None,
             storage_options: StorageOptions::new(),
             cluster: None,
+            listing: Listing::AtOpen,
         }
     }
 }
@@ -121,7 +125,13 @@ impl Kpiql {
         if let Location::Remote(url) = &options.location {
             crate::store::register(state.runtime_env(), url, &options.storage_options)?;
         }
-        let mut installed = install(&mut state, options.location.clone()).await?;
+        // Ballista ships listing tables only, and its scheduler lists
+        // their files itself.
+        let listing = match options.cluster {
+            Some(_) => Listing::AtOpen,
+            None => options.listing,
+        };
+        let mut installed = install(&mut state, options.location.clone(), listing).await?;
         if options.cluster.is_some()
             && !options.storage_options.is_empty()
             && matches!(options.location, Location::Remote(_))
@@ -261,10 +271,15 @@ pub fn in_process(state: &SessionState) -> SessionState {
         .build()
 }
 
-/// Registers the lake at `location` (tables checked against the contract)
-/// into `state`'s default schema, the KPI functions and the views.
-pub async fn install(state: &mut SessionState, location: Location) -> Result<Installed, OpenError> {
-    let lake = Lake::open(state, location).await?;
+/// Registers the lake at `location` (tables checked against the contract,
+/// their files listed as `listing` says) into `state`'s default schema, the
+/// KPI functions and the views.
+pub async fn install(
+    state: &mut SessionState,
+    location: Location,
+    listing: Listing,
+) -> Result<Installed, OpenError> {
+    let lake = Lake::open(state, location, listing).await?;
     let schema = default_schema(state)?;
     for (table, provider) in lake.tables {
         schema.register_table(table.name().to_string(), provider)?;

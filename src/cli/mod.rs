@@ -161,6 +161,11 @@ impl Cli {
             threads: self.threads.map(usize::from),
             storage_options: self.storage_options.clone(),
             cluster: self.cluster.clone(),
+            // A server sees the lake as it is at each query (DESIGN §5).
+            listing: match &self.command {
+                Some(Command::Serve(_)) => crate::lake::Listing::EveryScan,
+                _ => crate::lake::Listing::AtOpen,
+            },
         })
     }
 

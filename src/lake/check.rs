@@ -22,12 +22,12 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Schema, TimeUnit};
 use datafusion::arrow::util::display::array_value_to_string;
+use datafusion::catalog::Session;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::datasource::physical_plan::parquet::{
     DefaultParquetFileReaderFactory, ParquetFileReaderFactory,
 };
-use datafusion::execution::SessionState;
 use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
@@ -236,7 +236,7 @@ fn type_name(ty: &DataType) -> String {
 /// type (4.5 for an Int32, 3e9 in an Int64 for an Int32) are found here too,
 /// from statistics or by reading that column (see the module docs).
 pub async fn check_files(
-    state: &SessionState,
+    state: &dyn Session,
     table: Table,
     files: &[ParquetFile],
 ) -> Vec<FileProblem> {
@@ -301,7 +301,10 @@ pub async fn check_files(
             problems
         }
     });
-    let mut problems: Vec<FileProblem> = stream::iter(checks)
+    // Collected before they are polled: the lazy `map` held across an
+    // await would make the future generic over the closure's lifetimes,
+    // which a `TableProvider::scan` (a `Send` future) cannot be.
+    let mut problems: Vec<FileProblem> = stream::iter(checks.collect::<Vec<_>>())
         .buffered(CONCURRENT_FOOTERS)
         .collect::<Vec<_>>()
         .await
@@ -314,7 +317,7 @@ pub async fn check_files(
 
 /// The file's store and footer.
 async fn file_metadata(
-    state: &SessionState,
+    state: &dyn Session,
     file: &ParquetFile,
 ) -> Result<(Arc<dyn ObjectStore>, Arc<ParquetMetaData>), String> {
     let url = datafusion::datasource::listing::ListingTableUrl::parse(&file.display)

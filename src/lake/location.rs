@@ -240,7 +240,7 @@ impl Location {
                 (true, None) => {
                     let mut files: Vec<ParquetFile> = objects
                         .into_iter()
-                        .filter(|m| m.location.as_ref().ends_with(".parquet"))
+                        .filter(|m| is_parquet(&m.location))
                         .map(|m| self.parquet_file(m))
                         .collect();
                     files.sort_by(|a, b| a.meta.location.cmp(&b.meta.location));
@@ -266,7 +266,8 @@ impl Location {
         Ok(found)
     }
 
-    fn parquet_file(&self, meta: object_store::ObjectMeta) -> ParquetFile {
+    /// A listed object as a file of the lake, named as a user would name it.
+    pub(crate) fn parquet_file(&self, meta: object_store::ObjectMeta) -> ParquetFile {
         let display = match self {
             Location::Local(_) => format!("/{}", meta.location),
             _ => {
@@ -276,6 +277,12 @@ impl Location {
         };
         ParquetFile { meta, display }
     }
+}
+
+/// Whether a listed object is one of a table's files: every `*.parquet`
+/// at any depth (DESIGN §1), as at open, so while `serve` runs.
+pub(crate) fn is_parquet(path: &StorePath) -> bool {
+    path.as_ref().ends_with(".parquet")
 }
 
 /// An in-memory object store holding the embedded sample lake. The bytes

@@ -5,6 +5,7 @@
 //! functions together.
 
 pub mod check;
+pub mod live;
 mod location;
 pub mod schema;
 
@@ -112,6 +113,17 @@ impl std::fmt::Display for Warning {
     }
 }
 
+/// When a table's files are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Listing {
+    /// Once, when the lake opens: a command that runs and ends.
+    #[default]
+    AtOpen,
+    /// At every scan, new files checked as at open ([`live::LiveTable`]):
+    /// a server that runs while the lake changes (DESIGN §5).
+    EveryScan,
+}
+
 /// The tables of a lake, checked against the contract and ready to register.
 #[derive(Debug)]
 pub struct Lake {
@@ -127,11 +139,16 @@ pub struct Lake {
 
 impl Lake {
     /// Finds the tables of `location`, checks every Parquet file's schema
-    /// against the contract and builds one table provider per table.
+    /// against the contract and builds one table provider per table, whose
+    /// files are listed as `listing` says.
     ///
     /// Fails on a missing lake or required table and on any file that breaks
     /// the contract, naming the file, the column and both types.
-    pub async fn open(state: &SessionState, location: Location) -> Result<Lake, LakeError> {
+    pub async fn open(
+        state: &SessionState,
+        location: Location,
+        listing: Listing,
+    ) -> Result<Lake, LakeError> {
         let found = location.find_tables(state).await?;
         let mut problems = Vec::new();
         let mut tables = Vec::new();
@@ -156,7 +173,13 @@ impl Lake {
                 )));
             }
             problems.extend(check::check_files(state, table, &source.files).await);
-            tables.push((table, listing_table(table, &source)?));
+            let provider = match listing {
+                Listing::AtOpen => listing_table(table, &source)?,
+                Listing::EveryScan => {
+                    Arc::new(live::LiveTable::new(table, &source, location.clone())?)
+                }
+            };
+            tables.push((table, provider));
             files.extend(source.files);
         }
         if !problems.is_empty() {
