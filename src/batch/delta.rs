@@ -48,6 +48,7 @@ pub(crate) async fn publish(
     progress: &dyn Progress,
 ) -> anyhow::Result<(u64, String)> {
     let url = dest.table_url(&report.name)?;
+    refuse_links(dest, &report.name)?;
     let table = open(dest, &url).await?;
     let table = match table.version() {
         Some(_) => {
@@ -77,6 +78,8 @@ pub(crate) async fn publish(
     test_pause(&report.name, "published").await;
 
     progress.stage(&report.name, Stage::Cleanup);
+    // Again: a link made while the run wrote.
+    refuse_links(dest, &report.name)?;
     vacuum(table, job.retain_hours).await?;
     Ok((bytes, url.to_string()))
 }
@@ -259,6 +262,47 @@ async fn ensure_ours(dest: &Destination, url: &Url, table: &DeltaTable) -> anyho
          {MARKER:?} and it has no kpiql {MANIFEST}); it is left alone, since publishing \
          would vacuum its files: choose another --out"
     )
+}
+
+/// Refuses a local table folder that holds a symbolic link anywhere
+/// inside: the vacuum lists the folder through object_store, which
+/// follows links, and would delete the files a linked folder leads to.
+/// The link is left alone.
+fn refuse_links(dest: &Destination, report: &str) -> anyhow::Result<()> {
+    let Some(root) = &dest.local else {
+        return Ok(());
+    };
+    let table = root.join(report);
+    let mut folders = vec![table.clone()];
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", folder.display())),
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read {}", folder.display()))?;
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot read {}", entry.path().display()))?;
+            if kind.is_symlink() {
+                let to = std::fs::read_link(entry.path())
+                    .map(|t| format!(" (to {})", t.display()))
+                    .unwrap_or_default();
+                anyhow::bail!(
+                    "{} is a symbolic link{to} inside the Delta table {}; nothing is written, \
+                     since the table's vacuum would follow it and delete files outside the \
+                     table: remove the link",
+                    entry.path().display(),
+                    table.display()
+                );
+            }
+            if kind.is_dir() {
+                folders.push(entry.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Deletes files no commit needs any more once older than `hours`.

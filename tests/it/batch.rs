@@ -1891,3 +1891,5 @@ fn a_table_is_not_replaced_by_the_other_format() {
     );
     assert_eq!(tree(dir.path()), before, "the Delta table is untouched");
 }
+
+mod links;
