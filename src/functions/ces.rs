@@ -3,7 +3,8 @@
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array};
 use datafusion::common::Result;
 
-use super::common::{Arg, keep_where, restrict, scores};
+use super::common::{Arg, restrict, scores};
+use super::kernels::keep_where;
 use super::kernels::ratio::{RatioOfSums, Terms};
 use super::kpi::{Doc, Kernel, Kpi};
 

@@ -7,12 +7,13 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
 use datafusion::arrow::compute::kernels::cmp;
-use datafusion::arrow::compute::{CastOptions, cast, cast_with_options, or, prep_null_mask_filter};
+use datafusion::arrow::compute::{CastOptions, cast, cast_with_options, or};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::{Result, exec_err, internal_err, plan_err};
 use datafusion::logical_expr::{DocSection, Signature, TypeSignature, Volatility};
 
 use super::kernels::count::{counted, with_filter};
+use super::kernels::keep_where;
 use super::kernels::ratio::Terms;
 
 /// The section the KPI functions are listed under.
@@ -209,14 +210,6 @@ pub fn check_non_negative(syntax: &str, what: &str, values: &Float64Array) -> Re
         }
     }
     Ok(())
-}
-
-/// The validity of `mask`: valid where it is true (NULL counts as false).
-pub fn keep_where(mask: &BooleanArray) -> NullBuffer {
-    match mask.nulls() {
-        Some(_) => NullBuffer::new(prep_null_mask_filter(mask).values().clone()),
-        None => NullBuffer::new(mask.values().clone()),
-    }
 }
 
 /// `values` with NULL added wherever any of `masks` is not valid.

@@ -119,3 +119,44 @@ fn imports_flow_one_way_without_cycles() {
         }
     }
 }
+
+// guards: `functions/common.rs` used `kernels/count.rs`, which used
+// `common::keep_where` back (issue 30).
+/// Inside `functions/`, the kernels are the lowest part: the functions and
+/// `common.rs` use them, and no file under `kernels/` names a module of
+/// `functions/` outside `kernels/`, by `crate::functions::` or by `super::`
+/// out of the folder.
+#[test]
+fn function_kernels_use_nothing_of_the_functions_above_them() {
+    let kernels = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/functions/kernels");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&kernels).expect("ls kernels") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .to_string();
+        let text = std::fs::read_to_string(&path).expect("read");
+        // `super::` in mod.rs is `functions`; in a kernel's file it is
+        // `kernels`, so `super::super::` leaves the folder.
+        let upward = if name == "mod.rs" {
+            "super::"
+        } else {
+            "super::super::"
+        };
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let outside = code
+                .match_indices("crate::functions::")
+                .any(|(i, m)| !code[i + m.len()..].starts_with("kernels"));
+            assert!(
+                !outside && !code.contains(upward),
+                "src/functions/kernels/{name}:{}: a kernel uses the functions above it: {line}",
+                n + 1
+            );
+        }
+        files += 1;
+    }
+    assert!(files >= 3, "mod.rs, count.rs and ratio.rs at least");
+}

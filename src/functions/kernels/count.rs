@@ -310,7 +310,7 @@ pub fn with_filter(classes: UInt8Array, filter: Option<&BooleanArray>) -> UInt8A
         return classes;
     };
     // A NULL filter value counts as false, as in SQL.
-    let keep = crate::functions::common::keep_where(filter);
+    let keep = super::keep_where(filter);
     let nulls = datafusion::arrow::buffer::NullBuffer::union(classes.nulls(), Some(&keep));
     let (_, values, _) = classes.into_parts();
     UInt8Array::new(values, nulls)
