@@ -25,8 +25,8 @@ use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
 use datafusion::arrow::compute::{cast, kernels::length::length};
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::execution::memory_pool::MemoryLimit;
+use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::sort_properties::{ExprProperties, SortProperties};
 use datafusion::logical_expr::{
@@ -328,12 +328,12 @@ mod tests {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(GreedyMemoryPool::new(1 << 20)))
             .build_arc()
-            .unwrap();
+            .expect("test set-up");
         let mut state = SessionStateBuilder::new()
             .with_default_features()
             .with_runtime_env(runtime)
             .build();
-        register(&mut state).unwrap();
+        register(&mut state).expect("test set-up");
         SessionContext::new_with_state(state)
     }
 
@@ -352,13 +352,21 @@ mod tests {
             ("SELECT length(lpad('x', 60000, 'y')) AS n", "60000"),
             ("SELECT length(rpad('x', 60000)) AS n", "60000"),
             ("SELECT length(replace('aaaa', 'a', 'bb')) AS n", "8"),
-            ("SELECT length(regexp_replace('a b  c', '\\s+', ' ', 'g')) AS n", "5"),
+            (
+                "SELECT length(regexp_replace('a b  c', '\\s+', ' ', 'g')) AS n",
+                "5",
+            ),
             ("SELECT cardinality(array_repeat(1, 1000)) AS n", "1000"),
             ("SELECT cardinality(range(1, 20001)) AS n", "20000"),
-            ("SELECT cardinality(generate_series(1, 20000)) AS n", "20000"),
+            (
+                "SELECT cardinality(generate_series(1, 20000)) AS n",
+                "20000",
+            ),
             ("SELECT cardinality(array_resize([1], 1000)) AS n", "1000"),
         ] {
-            let got = answer(&ctx, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let got = answer(&ctx, sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
             assert!(got.contains(&format!("| {expected} ")), "{sql}: {got}");
         }
     }
@@ -379,18 +387,23 @@ mod tests {
                 "SELECT length(regexp_replace(repeat('a', 1000), '', repeat('b', 1000), 'g'))",
                 "regexp_replace",
             ),
-            ("SELECT cardinality(array_repeat(1, 10000000))", "array_repeat"),
+            (
+                "SELECT cardinality(array_repeat(1, 10000000))",
+                "array_repeat",
+            ),
             ("SELECT cardinality(range(1, 100000000000))", "range"),
             (
                 "SELECT cardinality(generate_series(-9223372036854775807, 9223372036854775807))",
                 "generate_series",
             ),
-            ("SELECT cardinality(array_resize([1], 100000000))", "array_resize"),
+            (
+                "SELECT cardinality(array_resize([1], 100000000))",
+                "array_resize",
+            ),
         ] {
             let err = answer(&ctx, sql).await.expect_err(sql).to_string();
             assert!(
-                err.contains(&format!("{name}(...) would build up to"))
-                    && err.contains("262144"),
+                err.contains(&format!("{name}(...) would build up to")) && err.contains("262144"),
                 "{sql}: {err}"
             );
         }
@@ -403,9 +416,12 @@ mod tests {
         // 40 rows: 200 000, under.
         let over = "SELECT length(repeat('x', 5000 + (v - v))) FROM range(100) t(v)";
         let err = answer(&ctx, over).await.expect_err(over).to_string();
-        assert!(err.contains("repeat(...) would build up to 500000 bytes"), "{err}");
+        assert!(
+            err.contains("repeat(...) would build up to 500000 bytes"),
+            "{err}"
+        );
         let under = "SELECT sum(length(repeat('x', 5000 + (v - v)))) AS n FROM range(40) t(v)";
-        let got = answer(&ctx, under).await.unwrap();
+        let got = answer(&ctx, under).await.expect("test set-up");
         assert!(got.contains("| 200000 "), "{got}");
     }
 }

@@ -190,10 +190,14 @@ impl Watcher {
                 continue;
             }
             sampled = Instant::now();
-            let writable = events(&watched, PollFlags::OUT, Some(&Timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            }));
+            let writable = events(
+                &watched,
+                PollFlags::OUT,
+                Some(&Timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                }),
+            );
             for ((w, full_since), writable) in watched.iter_mut().zip(writable) {
                 if writable.contains(PollFlags::OUT) {
                     *full_since = None;
@@ -237,13 +241,16 @@ mod tests {
     #[test]
     fn a_hang_up_fires_and_pipelined_data_does_not() {
         let watcher = Arc::new(Watcher::new(None));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (server, _) = listener.accept().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("test set-up");
+        let mut client = std::net::TcpStream::connect(listener.local_addr().expect("test set-up"))
+            .expect("test set-up");
+        let (server, _) = listener.accept().expect("test set-up");
         let gone = Arc::new(Gone::default());
-        let _watch = watcher.watch(server.as_fd(), Arc::clone(&gone)).unwrap();
+        let _watch = watcher
+            .watch(server.as_fd(), Arc::clone(&gone))
+            .expect("test set-up");
         // Unread data is not a hang-up: three intervals pass unfired.
-        client.write_all(b"pipelined").unwrap();
+        client.write_all(b"pipelined").expect("test set-up");
         std::thread::sleep(INTERVAL * 3);
         assert!(!gone.fired(), "unread data taken for a hang-up");
         drop(client);

@@ -118,9 +118,12 @@ where
             Err(_) => default(info),
         }));
     });
-    PEER.scope(peer, std::panic::AssertUnwindSafe(connection).catch_unwind())
-        .await
-        .unwrap_or(Ok(()))
+    PEER.scope(
+        peer,
+        std::panic::AssertUnwindSafe(connection).catch_unwind(),
+    )
+    .await
+    .unwrap_or(Ok(()))
 }
 
 /// How long the accept loop waits after a failed accept (EMFILE, say).
@@ -556,10 +559,8 @@ impl Accept {
                     // A client that hangs up ends the connection here, with
                     // its query ([`gone`]), however long the query would run.
                     let gone = Arc::new(Gone::default());
-                    let _watch = watcher.watch(
-                        std::os::fd::AsFd::as_fd(&socket),
-                        Arc::clone(&gone),
-                    );
+                    let _watch =
+                        watcher.watch(std::os::fd::AsFd::as_fd(&socket), Arc::clone(&gone));
                     // A refused login ends the connection here, dropping it
                     // (and its slot) before another of its messages is read.
                     let refused = Arc::new(Refused::default());

@@ -454,7 +454,11 @@ fn a_malformed_sasl_message_is_a_protocol_error_not_a_panic() {
     attack.extend(heavy_query());
     refused_and_nothing_runs(&server, stream, &attack, "malformed SASLInitialResponse");
     logged(&server, "a malformed SASLInitialResponse");
-    let panicked: Vec<String> = server.log.try_iter().filter(|l| l.contains("panicked")).collect();
+    let panicked: Vec<String> = server
+        .log
+        .try_iter()
+        .filter(|l| l.contains("panicked"))
+        .collect();
     assert!(panicked.is_empty(), "{panicked:?}");
 }
 
@@ -552,7 +556,11 @@ fn random_bytes_from_clients_that_never_log_in_do_not_take_the_server_down() {
     let (ok, out, err) = psql(&server, "kpiql", PASSWORD, "", &["SELECT 5 AS n"]);
     assert!(ok, "{err}");
     assert_eq!(out, "n\n5\n");
-    let panicked: Vec<String> = server.log.try_iter().filter(|l| l.contains("panicked")).collect();
+    let panicked: Vec<String> = server
+        .log
+        .try_iter()
+        .filter(|l| l.contains("panicked"))
+        .collect();
     assert!(panicked.is_empty(), "{panicked:?}");
 }
 
@@ -587,8 +595,9 @@ fn a_portal_not_fetched_from_for_the_idle_timeout_is_closed() {
             .await
             .expect_err("a closed portal gave rows");
         assert!(
-            err.as_db_error()
-                .is_some_and(|e| e.code().code() == "57P05" && e.message().contains("--idle-timeout")),
+            err.as_db_error().is_some_and(
+                |e| e.code().code() == "57P05" && e.message().contains("--idle-timeout")
+            ),
             "{err:?}"
         );
     });
@@ -645,11 +654,21 @@ fn a_client_that_stops_reading_is_dropped_after_the_idle_timeout() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("psql");
-    let dropped = wait_for_log(&server, "read nothing of its result", Duration::from_secs(30));
+    let dropped = wait_for_log(
+        &server,
+        "read nothing of its result",
+        Duration::from_secs(30),
+    );
     let _ = reader.kill();
     let _ = reader.wait();
-    assert!(stopped.load(Ordering::Acquire), "the proxy never stopped reading");
-    assert!(dropped.is_some(), "the connection of a client that stopped reading was kept");
+    assert!(
+        stopped.load(Ordering::Acquire),
+        "the proxy never stopped reading"
+    );
+    assert!(
+        dropped.is_some(),
+        "the connection of a client that stopped reading was kept"
+    );
     let spent = ticks_in(&server, Duration::from_secs(1));
     assert!(spent < 20, "its query ran on: {spent} ticks in a second");
 }
