@@ -7,8 +7,11 @@
 //! and every query started before that stops — while planning
 //! ([`Run::bounded`]) and while its rows stream ([`Run::rows`]), where
 //! dropping the stream drops DataFusion's tasks. The same guard ends a
-//! query at its deadline. A client that disconnects mid-result makes the
-//! next write fail; pgwire then drops the stream, which frees the query.
+//! query at its deadline. A client that hangs up is noticed by
+//! [`super::gone`], which drops its connection and with it the stream.
+//! A result whose client has not asked for its next row for
+//! `--idle-timeout` (a suspended portal, rows pgwire cannot write) is
+//! closed by [`Cancel::close_idle_results`], which frees its query.
 
 use std::collections::HashMap;
 use std::future::Future;
