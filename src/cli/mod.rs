@@ -161,9 +161,10 @@ impl Cli {
             threads: self.threads.map(usize::from),
             storage_options: self.storage_options.clone(),
             cluster: self.cluster.clone(),
-            // A server sees the lake as it is at each query (DESIGN §5).
+            // A server and the REPL, which run for hours, see the lake as
+            // it is at each query (DESIGN §5).
             listing: match &self.command {
-                Some(Command::Serve(_)) => crate::lake::Listing::EveryScan,
+                Some(Command::Serve(_) | Command::Repl) | None => crate::lake::Listing::EveryScan,
                 _ => crate::lake::Listing::AtOpen,
             },
         })

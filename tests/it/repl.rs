@@ -222,3 +222,41 @@ fn piped_statements_stop_at_the_first_error() {
         .stdout(predicate::str::contains("survey_id"))
         .stdout(predicate::str::ends_with("two\n2\n"));
 }
+
+// guards: the shell listed the lake once, at start, so a month landed
+// while an analyst worked was never seen until a restart.
+#[test]
+fn a_month_landed_while_the_shell_runs_is_read_at_the_next_query() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let lake = home.path().join("lake");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample"),
+        &lake,
+    );
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("kpiql"));
+    cmd.arg("--data")
+        .arg(&lake)
+        .arg("repl")
+        .env_remove("KPIQL_DATA")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(60_000)).expect("spawn kpiql repl in a pty");
+    p.exp_string(")> ").expect("the prompt");
+    p.send_line("SELECT count(*) AS n FROM interactions;")
+        .expect("send");
+    // The sample lake's 20000 interactions (a_query_prints_its_table).
+    p.exp_string("| 20000 |").expect("the lake is read");
+    p.exp_string(")> ").expect("the prompt again");
+    // Three interactions of a month the lake did not have.
+    let ids = ["landed-1", "landed-2", "landed-3"];
+    super::fixtures::interactions(
+        &lake.join("interactions/month=2027-01/part-00000.parquet"),
+        &ids,
+        &["2027-01-04 09:00:00"; 3],
+    );
+    p.send_line("SELECT count(*) AS n FROM interactions;")
+        .expect("send");
+    p.exp_string("| 20003 |").expect("the landed month is read");
+    quit(p);
+}
