@@ -22,6 +22,7 @@ pub mod cancel;
 pub mod gone;
 pub mod limits;
 pub mod session;
+pub mod transactions;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -12,7 +12,6 @@ use datafusion::sql::sqlparser::ast::{ObjectName, ObjectNamePart, Set, Statement
 use datafusion_postgres::hooks::HookClient;
 use datafusion_postgres::hooks::cursor::CursorStatementHook;
 use datafusion_postgres::hooks::set_show::SetShowHook;
-use datafusion_postgres::hooks::transactions::TransactionStatementHook;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook, pgwire};
 use futures::Sink;
 use pgwire::api::Type;
@@ -48,9 +47,9 @@ impl Session {
             Arc::new(ReadOnly {
                 default_timeout: cancel.default_timeout(),
             }),
+            Arc::new(super::transactions::Transactions),
             Arc::new(CursorStatementHook),
             Arc::new(SetShowHook),
-            Arc::new(TransactionStatementHook),
         ];
         Session {
             inner: DfSessionService::new_with_hooks(Arc::new(ctx), hooks),
@@ -90,6 +89,8 @@ fn allowed(statement: &Statement) -> Result<(), PgWireError> {
         | S::StartTransaction { .. }
         | S::Commit { .. }
         | S::Rollback { .. }
+        | S::Savepoint { .. }
+        | S::ReleaseSavepoint { .. }
         | S::Declare { .. }
         | S::Fetch { .. }
         | S::Close { .. }
@@ -303,6 +304,9 @@ impl QueryHook for ReadOnly {
         if !logged_in(&*client) {
             return Some(Err(not_logged_in()));
         }
+        if let Some(e) = super::transactions::aborted(statement, client.transaction_status()) {
+            return Some(Err(e));
+        }
         if let Err(e) = allowed(statement) {
             return Some(Err(e));
         }
@@ -321,6 +325,9 @@ impl QueryHook for ReadOnly {
     ) -> Option<PgWireResult<LogicalPlan>> {
         if !logged_in(client) {
             return Some(Err(not_logged_in()));
+        }
+        if let Some(e) = super::transactions::aborted(statement, client.transaction_status()) {
+            return Some(Err(e));
         }
         if let Err(e) = allowed(statement) {
             return Some(Err(e));
@@ -345,6 +352,9 @@ impl QueryHook for ReadOnly {
     ) -> Option<PgWireResult<Response>> {
         if !logged_in(&*client) {
             return Some(Err(not_logged_in()));
+        }
+        if let Some(e) = super::transactions::aborted(statement, client.transaction_status()) {
+            return Some(Err(e));
         }
         if let Err(e) = allowed(statement) {
             return Some(Err(e));

@@ -757,3 +757,4 @@ fn the_servers_statement_timeout_applies_to_a_client_that_sets_none() {
 
 mod hardening;
 mod lake_changes;
+mod transactions;
