@@ -21,6 +21,19 @@ fn shell(home: &Path) -> PtySession {
     p
 }
 
+/// A shell on the lake at `lake`, with its history under `home`.
+fn shell_on(home: &Path, lake: &Path) -> PtySession {
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("kpiql"));
+    cmd.arg("--data")
+        .arg(lake)
+        .arg("repl")
+        .env_remove("KPIQL_DATA")
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("TERM", "xterm");
+    spawn_command(cmd, Some(60_000)).expect("spawn kpiql repl in a pty")
+}
+
 fn quit(mut p: PtySession) {
     p.send_line("\\q").expect("send");
     p.exp_eof().expect("the shell exits on \\q");
@@ -127,19 +140,11 @@ fn a_long_unicode_lake_path_fits_the_prompt() {
         .path()
         .join("jeziora danych obsługi klienta żółć")
         .join("数据湖 für Kundendienst ü");
-    copy_dir(
+    crate::fixtures::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample"),
         &lake,
     );
-    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("kpiql"));
-    cmd.arg("--data")
-        .arg(&lake)
-        .arg("repl")
-        .env_remove("KPIQL_DATA")
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("TERM", "xterm");
-    let mut p = spawn_command(cmd, Some(60_000)).expect("spawn kpiql repl in a pty");
+    let mut p = shell_on(home.path(), &lake);
     // The end of the path, behind "..." (rexpect reads bytes as Latin-1,
     // so only the ASCII parts are matched here; the unit test of
     // `shorten` checks the characters kept).
@@ -151,19 +156,6 @@ fn a_long_unicode_lake_path_fits_the_prompt() {
         .expect("send");
     p.exp_string("| 20000 |").expect("the lake is read");
     quit(p);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("ls") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 #[test]
@@ -229,19 +221,11 @@ fn piped_statements_stop_at_the_first_error() {
 fn a_month_landed_while_the_shell_runs_is_read_at_the_next_query() {
     let home = tempfile::tempdir().expect("tempdir");
     let lake = home.path().join("lake");
-    copy_dir(
+    crate::fixtures::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample"),
         &lake,
     );
-    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("kpiql"));
-    cmd.arg("--data")
-        .arg(&lake)
-        .arg("repl")
-        .env_remove("KPIQL_DATA")
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("TERM", "xterm");
-    let mut p = spawn_command(cmd, Some(60_000)).expect("spawn kpiql repl in a pty");
+    let mut p = shell_on(home.path(), &lake);
     p.exp_string(")> ").expect("the prompt");
     p.send_line("SELECT count(*) AS n FROM interactions;")
         .expect("send");

@@ -14,20 +14,6 @@ use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
 use super::{PASSWORD, Server, psql, serve};
 use crate::fixtures;
 
-/// `data/sample` copied to `to`, so the test may change it.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 /// The rows of one Parquet file, from its footer.
 fn file_rows(path: &Path) -> u64 {
     let reader =
@@ -93,7 +79,7 @@ fn new_month(path: &Path, n: usize) {
 fn files_added_removed_or_rewritten_under_a_running_server_are_seen_at_the_next_query() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lake = dir.path().join("lake");
-    copy_dir(
+    fixtures::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample"),
         &lake,
     );
