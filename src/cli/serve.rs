@@ -132,8 +132,8 @@ pub(super) async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitStatu
         // Before the lake is read: the fix is in the command line.
         return Err(crate::serve::ServeError::NoUsers.into());
     }
-    let (kpiql, _, _) = cli.open_for_sql().await?;
-    prepare(&kpiql.ctx)?;
+    let (kpiql, reports, _) = cli.open_for_sql().await?;
+    prepare(&kpiql.ctx, &reports).await?;
     serve(kpiql.ctx, users, &options).await?;
     Ok(ExitStatus::Success)
 }

@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod cancel;
+pub mod catalog;
 pub mod gone;
 pub mod limits;
 pub mod session;
@@ -29,14 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use datafusion::arrow::datatypes::DataType;
-use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
-};
 use datafusion::prelude::SessionContext;
-use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
-use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
 use datafusion_postgres::pgwire;
 use pgwire::api::PgWireServerHandlers;
 use pgwire::tokio::tokio_rustls::rustls;
@@ -45,6 +39,7 @@ use tokio::net::TcpListener;
 
 use auth::{Login, Logins, Refused, Users};
 use cancel::{Cancel, Registry};
+pub use catalog::prepare;
 use gone::{Gone, Watcher};
 use session::Session;
 
@@ -287,85 +282,6 @@ impl PgWireServerHandlers for Full {
 
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
         Arc::clone(&self.registry)
-    }
-}
-
-/// Makes `ctx` (the opened lake with `report(...)`) answer the catalog
-/// queries of psql and BI tools; every connection's session is cloned from
-/// it.
-pub fn prepare(ctx: &SessionContext) -> Result<(), ServeError> {
-    let catalog = ctx
-        .state()
-        .config()
-        .options()
-        .catalog
-        .default_catalog
-        .clone();
-    setup_pg_catalog(ctx, &catalog, EmptyContextProvider)
-        .map_err(|e| ServeError::Catalog(e.to_string()))?;
-    // psql's \df calls three functions pg_catalog does not define; its
-    // pg_proc lists PostgreSQL's built-ins (kpiql's functions: `kpiql
-    // functions`, or information_schema.routines).
-    for (name, value) in [
-        ("pg_function_is_visible", ScalarValue::Boolean(Some(true))),
-        ("pg_get_function_result", ScalarValue::Utf8(None)),
-        ("pg_get_function_arguments", ScalarValue::Utf8(None)),
-    ] {
-        ctx.register_udf(ScalarUDF::new_from_impl(Constant::new(
-            name,
-            value,
-            Signature::any(1, Volatility::Immutable),
-        )));
-    }
-    // Drivers and tools that parse version() expect PostgreSQL's form.
-    ctx.register_udf(ScalarUDF::new_from_impl(Constant::new(
-        "version",
-        ScalarValue::Utf8(Some(format!(
-            "PostgreSQL {} on DataFusion {}",
-            auth::SERVER_VERSION.as_str(),
-            datafusion::DATAFUSION_VERSION
-        ))),
-        Signature::nullary(Volatility::Immutable),
-    )));
-    Ok(())
-}
-
-/// A catalog function that answers the same for every argument.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Constant {
-    name: &'static str,
-    value: ScalarValue,
-    signature: Signature,
-}
-
-impl Constant {
-    fn new(name: &'static str, value: ScalarValue, signature: Signature) -> Constant {
-        Constant {
-            name,
-            value,
-            signature,
-        }
-    }
-}
-
-impl ScalarUDFImpl for Constant {
-    fn name(&self) -> &str {
-        self.name
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> datafusion::error::Result<DataType> {
-        Ok(self.value.data_type())
-    }
-
-    fn invoke_with_args(
-        &self,
-        _args: ScalarFunctionArgs,
-    ) -> datafusion::error::Result<ColumnarValue> {
-        Ok(ColumnarValue::Scalar(self.value.clone()))
     }
 }
 

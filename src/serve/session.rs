@@ -9,19 +9,27 @@ use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{ObjectName, ObjectNamePart, Set, Statement};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser as SqlParser;
+use datafusion_postgres::arrow_pg::datatypes::df;
 use datafusion_postgres::hooks::HookClient;
 use datafusion_postgres::hooks::cursor::CursorStatementHook;
 use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook, pgwire};
 use futures::Sink;
+use pgwire::api::DEFAULT_NAME;
 use pgwire::api::Type;
-use pgwire::api::portal::Portal;
+use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response};
-use pgwire::api::store::PortalStore;
+use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::response::TransactionStatus;
+use pgwire::messages::simplequery::Query;
+use pgwire::types::format::FormatOptions;
 
 use super::auth::{logged_in, not_logged_in};
 use super::cancel::Cancel;
@@ -286,6 +294,32 @@ fn plan_allowed(plan: &LogicalPlan) -> Result<(), PgWireError> {
         .map_err(|e| read_only_error(&format!("this statement ({e})")))
 }
 
+/// `statement` rewritten into forms DataFusion reads
+/// ([`super::catalog::rewrite`]), for queries only; `None` when it needs no
+/// change.
+fn compatible(statement: &Statement) -> Option<Statement> {
+    match statement {
+        Statement::Query(_) => super::catalog::rewrite::rewrite(statement),
+        _ => None,
+    }
+}
+
+/// Runs a rewritten query as datafusion-postgres runs one (which would run
+/// the text the client sent), its rows in the client's formats.
+async fn run_query(
+    query: &Statement,
+    ctx: &SessionContext,
+    client: &(dyn HookClient + '_),
+) -> PgWireResult<Response> {
+    let df = ctx
+        .sql(&query.to_string())
+        .await
+        .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+    let format = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+    let rows = df::encode_dataframe(df, &Format::UnifiedText, Some(format)).await?;
+    Ok(Response::Query(rows))
+}
+
 /// The read-only guard, first of the hooks.
 #[derive(Debug)]
 struct ReadOnly {
@@ -304,6 +338,12 @@ impl QueryHook for ReadOnly {
         if !logged_in(&*client) {
             return Some(Err(not_logged_in()));
         }
+        // The depth first: rewriting walks the statement.
+        if let Err(e) = super::limits::check_depth(statement) {
+            return Some(Err(e));
+        }
+        let rewritten = compatible(statement);
+        let statement = rewritten.as_ref().unwrap_or(statement);
         if let Some(e) = super::transactions::aborted(statement, client.transaction_status()) {
             return Some(Err(e));
         }
@@ -314,7 +354,13 @@ impl QueryHook for ReadOnly {
             return Some(Err(e));
         }
         note_statement_timeout(statement, client);
-        show(statement, ctx, client, self.default_timeout)
+        if let Some(shown) = show(statement, ctx, client, self.default_timeout) {
+            return Some(shown);
+        }
+        match rewritten {
+            Some(query) => Some(run_query(&query, ctx, &*client).await),
+            None => None,
+        }
     }
 
     async fn handle_extended_parse_query(
@@ -339,7 +385,17 @@ impl QueryHook for ReadOnly {
         {
             return Some(Err(e));
         }
-        None
+        // A query in a form DataFusion does not read is planned as
+        // rewritten; the plan is checked when it runs (handle_extended_query).
+        let query = compatible(statement)?;
+        Some(
+            ctx.state()
+                .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                    query,
+                )))
+                .await
+                .map_err(|e| PgWireError::ApiError(Box::new(e))),
+        )
     }
 
     async fn handle_extended_query(
@@ -406,8 +462,47 @@ fn refusal_of_unparsed(query: &str, error: PgWireError) -> PgWireError {
     }
 }
 
+/// `ROLLBACK TO SAVEPOINT` in a failed transaction returns it to an open
+/// one (`E` to `T`), which pgwire cannot express: it derives the status
+/// from the kind of response, starting from the status before the
+/// statement. So before such a statement runs, the status is set to `T`;
+/// the statement (a no-op, [`super::transactions`]) then leaves it there.
+fn recover_at_rollback_to(statement: &Statement, client: &mut (impl ClientInfo + ?Sized)) {
+    if client.transaction_status() == TransactionStatus::Error
+        && matches!(
+            statement,
+            Statement::Rollback {
+                savepoint: Some(_),
+                ..
+            }
+        )
+    {
+        client.set_transaction_status(TransactionStatus::Transaction);
+    }
+}
+
 #[async_trait::async_trait]
 impl SimpleQueryHandler for Session {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // Only a failed transaction's text is parsed here, and only when
+        // it is short enough to be one statement.
+        if logged_in(&*client)
+            && client.transaction_status() == TransactionStatus::Error
+            && query.query.len() < 1024
+            && let Ok(statements) = SqlParser::parse_sql(&PostgreSqlDialect {}, &query.query)
+            && let [statement] = statements.as_slice()
+        {
+            recover_at_rollback_to(statement, client);
+        }
+        self._on_query(client, query).await
+    }
+
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -435,6 +530,23 @@ impl ExtendedQueryHandler for Session {
 
     fn query_parser(&self) -> Arc<Parser> {
         ExtendedQueryHandler::query_parser(&self.inner)
+    }
+
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        if logged_in(&*client)
+            && let Some(Entry::Value(portal)) = client.portal_store().get_portal(name)
+            && let (_, Some((statement, _))) = &portal.statement.statement
+        {
+            recover_at_rollback_to(statement, client);
+        }
+        self._on_execute(client, message).await
     }
 
     async fn do_query<C>(

@@ -12,10 +12,11 @@
 //! which refuses savepoints, tags `START TRANSACTION` as `BEGIN`, and uses
 //! 25P01 for an aborted transaction.)
 //!
-//! Known gap: `ROLLBACK TO SAVEPOINT` in a failed transaction answers
-//! `ROLLBACK` but leaves the status `E`, not `T`: pgwire 0.41 derives the
-//! status from the response kind and has none that goes from `E` back to
-//! `T`. A client then ends the transaction with `ROLLBACK`, which works.
+//! `ROLLBACK TO SAVEPOINT` in a failed transaction returns it to `T`
+//! (`super::session` sets the status before the statement runs: pgwire
+//! 0.41 derives it from the response kind, and no kind goes from `E` to
+//! `T`). Savepoint names are not kept: `ROLLBACK TO` or `RELEASE` of a
+//! name never set is accepted, where PostgreSQL answers 3B001.
 
 use std::sync::Arc;
 
