@@ -178,6 +178,9 @@ pub fn venv_python(venv: &str, import: &str, package: &str) -> std::path::PathBu
         .join("target")
         .join(venv);
     let python = venv.join("bin/python");
+    // Tests run in parallel: one makes a missing venv, the others wait.
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     let has_it = |python: &std::path::Path| {
         std::process::Command::new(python)
             .args(["-c", &format!("import {import}")])
@@ -204,6 +207,32 @@ pub fn venv_python(venv: &str, import: &str, package: &str) -> std::path::PathBu
         );
     }
     python
+}
+
+/// `target/<dir>/node_modules` with npm's `package` (`name@range`)
+/// installed, by `npm install` on first use (.ci/run does it first).
+pub fn node_modules(dir: &str, package: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(dir);
+    let name = package.rsplit_once('@').map_or(package, |(n, _)| n);
+    let modules = dir.join("node_modules");
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
+    if !modules.join(name).join("package.json").exists() {
+        std::fs::create_dir_all(&dir).expect("target dir");
+        let installed = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", package])
+            .current_dir(&dir)
+            .status()
+            .expect("npm (Node.js's; .ci/run checks for it)");
+        assert!(
+            installed.success(),
+            "npm install {package} in {}",
+            dir.display()
+        );
+    }
+    modules
 }
 
 /// `kpiql -q ARGS --format csv` on the sample lake; the command must

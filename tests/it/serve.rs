@@ -755,6 +755,7 @@ fn the_servers_statement_timeout_applies_to_a_client_that_sets_none() {
     );
 }
 
+mod clients;
 mod hardening;
 mod lake_changes;
 mod transactions;

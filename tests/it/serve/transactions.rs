@@ -48,6 +48,17 @@ with psycopg.connect(host="127.0.0.1", port=int(sys.argv[1]), dbname="kpiql",
     print(cur.statusmessage, conn.info.transaction_status.name)   # START TRANSACTION INTRANS
     conn.execute("COMMIT")
     print(conn.info.transaction_status.name)          # IDLE
+    conn.autocommit = False
+    conn.execute("SELECT 1")                          # BEGIN, then the query
+    # A failed statement inside a savepoint: psycopg rolls back to it
+    # (ROLLBACK TO SAVEPOINT), and the transaction goes on.
+    try:
+        with conn.transaction():
+            conn.execute("CREATE TABLE t (a int)")
+    except psycopg.Error as e:
+        print(e.sqlstate, conn.info.transaction_status.name)   # 25006 INTRANS
+    print(conn.execute("SELECT 1 + 1").fetchone()[0])  # 2
+    conn.rollback()
 "#;
     let out = StdCommand::new(python)
         .args(["-c", script, &server.port.to_string(), PASSWORD])
@@ -74,6 +85,8 @@ with psycopg.connect(host="127.0.0.1", port=int(sys.argv[1]), dbname="kpiql",
             "25P01",
             "START TRANSACTION INTRANS",
             "IDLE",
+            "25006 INTRANS",
+            "2",
         ],
         "{stdout}"
     );
