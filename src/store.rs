@@ -221,3 +221,38 @@ impl datafusion::execution::object_store::ObjectStoreRegistry for EnvStores {
         Ok(store)
     }
 }
+
+/// delta-rs commits with put-if-absent; S3 (and S3-compatible servers that
+/// honour `If-None-Match`) provide it, so S3 tables use the default log store
+/// over the store kpiql configured.
+pub fn register_s3_logstore() {
+    use deltalake::logstore::logstore_factories;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for scheme in ["s3://", "s3a://"] {
+            if let Ok(url) = Url::parse(scheme) {
+                logstore_factories().insert(url, Arc::new(PutIfAbsent));
+            }
+        }
+    });
+}
+
+#[derive(Debug)]
+struct PutIfAbsent;
+
+impl deltalake::logstore::LogStoreFactory for PutIfAbsent {
+    fn with_options(
+        &self,
+        prefixed_store: deltalake::logstore::ObjectStoreRef,
+        root_store: deltalake::logstore::ObjectStoreRef,
+        location: &Url,
+        options: &deltalake::logstore::StorageConfig,
+    ) -> deltalake::DeltaResult<deltalake::logstore::LogStoreRef> {
+        Ok(deltalake::logstore::default_logstore(
+            prefixed_store,
+            root_store,
+            location,
+            options,
+        ))
+    }
+}

@@ -9,15 +9,11 @@
 //! The manifest is written right after the commit, before the vacuum, and
 //! names the version it describes (see [`write_manifest`]).
 
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use anyhow::Context;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::{col, lit};
-use deltalake::logstore::{
-    LogStoreFactory, LogStoreRef, ObjectStoreRef, StorageConfig, default_logstore,
-    logstore_factories,
-};
 use deltalake::operations::vacuum::VacuumMode;
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, FilterOp, FilterValue};
@@ -193,7 +189,7 @@ async fn changed_after(table: &DeltaTable, version: u64) -> anyhow::Result<Optio
 
 /// The report's table, loaded when it exists.
 async fn open(dest: &Destination, url: &Url) -> anyhow::Result<DeltaTable> {
-    register_s3_logstore();
+    crate::store::register_s3_logstore();
     // delta-rs wants a local table folder to exist; an empty one is no
     // one's files, and `create` refuses a folder that holds any.
     if let Some(folder) = &dest.local {
@@ -315,38 +311,4 @@ async fn vacuum(table: DeltaTable, hours: u32) -> anyhow::Result<DeltaTable> {
         .await
         .context("vacuuming the Delta table")?;
     Ok(table)
-}
-
-/// delta-rs commits with put-if-absent; S3 (and S3-compatible servers that
-/// honour `If-None-Match`) provide it, so S3 tables use the default log store
-/// over the store kpiql configured.
-pub fn register_s3_logstore() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        for scheme in ["s3://", "s3a://"] {
-            if let Ok(url) = Url::parse(scheme) {
-                logstore_factories().insert(url, Arc::new(PutIfAbsent));
-            }
-        }
-    });
-}
-
-#[derive(Debug)]
-struct PutIfAbsent;
-
-impl LogStoreFactory for PutIfAbsent {
-    fn with_options(
-        &self,
-        prefixed_store: ObjectStoreRef,
-        root_store: ObjectStoreRef,
-        location: &Url,
-        options: &StorageConfig,
-    ) -> deltalake::DeltaResult<LogStoreRef> {
-        Ok(default_logstore(
-            prefixed_store,
-            root_store,
-            location,
-            options,
-        ))
-    }
 }

@@ -30,7 +30,7 @@ use datafusion::prelude::{col, lit};
 use object_store::ObjectStore;
 use url::Url;
 
-pub use delta::register_s3_logstore;
+pub use crate::store::register_s3_logstore;
 use manifest::MANIFEST;
 pub use manifest::{InputEntry, Manifest};
 pub use period::Period;
