@@ -54,6 +54,8 @@ pub struct LiveTable {
     inner: Arc<dyn TableProvider>,
     /// The verdict on each file seen, for the version seen.
     seen: Mutex<HashMap<Path, Verdict>>,
+    /// A Delta table: its files are read from its log at every scan.
+    delta: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -86,8 +88,12 @@ impl LiveTable {
             table,
             location,
             url: ListingTableUrl::parse(&source.url)?,
-            inner: super::listing_table(table, source)?,
+            // Over the folder even for a Delta table: each scan gives the
+            // listing DataFusion plans with (`publish`), and a plan that
+            // reads any other file fails (`scan_with_args`).
+            inner: super::listing_table_of(table, vec![ListingTableUrl::parse(&source.url)?])?,
             seen: Mutex::new(seen),
+            delta: source.delta.is_some(),
         })
     }
 
@@ -100,6 +106,23 @@ impl LiveTable {
     async fn list(&self, state: &dyn Session) -> Result<Vec<ObjectMeta>> {
         let store = state.runtime_env().object_store(&self.url)?;
         let prefix = self.url.prefix();
+        if self.delta {
+            let objects: Vec<ObjectMeta> = store.list(Some(prefix)).try_collect().await?;
+            let url: &url::Url = self.url.as_ref();
+            let places = self.location.table_places(self.table);
+            let place = super::formats::delta::Place {
+                table: self.table,
+                display: &places[0],
+                url,
+                folder: prefix,
+                store: Arc::clone(&store),
+                local: matches!(self.location, Location::Local(_)),
+            };
+            let snapshot = super::formats::delta::snapshot(&place, &objects)
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
+            return Ok(snapshot.files);
+        }
         let mut files = if self.url.is_collection() {
             let ignore = state
                 .config_options()
@@ -299,10 +322,28 @@ impl TableProvider for LiveTable {
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
         let files = self.list(state).await?;
+        if self.delta && files.is_empty() {
+            // No live file: DataFusion's own listing of the folder would
+            // find the removed ones.
+            return super::empty_table(self.table)
+                .map_err(|e| DataFusionError::External(Box::new(e)))?
+                .scan_with_args(state, args)
+                .await;
+        }
         self.judge(state, &files, true).await?;
         self.publish(state, &files);
         let scan = self.inner.scan_with_args(state, args).await?;
         let read = files_read(scan.plan())?;
+        if self.delta {
+            // Only the log's files, whatever DataFusion's cache held.
+            let live: HashSet<&Path> = files.iter().map(|f| &f.location).collect();
+            if let Some(other) = read.iter().find(|f| !live.contains(&f.location)) {
+                return Err(DataFusionError::Internal(format!(
+                    "table `{}`: the plan would read {}, which the Delta log does not list",
+                    self.table, other.location
+                )));
+            }
+        }
         if !self.all_checked(&read) {
             self.judge(state, &read, false).await?;
         }

@@ -41,8 +41,33 @@ pub enum Location {
 pub struct TableSource {
     /// The URL DataFusion lists: a folder ending in `/` or one file.
     pub url: String,
-    /// The Parquet files of the table.
+    /// The Parquet files of the table (of a Delta table: those its log
+    /// lists).
     pub files: Vec<ParquetFile>,
+    /// The version read, for a Delta table.
+    pub delta: Option<u64>,
+}
+
+impl TableSource {
+    /// The URL of each of `files` (objects of this table's store), from the
+    /// store's root and the object's path, not by parsing a display name (a
+    /// local path is read as a glob: a lake under `lake [1]/` matched
+    /// nothing).
+    pub fn file_urls<'a>(
+        &self,
+        files: impl Iterator<Item = &'a object_store::ObjectMeta>,
+    ) -> Result<Vec<datafusion::datasource::listing::ListingTableUrl>, LakeError> {
+        let root = datafusion::datasource::listing::ListingTableUrl::parse(&self.url)?;
+        files
+            .map(|f| {
+                let mut url: Url = AsRef::<Url>::as_ref(&root.object_store()).clone();
+                url.set_path(f.location.as_ref());
+                Ok(datafusion::datasource::listing::ListingTableUrl::try_new(
+                    url, None,
+                )?)
+            })
+            .collect()
+    }
 }
 
 impl Location {
@@ -238,6 +263,34 @@ impl Location {
                     });
                 }
                 (true, None) => {
+                    let table_url = format!("{base}{}/", table.name());
+                    let (objects, delta) = match super::formats::kind(&folder, &objects) {
+                        super::formats::Kind::Parquet => (objects, None),
+                        super::formats::Kind::Iceberg => {
+                            return Err(LakeError::Iceberg {
+                                table,
+                                place: places[0].clone(),
+                            });
+                        }
+                        super::formats::Kind::Delta => {
+                            let url =
+                                Url::parse(&table_url).map_err(|e| LakeError::BadLocation {
+                                    location: table_url.clone(),
+                                    reason: e.to_string(),
+                                })?;
+                            let place = super::formats::delta::Place {
+                                table,
+                                display: &places[0],
+                                url: &url,
+                                folder: &folder,
+                                store: Arc::clone(&store),
+                                local: matches!(self, Location::Local(_)),
+                            };
+                            let snapshot =
+                                super::formats::delta::snapshot(&place, &objects).await?;
+                            (snapshot.files, Some(snapshot.version))
+                        }
+                    };
                     let mut files: Vec<ParquetFile> = objects
                         .into_iter()
                         .filter(|m| is_parquet(&m.location))
@@ -245,13 +298,15 @@ impl Location {
                         .collect();
                     files.sort_by(|a, b| a.meta.location.cmp(&b.meta.location));
                     Some(TableSource {
-                        url: format!("{base}{}/", table.name()),
+                        url: table_url,
                         files,
+                        delta,
                     })
                 }
                 (false, Some(meta)) => Some(TableSource {
                     url: format!("{base}{}.parquet", table.name()),
                     files: vec![self.parquet_file(meta)],
+                    delta: None,
                 }),
                 (false, None) if table.required() => {
                     return Err(LakeError::MissingTable {

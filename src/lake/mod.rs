@@ -5,6 +5,7 @@
 //! functions together.
 
 pub mod check;
+pub mod formats;
 pub mod live;
 mod location;
 pub mod schema;
@@ -59,6 +60,28 @@ pub enum LakeError {
         folder: String,
         /// The single file found.
         file: String,
+    },
+    /// A Delta table kpiql cannot read faithfully (issue 25).
+    #[error("cannot read the Delta table `{table}` at {place}: {reason}")]
+    Delta {
+        /// The table.
+        table: Table,
+        /// Its folder.
+        place: String,
+        /// What is wrong, or what it needs that kpiql does not read.
+        reason: String,
+    },
+    /// An Iceberg table, which kpiql cannot read yet (issue 25).
+    #[error(
+        "table `{table}` at {place} is an Iceberg table (metadata/*.metadata.json): kpiql \
+         cannot read Iceberg tables yet, and reading its Parquet files loose would count \
+         deleted and replaced rows; export it to Parquet files or a Delta table"
+    )]
+    Iceberg {
+        /// The table.
+        table: Table,
+        /// Its folder.
+        place: String,
     },
     /// Files that do not follow the contract.
     #[error("{} not follow the lake contract:\n{}", plural(problems.len()), list(problems))]
@@ -216,6 +239,14 @@ pub fn listing_table(
     table: Table,
     source: &TableSource,
 ) -> Result<Arc<dyn TableProvider>, LakeError> {
+    if source.delta.is_some() {
+        // A Delta table is its log's files, never its folder's listing.
+        if source.files.is_empty() {
+            return empty_table(table);
+        }
+        let urls = source.file_urls(source.files.iter().map(|f| &f.meta))?;
+        return listing_table_of(table, urls);
+    }
     let url = ListingTableUrl::parse(&source.url)?;
     listing_table_of(table, vec![url])
 }

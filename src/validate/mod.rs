@@ -148,23 +148,17 @@ fn good_files_table(
     source: &TableSource,
     bad: &[FileProblem],
 ) -> Result<std::sync::Arc<dyn datafusion::catalog::TableProvider>, LakeError> {
-    let urls = if bad.is_empty() {
+    let urls = if bad.is_empty() && source.delta.is_none() {
         vec![ListingTableUrl::parse(&source.url)?]
     } else {
-        // Each file's URL from its store's root and object path, not by
-        // parsing its display name: a local path is read as a glob, so a
-        // lake under `lake [1]/` matched no file.
-        let root = ListingTableUrl::parse(&source.url)?;
-        source
-            .files
-            .iter()
-            .filter(|f| !bad.iter().any(|p| p.file() == f.display))
-            .map(|f| {
-                let mut url: url::Url = AsRef::<url::Url>::as_ref(&root.object_store()).clone();
-                url.set_path(f.meta.location.as_ref());
-                ListingTableUrl::try_new(url, None)
-            })
-            .collect::<Result<Vec<_>, _>>()?
+        // The good files one by one (of a Delta table, the live ones).
+        source.file_urls(
+            source
+                .files
+                .iter()
+                .filter(|f| !bad.iter().any(|p| p.file() == f.display))
+                .map(|f| &f.meta),
+        )?
     };
     if urls.is_empty() {
         return lake::empty_table(table);

@@ -10,6 +10,7 @@ mod fixtures;
 mod functions;
 mod generate;
 mod html;
+mod lake;
 mod layout;
 mod repl;
 mod reports;

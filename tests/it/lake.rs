@@ -1,0 +1,3 @@
+//! Lakes as other tools write them (issue 25).
+
+mod delta;

@@ -1,0 +1,131 @@
+"""Writes a kpiql lake whose `interactions` is a Delta table, the way other
+tools write one (the Python `deltalake` package), and the same data as a
+plain-Parquet lake (tests/it/lake/delta.rs).
+
+    python delta_lake.py SAMPLE DELTA_LAKE PARQUET_LAKE CASE
+
+SAMPLE is the sample lake (data/sample). Both lakes get its other tables
+as they are. `interactions` is written as a Delta table by CASE:
+
+- history: the October rows appended, then all rows appended, then the
+  table overwritten with the rows of September and October, then the
+  October rows of channel 'chat' deleted, then an append of rows that have
+  an extra nullable column. The plain lake holds the rows that survive.
+- deletion-vectors / column-mapping / reader-v4: one append, then a
+  commit whose protocol needs that reader feature (edited into the log,
+  as a writer that uses it would leave it).
+- partitioned: written partitioned by `channel`.
+- missing-file: one append, then one of its data files removed.
+- corrupt-log: one append, then a commit file that is not JSON.
+
+Prints the Delta table's version.
+"""
+import json
+import os
+import shutil
+import sys
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from deltalake import DeltaTable, write_deltalake
+
+sample, delta_lake, parquet_lake, case = sys.argv[1:5]
+
+for lake in (delta_lake, parquet_lake):
+    os.makedirs(lake, exist_ok=True)
+    for entry in os.listdir(sample):
+        if entry.startswith("interactions"):
+            continue
+        src = os.path.join(sample, entry)
+        dst = os.path.join(lake, entry)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy(src, dst)
+
+rows = ds.dataset(os.path.join(sample, "interactions"), format="parquet").to_table()
+table = os.path.join(delta_lake, "interactions")
+created = rows.column("created_at")
+oct_start = pa.scalar(1790812800000000, pa.timestamp("us", "UTC"))   # 2026-10-01
+sep_start = pa.scalar(1788220800000000, pa.timestamp("us", "UTC"))   # 2026-09-01
+october = rows.filter(pc.greater_equal(created, oct_start))
+sep_oct = rows.filter(pc.greater_equal(created, sep_start))
+
+
+def commit(version, actions):
+    """A commit of `actions` written into the log, as another writer would."""
+    path = os.path.join(table, "_delta_log", f"{version:020d}.json")
+    with open(path, "w") as f:
+        for a in actions:
+            f.write(json.dumps(a) + "\n")
+
+
+if case == "history":
+    write_deltalake(table, october)
+    write_deltalake(table, rows, mode="append")
+    write_deltalake(table, sep_oct, mode="overwrite")
+    dt = DeltaTable(table)
+    dt.delete("channel = 'chat' AND created_at >= '2026-10-01T00:00:00Z'")
+    keep = sep_oct.filter(
+        pc.invert(pc.and_(pc.equal(sep_oct.column("channel"), "chat"),
+                          pc.greater_equal(sep_oct.column("created_at"), oct_start))))
+    # A later writer adds a nullable column (schema evolution); its rows
+    # are a copy of ten live rows with new ids.
+    extra = keep.slice(0, 10)
+    ids = pa.array([f"evolved-{i}" for i in range(10)])
+    extra = extra.set_column(extra.schema.get_field_index("interaction_id"), "interaction_id", ids)
+    extra = extra.append_column("note", pa.array(["x"] * 10, pa.string()))
+    write_deltalake(table, extra, mode="append", schema_mode="merge")
+    survivors = pa.concat_tables([keep, extra.drop_columns(["note"]).cast(keep.schema)])
+    os.makedirs(os.path.join(parquet_lake, "interactions"))
+    pq.write_table(survivors, os.path.join(parquet_lake, "interactions", "part-0.parquet"))
+    version = DeltaTable(table).version()
+elif case in ("deletion-vectors", "column-mapping", "reader-v4"):
+    write_deltalake(table, october)
+    protocol = {
+        "deletion-vectors": {"minReaderVersion": 3, "minWriterVersion": 7,
+                             "readerFeatures": ["deletionVectors"],
+                             "writerFeatures": ["deletionVectors"]},
+        "column-mapping": {"minReaderVersion": 2, "minWriterVersion": 5},
+        "reader-v4": {"minReaderVersion": 4, "minWriterVersion": 7,
+                      "writerFeatures": []},
+    }[case]
+    actions = [{"protocol": protocol}]
+    if case == "column-mapping":
+        meta = None
+        with open(os.path.join(table, "_delta_log", f"{0:020d}.json")) as f:
+            for line in f:
+                a = json.loads(line)
+                if "metaData" in a:
+                    meta = a["metaData"]
+        schema = json.loads(meta["schemaString"])
+        for i, field in enumerate(schema["fields"]):
+            field["metadata"] = {"delta.columnMapping.id": i + 1,
+                                 "delta.columnMapping.physicalName": f"col-{i + 1}"}
+        meta["schemaString"] = json.dumps(schema)
+        meta["configuration"] = {"delta.columnMapping.mode": "name",
+                                 "delta.columnMapping.maxColumnId": str(len(schema["fields"]))}
+        actions.append({"metaData": meta})
+    commit(1, actions)
+    version = 1
+elif case == "partitioned":
+    write_deltalake(table, october, partition_by=["channel"])
+    version = 0
+elif case == "missing-file":
+    write_deltalake(table, october)
+    write_deltalake(table, october, mode="append")
+    gone = sorted(f for f in os.listdir(table) if f.endswith(".parquet"))[0]
+    os.remove(os.path.join(table, gone))
+    print(gone, file=sys.stderr)
+    version = 1
+elif case == "corrupt-log":
+    write_deltalake(table, october)
+    with open(os.path.join(table, "_delta_log", f"{1:020d}.json"), "w") as f:
+        f.write("{\"add\": {\"path\": \n")
+    version = 1
+else:
+    sys.exit(f"unknown case {case}")
+
+print(version)
