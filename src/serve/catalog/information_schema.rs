@@ -44,6 +44,25 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// A table of `schema` whose rows `make(catalogs, schema)` computes at
+    /// every scan.
+    fn computed<F, Fut>(&self, schema: SchemaRef, make: F) -> Arc<dyn TableProvider>
+    where
+        F: Fn(Arc<dyn CatalogProviderList>, SchemaRef) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<datafusion::arrow::array::RecordBatch>>
+            + Send
+            + 'static,
+    {
+        let catalogs = Arc::clone(&self.catalogs);
+        let of = Arc::clone(&schema);
+        Computed::table(
+            schema,
+            Arc::new(move |_| Box::pin(make(Arc::clone(&catalogs), Arc::clone(&of)))),
+        )
+    }
+}
+
 /// The empty constraint tables, with PostgreSQL's columns.
 fn constraint_table(name: &str) -> Option<Arc<dyn TableProvider>> {
     let text = |n: &'static str| (n, DataType::Utf8);
@@ -136,29 +155,14 @@ impl SchemaProvider for Schema {
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let name = name.to_ascii_lowercase();
         if name == "columns" {
-            let catalogs = Arc::clone(&self.catalogs);
-            let schema = columns_schema();
-            let of = Arc::clone(&schema);
-            return Ok(Some(Computed::table(
-                schema,
-                Arc::new(move |_| {
-                    let catalogs = Arc::clone(&catalogs);
-                    let schema = Arc::clone(&of);
-                    Box::pin(async move { columns(&catalogs, &schema).await })
-                }),
-            )));
+            return Ok(Some(self.computed(columns_schema(), |c, s| async move {
+                columns(&c, &s).await
+            })));
         }
         if name == "schemata" {
-            let catalogs = Arc::clone(&self.catalogs);
-            let schema = schemata_schema();
-            let of = Arc::clone(&schema);
-            return Ok(Some(Computed::table(
-                schema,
-                Arc::new(move |_| {
-                    let (catalogs, schema) = (Arc::clone(&catalogs), Arc::clone(&of));
-                    Box::pin(async move { schemata(&catalogs, &schema) })
-                }),
-            )));
+            return Ok(Some(self.computed(schemata_schema(), |c, s| async move {
+                schemata(&c, &s)
+            })));
         }
         if let Some(table) = constraint_table(&name) {
             return Ok(Some(table));
