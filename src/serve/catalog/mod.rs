@@ -160,15 +160,18 @@ async fn report_views(
 /// functions, as the engine registered them in `ctx`.
 fn procs(ctx: &SessionContext) -> Vec<Proc> {
     let state = ctx.state();
+    let (aggregates, scalars) = (state.aggregate_functions(), state.scalar_functions());
     let mut out = Vec::new();
     for (name, doc) in crate::help::documented() {
-        let (signature, aggregate) = if let Some(f) = state.aggregate_functions().get(&name) {
-            (f.signature().clone(), true)
-        } else if let Some(f) = state.scalar_functions().get(&name) {
-            (f.signature().clone(), false)
-        } else {
-            continue;
-        };
+        type ResultOf<'a> = Box<dyn Fn(&[DataType]) -> Option<DataType> + 'a>;
+        let (signature, aggregate, result_of): (_, _, ResultOf) =
+            if let Some(f) = aggregates.get(&name) {
+                (f.signature(), true, Box::new(|t| f.return_type(t).ok()))
+            } else if let Some(f) = scalars.get(&name) {
+                (f.signature(), false, Box::new(|t| f.return_type(t).ok()))
+            } else {
+                continue;
+            };
         let forms: Vec<Vec<DataType>> = match &signature.type_signature {
             TypeSignature::OneOf(forms) => forms
                 .iter()
@@ -193,17 +196,7 @@ fn procs(ctx: &SessionContext) -> Vec<Proc> {
             .trim()
             .to_string();
         for types in forms {
-            let result = if aggregate {
-                state
-                    .aggregate_functions()
-                    .get(&name)
-                    .and_then(|f| f.return_type(&types).ok())
-            } else {
-                state
-                    .scalar_functions()
-                    .get(&name)
-                    .and_then(|f| f.return_type(&types).ok())
-            };
+            let result = result_of(&types);
             let Some(result) = result else { continue };
             let names = calls.iter().find(|c| c.len() == types.len());
             let args = types

@@ -320,19 +320,48 @@ pub async fn type_oids(
     state: &SessionState,
 ) -> Result<HashMap<String, i32>> {
     let types = scan(inner, "pg_type", state).await?;
-    let column = |c: &str| {
-        types
-            .column_by_name(c)
-            .cloned()
-            .ok_or_else(|| DataFusionError::Internal(format!("pg_type.{c} missing")))
-    };
-    let oids = cast(&column("oid")?, &DataType::Int32)?;
-    let oids = oids.as_primitive::<Int32Type>();
-    let names = cast(&column("typname")?, &DataType::Utf8)?;
-    let names = names.as_string::<i32>();
-    Ok((0..types.num_rows())
-        .filter(|&i| oids.is_valid(i) && names.is_valid(i))
-        .map(|i| (names.value(i).to_string(), oids.value(i)))
+    let oids = ints(&types, "oid")?;
+    Ok(strings(&types, "typname")?
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, name)| Some((name?, oids.value(i))))
+        .collect())
+}
+
+/// Column `c` of a catalog batch as OIDs (`Int32`).
+fn ints(batch: &RecordBatch, c: &str) -> Result<Int32Array> {
+    let column = batch
+        .column_by_name(c)
+        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {c} missing")))?;
+    Ok(cast(column, &DataType::Int32)?
+        .as_primitive::<Int32Type>()
+        .clone())
+}
+
+/// Column `c` of a catalog batch as text.
+fn strings(batch: &RecordBatch, c: &str) -> Result<Vec<Option<String>>> {
+    let column = batch
+        .column_by_name(c)
+        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {c} missing")))?;
+    let text = cast(column, &DataType::Utf8)?;
+    Ok(text
+        .as_string::<i32>()
+        .iter()
+        .map(|s| s.map(str::to_string))
+        .collect())
+}
+
+/// `pg_namespace`: OID -> name.
+async fn namespaces(
+    inner: &Arc<dyn SchemaProvider>,
+    state: &SessionState,
+) -> Result<HashMap<i32, String>> {
+    let namespaces = scan(inner, "pg_namespace", state).await?;
+    let oids = ints(&namespaces, "oid")?;
+    Ok(strings(&namespaces, "nspname")?
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, name)| Some((oids.value(i), name?)))
         .collect())
 }
 
@@ -432,20 +461,11 @@ fn pg_proc_table(
 /// The OID of namespace `name` in datafusion-postgres's `pg_namespace`.
 async fn namespace_oid(inner: &Arc<dyn SchemaProvider>, name: &str) -> Result<i32> {
     let state = datafusion::prelude::SessionContext::new().state();
-    let namespaces = scan(inner, "pg_namespace", &state).await?;
-    let column = |c: &str| {
-        namespaces
-            .column_by_name(c)
-            .cloned()
-            .ok_or_else(|| DataFusionError::Internal(format!("pg_namespace.{c} missing")))
-    };
-    let oids = cast(&column("oid")?, &DataType::Int32)?;
-    let oids = oids.as_primitive::<Int32Type>();
-    let names = cast(&column("nspname")?, &DataType::Utf8)?;
-    let names = names.as_string::<i32>();
-    (0..namespaces.num_rows())
-        .find(|&i| names.is_valid(i) && names.value(i) == name)
-        .map(|i| oids.value(i))
+    namespaces(inner, &state)
+        .await?
+        .into_iter()
+        .find(|(_, n)| n == name)
+        .map(|(oid, _)| oid)
         .ok_or_else(|| DataFusionError::Internal(format!("pg_namespace has no {name}")))
 }
 
@@ -586,33 +606,9 @@ pub async fn relation_oids(
     inner: &Arc<dyn SchemaProvider>,
 ) -> Result<HashMap<(String, String), (i32, HashMap<String, i32>)>> {
     let state = datafusion::prelude::SessionContext::new().state();
-    let namespaces = scan(inner, "pg_namespace", &state).await?;
+    let nsp = namespaces(inner, &state).await?;
     let classes = scan(inner, "pg_class", &state).await?;
     let attributes = scan(inner, "pg_attribute", &state).await?;
-    let ints = |b: &RecordBatch, c: &str| -> Result<Int32Array> {
-        let column = b
-            .column_by_name(c)
-            .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {c} missing")))?;
-        Ok(cast(column, &DataType::Int32)?
-            .as_primitive::<Int32Type>()
-            .clone())
-    };
-    let strings = |b: &RecordBatch, c: &str| -> Result<Vec<Option<String>>> {
-        let column = b
-            .column_by_name(c)
-            .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {c} missing")))?;
-        let text = cast(column, &DataType::Utf8)?;
-        Ok(text
-            .as_string::<i32>()
-            .iter()
-            .map(|s| s.map(str::to_string))
-            .collect())
-    };
-    let nsp_oid = ints(&namespaces, "oid")?;
-    let nsp_name = strings(&namespaces, "nspname")?;
-    let nsp: HashMap<i32, String> = (0..namespaces.num_rows())
-        .filter_map(|i| Some((nsp_oid.value(i), nsp_name[i].clone()?)))
-        .collect();
     let rel_oid = ints(&classes, "oid")?;
     let rel_nsp = ints(&classes, "relnamespace")?;
     let rel_name = strings(&classes, "relname")?;

@@ -55,9 +55,6 @@ fn time_zone(options: &ConfigOptions) -> String {
 /// One setting by name (case-insensitive, as PostgreSQL reads it).
 pub fn get(options: &ConfigOptions, name: &str) -> Option<String> {
     let name = name.to_ascii_lowercase();
-    if name == "timezone" {
-        return Some(time_zone(options));
-    }
     all(options)
         .into_iter()
         .find(|(n, _)| *n == name)
