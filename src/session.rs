@@ -14,7 +14,9 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::lake::{Lake, LakeError, Listing, Location, ParquetFile, Warning, default_schema};
+use crate::lake::{
+    Lake, LakeError, Listing, Location, ParquetFile, Reading, TableRead, Warning, default_schema,
+};
 use crate::reports::ReportError;
 use crate::store::StorageOptions;
 
@@ -64,9 +66,11 @@ pub struct Options {
     pub storage_options: StorageOptions,
     /// A Ballista scheduler (`df://host:port`) to run queries on.
     pub cluster: Option<String>,
-    /// When the tables' files are listed: at open, or at every scan for a
-    /// server (`serve`); a cluster's scheduler lists them itself.
-    pub listing: Listing,
+    /// How the lake is read: when the tables' files are listed (at open,
+    /// or at every scan for a server; a cluster's scheduler lists them
+    /// itself), the Delta version read (`--as-of`), tables from elsewhere
+    /// (`--table`).
+    pub reading: Reading,
 }
 
 impl Default for Options {
@@ -78,7 +82,7 @@ impl Default for Options {
             threads: None,
             storage_options: StorageOptions::new(),
             cluster: None,
-            listing: Listing::AtOpen,
+            reading: Reading::default(),
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct Kpiql {
     pub warnings: Vec<Warning>,
     /// The Parquet files the tables read (batch manifests list them).
     pub inputs: Vec<ParquetFile>,
+    /// Every table read, with its format and Delta version.
+    pub read: Vec<TableRead>,
 }
 
 impl std::fmt::Debug for Kpiql {
@@ -125,13 +131,18 @@ impl Kpiql {
         if let Location::Remote(url) = &options.location {
             crate::store::register(state.runtime_env(), url, &options.storage_options)?;
         }
+        for (_, place) in &options.reading.tables {
+            if let crate::store::Place::Remote(url) = place {
+                crate::store::register(state.runtime_env(), url, &options.storage_options)?;
+            }
+        }
         // Ballista ships listing tables only, and its scheduler lists
         // their files itself.
-        let listing = match options.cluster {
-            Some(_) => Listing::AtOpen,
-            None => options.listing,
-        };
-        let mut installed = install(&mut state, options.location.clone(), listing).await?;
+        let mut reading = options.reading.clone();
+        if options.cluster.is_some() {
+            reading.listing = Listing::AtOpen;
+        }
+        let mut installed = install(&mut state, options.location.clone(), &reading).await?;
         if options.cluster.is_some()
             && !options.storage_options.is_empty()
             && matches!(options.location, Location::Remote(_))
@@ -147,6 +158,7 @@ impl Kpiql {
             location: options.location.clone(),
             warnings: installed.warnings,
             inputs: installed.inputs,
+            read: installed.read,
         })
     }
 }
@@ -251,6 +263,8 @@ pub struct Installed {
     pub warnings: Vec<Warning>,
     /// The Parquet files the tables read.
     pub inputs: Vec<ParquetFile>,
+    /// Every table read, with its format and Delta version.
+    pub read: Vec<TableRead>,
 }
 
 /// A session that runs in this process whatever `state` runs on (a
@@ -272,14 +286,16 @@ pub fn in_process(state: &SessionState) -> SessionState {
 }
 
 /// Registers the lake at `location` (tables checked against the contract,
-/// their files listed as `listing` says) into `state`'s default schema, the
-/// KPI functions and the views.
+/// read as `reading` says) into `state`'s default schema, the KPI
+/// functions, the views, then the analyst's own tables under the names
+/// left.
 pub async fn install(
     state: &mut SessionState,
     location: Location,
-    listing: Listing,
+    reading: &Reading,
 ) -> Result<Installed, OpenError> {
-    let lake = Lake::open(state, location, listing).await?;
+    let lake = Lake::open(state, location, reading).await?;
+    let mut warnings = lake.warnings;
     let schema = default_schema(state)?;
     for (table, provider) in lake.tables {
         schema.register_table(table.name().to_string(), provider)?;
@@ -302,8 +318,23 @@ pub async fn install(
         )?),
     )?;
     crate::reports::register_views(state).await?;
+    let mut read = lake.read;
+    for own in lake.own {
+        if schema.table_exist(&own.name) {
+            // A view of kpiql's (`tickets`) or `targets`: theirs is kept.
+            warnings.push(Warning(format!(
+                "{}: `{}` is a name kpiql uses (a view or the targets table); the table is \
+                 not registered: rename it, or add it with --table OTHER_NAME=LOCATION",
+                own.read.location, own.name
+            )));
+            read.retain(|r| r.table != own.name);
+            continue;
+        }
+        schema.register_table(own.name, own.provider)?;
+    }
     Ok(Installed {
-        warnings: lake.warnings,
+        warnings,
         inputs: lake.files,
+        read,
     })
 }

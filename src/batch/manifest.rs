@@ -22,6 +22,7 @@ pub(crate) struct RunInfo {
     pub id: String,
     pub started_at: DateTime<Utc>,
     pub inputs: Vec<InputEntry>,
+    pub tables: Vec<TableEntry>,
     pub format: &'static str,
 }
 
@@ -37,7 +38,7 @@ pub(crate) fn is_run_id(text: &str) -> bool {
 }
 
 impl RunInfo {
-    pub fn start(inputs: &[ParquetFile], job: &Job) -> RunInfo {
+    pub fn start(inputs: &[ParquetFile], read: &[crate::lake::TableRead], job: &Job) -> RunInfo {
         let started_at = Utc::now();
         let nonce: u32 = rand::random();
         RunInfo {
@@ -48,6 +49,16 @@ impl RunInfo {
                 .map(|f| InputEntry {
                     path: f.display.clone(),
                     size: f.meta.size,
+                })
+                .collect(),
+            tables: read
+                .iter()
+                .map(|t| TableEntry {
+                    table: t.table.clone(),
+                    location: t.location.clone(),
+                    format: t.format.to_string(),
+                    delta_version: t.delta_version,
+                    files: t.files,
                 })
                 .collect(),
             format: job.format.name(),
@@ -94,6 +105,27 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
     /// The lake files the run read.
     pub inputs: Vec<InputEntry>,
+    /// Every lake table the run read: its format and, for a Delta table,
+    /// the version read (with `--as-of`, the one it named), so a published
+    /// report names its snapshot. Manifests written before this field
+    /// existed read as empty.
+    #[serde(default)]
+    pub lake_tables: Vec<TableEntry>,
+}
+
+/// A lake table a run read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TableEntry {
+    /// Its SQL name.
+    pub table: String,
+    /// Its folder or file, as a URL.
+    pub location: String,
+    /// `delta` or `parquet`.
+    pub format: String,
+    /// The Delta version read; none for Parquet.
+    pub delta_version: Option<u64>,
+    /// How many data files it read (they are listed in `inputs`).
+    pub files: usize,
 }
 
 /// A data file of a report table.
@@ -150,6 +182,7 @@ impl Manifest {
             delta_version: None,
             files,
             inputs: run.inputs.clone(),
+            lake_tables: run.tables.clone(),
         }
     }
 

@@ -396,6 +396,8 @@ pub struct Source<'a> {
     pub ctx: &'a SessionContext,
     /// The lake's Parquet files.
     pub inputs: &'a [ParquetFile],
+    /// The tables read, with their format and Delta version.
+    pub read: &'a [crate::lake::TableRead],
     /// KPI targets: each report gets its `_target` and `_status` columns.
     pub targets: Option<&'a crate::targets::Targets>,
 }
@@ -418,7 +420,7 @@ pub async fn run(
     job: &Job,
     progress: &dyn Progress,
 ) -> Result<Vec<Published>, BatchError> {
-    let run = manifest::RunInfo::start(source.inputs, job);
+    let run = manifest::RunInfo::start(source.inputs, source.read, job);
     let failed = |report: &Query, e: anyhow::Error| BatchError {
         report: report.name.clone(),
         destination: dest.table_url(&report.name).map_or_else(

@@ -136,6 +136,7 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
     let source = crate::batch::Source {
         ctx: &kpiql.ctx,
         inputs: &kpiql.inputs,
+        read: &kpiql.read,
         targets: targets.as_deref(),
     };
     let published = crate::batch::run(source, &dest, &job, &bars).await;

@@ -49,6 +49,14 @@ pub struct Cli {
     /// AWS_* environment), e.g. aws_endpoint=http://localhost:9000.
     #[arg(long = "storage-option", global = true, value_name = "KEY=VALUE", value_parser = crate::store::parse_option)]
     pub storage_options: Vec<(String, String)>,
+    /// Read every Delta table of the lake at this version (0, 1, ...) or as it was at
+    /// this instant (2026-10-15, 2026-10-15T12:00:00Z): reproducible reports.
+    #[arg(long, global = true, value_name = "VERSION|TIMESTAMP")]
+    pub as_of: Option<crate::lake::AsOf>,
+    /// A table of your own beside the lake's, NAME=LOCATION (repeatable): a folder of
+    /// Parquet files, a Delta table or a .parquet file, local or s3://.
+    #[arg(long = "table", global = true, value_name = "NAME=LOCATION", value_parser = parse_table)]
+    pub tables: Vec<(String, crate::store::Place)>,
     /// Run queries on a Ballista cluster: its scheduler, df://HOST:PORT.
     #[arg(
         long,
@@ -70,6 +78,32 @@ pub struct Cli {
     pub quiet: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--table NAME=LOCATION`: a name SQL reads without quotes, not one of
+/// the contract's tables, and a local path or URL.
+fn parse_table(text: &str) -> Result<(String, crate::store::Place), String> {
+    let Some((name, location)) = text.split_once('=') else {
+        return Err(format!("{text:?} is not NAME=LOCATION"));
+    };
+    let name = name.trim();
+    if !crate::lake::own::is_table_name(name) {
+        return Err(format!(
+            "{name:?} is not a table name: a lower-case SQL identifier (a-z, 0-9 and _, not \
+             first a digit)"
+        ));
+    }
+    if crate::lake::Table::from_name(name).is_some() {
+        return Err(format!(
+            "`{name}` is a table of the lake's contract, read from --data; give your table \
+             another name"
+        ));
+    }
+    if location.trim().is_empty() {
+        return Err(format!("no location after {name}="));
+    }
+    let place = crate::store::Place::parse(location).map_err(|e| e.to_string())?;
+    Ok((name.to_string(), place))
 }
 
 /// The most `--threads` accepted: far more than any machine's cores.
@@ -163,9 +197,15 @@ impl Cli {
             cluster: self.cluster.clone(),
             // A server and the REPL, which run for hours, see the lake as
             // it is at each query (DESIGN §5).
-            listing: match &self.command {
-                Some(Command::Serve(_) | Command::Repl) | None => crate::lake::Listing::EveryScan,
-                _ => crate::lake::Listing::AtOpen,
+            reading: crate::lake::Reading {
+                listing: match &self.command {
+                    Some(Command::Serve(_) | Command::Repl) | None => {
+                        crate::lake::Listing::EveryScan
+                    }
+                    _ => crate::lake::Listing::AtOpen,
+                },
+                as_of: self.as_of,
+                tables: self.tables.clone(),
             },
         })
     }

@@ -54,8 +54,10 @@ pub struct LiveTable {
     inner: Arc<dyn TableProvider>,
     /// The verdict on each file seen, for the version seen.
     seen: Mutex<HashMap<Path, Verdict>>,
-    /// A Delta table: its files are read from its log at every scan.
+    /// A Delta table: its files are read from its log at every scan, at
+    /// the version `as_of` names (else the latest).
     delta: bool,
+    as_of: Option<super::formats::delta::AsOf>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +74,7 @@ impl LiveTable {
         table: Table,
         source: &TableSource,
         location: Location,
+        as_of: Option<super::formats::delta::AsOf>,
     ) -> Result<LiveTable, LakeError> {
         let seen = source
             .files
@@ -94,6 +97,7 @@ impl LiveTable {
             inner: super::listing_table_of(table, vec![ListingTableUrl::parse(&source.url)?])?,
             seen: Mutex::new(seen),
             delta: source.delta.is_some(),
+            as_of,
         })
     }
 
@@ -111,15 +115,16 @@ impl LiveTable {
             let url: &url::Url = self.url.as_ref();
             let places = self.location.table_places(self.table);
             let place = super::formats::delta::Place {
-                table: self.table,
+                table: self.table.name(),
                 display: &places[0],
                 url,
                 folder: prefix,
                 store: Arc::clone(&store),
                 local: matches!(self.location, Location::Local(_)),
             };
-            let snapshot = super::formats::delta::snapshot(&place, &objects)
+            let snapshot = super::formats::delta::snapshot(&place, &objects, self.as_of)
                 .await
+                .and_then(|s| super::formats::delta::refuse_partitioned(&place, &s).map(|()| s))
                 .map_err(|e| DataFusionError::External(Box::new(e)))?;
             return Ok(snapshot.files);
         }

@@ -44,8 +44,9 @@ pub struct TableSource {
     /// The Parquet files of the table (of a Delta table: those its log
     /// lists).
     pub files: Vec<ParquetFile>,
-    /// The version read, for a Delta table.
-    pub delta: Option<u64>,
+    /// What its log says, for a Delta table (version, partitions, files
+    /// in the folder it does not list).
+    pub delta: Option<super::formats::delta::Snapshot>,
 }
 
 impl TableSource {
@@ -137,7 +138,10 @@ impl Location {
 
     /// The store the lake lives in, registering the embedded sample, or a
     /// remote store configured from the environment, on first use.
-    async fn store(&self, state: &SessionState) -> Result<Arc<dyn ObjectStore>, LakeError> {
+    pub(super) async fn store(
+        &self,
+        state: &SessionState,
+    ) -> Result<Arc<dyn ObjectStore>, LakeError> {
         let base = self.base_url();
         let store_url = ObjectStoreUrl::parse(&base[..url::Position::BeforePath])?;
         if state.runtime_env().object_store(&store_url).is_err() {
@@ -159,6 +163,15 @@ impl Location {
             .runtime_env()
             .object_store(&store_url)
             .map_err(LakeError::from)
+    }
+
+    /// The lake's root folder as a path in its store.
+    pub(super) fn base_path(&self) -> Result<StorePath, LakeError> {
+        let base = self.base_url();
+        StorePath::from_url_path(base.path()).map_err(|e| LakeError::BadLocation {
+            location: base.to_string(),
+            reason: e.to_string(),
+        })
     }
 
     /// The bytes of file `name` at the lake's root (such as `targets.csv`),
@@ -196,10 +209,12 @@ impl Location {
         }
     }
 
-    /// Finds each table as a folder `<table>/` or a file `<table>.parquet`.
+    /// Finds each table as a folder `<table>/` or a file `<table>.parquet`;
+    /// a Delta table at the version `as_of` names (else its latest).
     pub(crate) async fn find_tables(
         &self,
         state: &SessionState,
+        as_of: Option<super::formats::delta::AsOf>,
     ) -> Result<Vec<(Table, Option<TableSource>)>, LakeError> {
         let store = self.store(state).await?;
         let base = self.base_url();
@@ -262,47 +277,18 @@ impl Location {
                         file: places[1].clone(),
                     });
                 }
-                (true, None) => {
-                    let table_url = format!("{base}{}/", table.name());
-                    let (objects, delta) = match super::formats::kind(&folder, &objects) {
-                        super::formats::Kind::Parquet => (objects, None),
-                        super::formats::Kind::Iceberg => {
-                            return Err(LakeError::Iceberg {
-                                table,
-                                place: places[0].clone(),
-                            });
-                        }
-                        super::formats::Kind::Delta => {
-                            let url =
-                                Url::parse(&table_url).map_err(|e| LakeError::BadLocation {
-                                    location: table_url.clone(),
-                                    reason: e.to_string(),
-                                })?;
-                            let place = super::formats::delta::Place {
-                                table,
-                                display: &places[0],
-                                url: &url,
-                                folder: &folder,
-                                store: Arc::clone(&store),
-                                local: matches!(self, Location::Local(_)),
-                            };
-                            let snapshot =
-                                super::formats::delta::snapshot(&place, &objects).await?;
-                            (snapshot.files, Some(snapshot.version))
-                        }
-                    };
-                    let mut files: Vec<ParquetFile> = objects
-                        .into_iter()
-                        .filter(|m| is_parquet(&m.location))
-                        .map(|m| self.parquet_file(m))
-                        .collect();
-                    files.sort_by(|a, b| a.meta.location.cmp(&b.meta.location));
-                    Some(TableSource {
-                        url: table_url,
-                        files,
-                        delta,
-                    })
-                }
+                (true, None) => Some(
+                    self.folder_source(
+                        table.name(),
+                        &format!("{base}{}/", table.name()),
+                        &places[0],
+                        &folder,
+                        objects,
+                        &store,
+                        as_of,
+                    )
+                    .await?,
+                ),
                 (false, Some(meta)) => Some(TableSource {
                     url: format!("{base}{}.parquet", table.name()),
                     files: vec![self.parquet_file(meta)],
@@ -319,6 +305,60 @@ impl Location {
             found.push((table, source));
         }
         Ok(found)
+    }
+
+    /// The table `name` in the folder `folder` (URL `url`, shown as
+    /// `display`) of the lake's `store`, whose objects are `objects`: its
+    /// Parquet files, or a Delta table's live ones; an Iceberg table is
+    /// refused.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn folder_source(
+        &self,
+        name: &str,
+        url: &str,
+        display: &str,
+        folder: &StorePath,
+        objects: Vec<object_store::ObjectMeta>,
+        store: &Arc<dyn ObjectStore>,
+        as_of: Option<super::formats::delta::AsOf>,
+    ) -> Result<TableSource, LakeError> {
+        let (objects, delta) = match super::formats::kind(folder, &objects) {
+            super::formats::Kind::Parquet => (objects, None),
+            super::formats::Kind::Iceberg => {
+                return Err(LakeError::Iceberg {
+                    table: name.to_string(),
+                    place: display.to_string(),
+                });
+            }
+            super::formats::Kind::Delta => {
+                let parsed = Url::parse(url).map_err(|e| LakeError::BadLocation {
+                    location: url.to_string(),
+                    reason: e.to_string(),
+                })?;
+                let place = super::formats::delta::Place {
+                    table: name,
+                    display,
+                    url: &parsed,
+                    folder,
+                    store: Arc::clone(store),
+                    local: matches!(self, Location::Local(_)),
+                };
+                let snapshot = super::formats::delta::snapshot(&place, &objects, as_of).await?;
+                super::formats::delta::refuse_partitioned(&place, &snapshot)?;
+                (snapshot.files.clone(), Some(snapshot))
+            }
+        };
+        let mut files: Vec<ParquetFile> = objects
+            .into_iter()
+            .filter(|m| is_parquet(&m.location))
+            .map(|m| self.parquet_file(m))
+            .collect();
+        files.sort_by(|a, b| a.meta.location.cmp(&b.meta.location));
+        Ok(TableSource {
+            url: url.to_string(),
+            files,
+            delta,
+        })
     }
 
     /// A listed object as a file of the lake, named as a user would name it.

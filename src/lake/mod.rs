@@ -8,6 +8,7 @@ pub mod check;
 pub mod formats;
 pub mod live;
 mod location;
+pub mod own;
 pub mod schema;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
 
 pub use check::{FileProblem, ParquetFile};
+pub use formats::delta::AsOf;
 pub use location::{Location, TableSource};
 pub use schema::Table;
 
@@ -65,7 +67,7 @@ pub enum LakeError {
     #[error("cannot read the Delta table `{table}` at {place}: {reason}")]
     Delta {
         /// The table.
-        table: Table,
+        table: String,
         /// Its folder.
         place: String,
         /// What is wrong, or what it needs that kpiql does not read.
@@ -79,9 +81,19 @@ pub enum LakeError {
     )]
     Iceberg {
         /// The table.
-        table: Table,
+        table: String,
         /// Its folder.
         place: String,
+    },
+    /// A table of `--table NAME=LOCATION` that cannot be read.
+    #[error("cannot read --table {name}={location}: {reason}")]
+    OwnTable {
+        /// The name given.
+        name: String,
+        /// The location given.
+        location: String,
+        /// What is wrong.
+        reason: String,
     },
     /// Files that do not follow the contract.
     #[error("{} not follow the lake contract:\n{}", plural(problems.len()), list(problems))]
@@ -147,6 +159,51 @@ pub enum Listing {
     EveryScan,
 }
 
+/// How a lake is read (the global options that say so).
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// When the contract tables' files are listed.
+    pub listing: Listing,
+    /// The version of every Delta table to read (`--as-of`; else the
+    /// latest).
+    pub as_of: Option<formats::delta::AsOf>,
+    /// Tables from elsewhere, `--table NAME=LOCATION` ([`own`]).
+    pub tables: Vec<(String, crate::store::Place)>,
+}
+
+/// A table as read, for a batch manifest: where, in which format, which
+/// snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRead {
+    /// Its SQL name.
+    pub table: String,
+    /// Its folder or file, as a URL.
+    pub location: String,
+    /// `delta` or `parquet`.
+    pub format: &'static str,
+    /// The Delta version read.
+    pub delta_version: Option<u64>,
+    /// How many data files were read.
+    pub files: usize,
+}
+
+impl TableRead {
+    /// The table `name` read from `source`.
+    pub fn of(name: &str, source: &TableSource) -> TableRead {
+        TableRead {
+            table: name.to_string(),
+            location: source.url.clone(),
+            format: if source.delta.is_some() {
+                "delta"
+            } else {
+                "parquet"
+            },
+            delta_version: source.delta.as_ref().map(|s| s.version),
+            files: source.files.len(),
+        }
+    }
+}
+
 /// The tables of a lake, checked against the contract and ready to register.
 #[derive(Debug)]
 pub struct Lake {
@@ -154,6 +211,10 @@ pub struct Lake {
     pub location: Location,
     /// One provider per table, in [`Table::ALL`] order.
     pub tables: Vec<(Table, Arc<dyn TableProvider>)>,
+    /// The analyst's own tables ([`own`]): the root's, then `--table`'s.
+    pub own: Vec<own::OwnTable>,
+    /// Every table read, contract tables first.
+    pub read: Vec<TableRead>,
     /// Findings that did not stop the lake from opening.
     pub warnings: Vec<Warning>,
     /// Every Parquet file of the lake's tables.
@@ -163,20 +224,22 @@ pub struct Lake {
 impl Lake {
     /// Finds the tables of `location`, checks every Parquet file's schema
     /// against the contract and builds one table provider per table, whose
-    /// files are listed as `listing` says.
+    /// files are listed as `reading` says; then the analyst's own tables.
     ///
     /// Fails on a missing lake or required table and on any file that breaks
     /// the contract, naming the file, the column and both types.
     pub async fn open(
         state: &SessionState,
         location: Location,
-        listing: Listing,
+        reading: &Reading,
     ) -> Result<Lake, LakeError> {
-        let found = location.find_tables(state).await?;
+        let as_of = reading.as_of;
+        let found = location.find_tables(state, as_of).await?;
         let mut problems = Vec::new();
         let mut tables = Vec::new();
         let mut warnings = Vec::new();
         let mut files = Vec::new();
+        let mut read = Vec::new();
         for (table, source) in found {
             let Some(source) = source else {
                 warnings.push(Warning(format!(
@@ -196,21 +259,67 @@ impl Lake {
                 )));
             }
             problems.extend(check::check_files(state, table, &source.files).await);
-            let provider = match listing {
+            let provider = match reading.listing {
                 Listing::AtOpen => listing_table(table, &source)?,
-                Listing::EveryScan => {
-                    Arc::new(live::LiveTable::new(table, &source, location.clone())?)
-                }
+                Listing::EveryScan => Arc::new(live::LiveTable::new(
+                    table,
+                    &source,
+                    location.clone(),
+                    as_of,
+                )?),
             };
             tables.push((table, provider));
+            read.push(TableRead::of(table.name(), &source));
             files.extend(source.files);
         }
         if !problems.is_empty() {
             return Err(LakeError::Contract { problems });
         }
+        let (mut own, skipped) = own::at_root(state, &location, as_of).await?;
+        warnings.extend(skipped);
+        for (name, place) in &reading.tables {
+            let table = own::named(state, name, place, as_of).await?;
+            if let Some(i) = own.iter().position(|t| &t.name == name) {
+                warnings.push(Warning(format!(
+                    "--table {name}=... is read instead of {} at the lake's root",
+                    own[i].read.location
+                )));
+                own.remove(i);
+            }
+            own.push(table);
+        }
+        for table in &own {
+            read.push(table.read.clone());
+            files.extend(table.files.iter().cloned());
+        }
+        if let Some(as_of) = as_of {
+            if read.iter().all(|t| t.delta_version.is_none()) {
+                return Err(LakeError::BadLocation {
+                    location: location.display(),
+                    reason: format!(
+                        "--as-of {as_of} reads Delta tables at a version, and none of this \
+                         lake's tables is a Delta table"
+                    ),
+                });
+            }
+            let plain: Vec<String> = read
+                .iter()
+                .filter(|t| t.delta_version.is_none())
+                .map(|t| format!("`{}`", t.table))
+                .collect();
+            if !plain.is_empty() {
+                warnings.push(Warning(format!(
+                    "--as-of {as_of} applies to Delta tables; plain Parquet tables are read as \
+                     they are now: {}",
+                    plain.join(", ")
+                )));
+            }
+        }
         Ok(Lake {
             location,
             tables,
+            own,
+            read,
             warnings,
             files,
         })

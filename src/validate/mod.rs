@@ -50,6 +50,11 @@ pub struct TableReport {
     pub file_problems: Vec<FileProblem>,
     /// Row problems, most frequent first.
     pub problems: Vec<Problem>,
+    /// The Delta version checked, for a Delta table (its live files only).
+    pub delta_version: Option<u64>,
+    /// Findings that are not problems (Parquet files a Delta log does not
+    /// list).
+    pub notes: Vec<String>,
 }
 
 /// One kind of bad row and how often it occurs.
@@ -80,7 +85,10 @@ pub async fn validate(options: &Options) -> Result<Report, LakeError> {
         .with_runtime_env(runtime_env(options)?)
         .with_default_features()
         .build();
-    let found = options.location.find_tables(&state).await?;
+    let found = options
+        .location
+        .find_tables(&state, options.reading.as_of)
+        .await?;
     let ctx = SessionContext::new_with_state(state);
     let mut reports = Vec::new();
     for (table, source) in found {
@@ -91,11 +99,17 @@ pub async fn validate(options: &Options) -> Result<Report, LakeError> {
             rows: 0,
             file_problems: Vec::new(),
             problems: Vec::new(),
+            delta_version: None,
+            notes: Vec::new(),
         };
         let provider = match source {
             None => lake::empty_table(table)?,
             Some(source) => {
                 report.files = source.files.len();
+                if let Some(snapshot) = &source.delta {
+                    report.delta_version = Some(snapshot.version);
+                    report.notes = unlisted_note(&options.location, snapshot);
+                }
                 report.file_problems = lake::check::check_files(&ctx.state(), table, &source.files)
                     .await
                     .into_iter()
@@ -244,6 +258,27 @@ fn check_sql(table: Table) -> &'static str {
     }
 }
 
+/// The note on Parquet files in a Delta table's folder its log does not
+/// list at the version checked: an older version's (kept until a vacuum)
+/// or a crashed writer's. Not read, so not a problem.
+fn unlisted_note(
+    location: &lake::Location,
+    snapshot: &lake::formats::delta::Snapshot,
+) -> Vec<String> {
+    let Some(first) = snapshot.unlisted.first() else {
+        return Vec::new();
+    };
+    let n = snapshot.unlisted.len();
+    let shown = location.parquet_file(first.clone()).display;
+    vec![format!(
+        "{n} Parquet file{} in the folder {} not in the log at version {} (older versions' \
+         or a crashed writer's, kept until a vacuum): not read; e.g. {shown}",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "is" } else { "are" },
+        snapshot.version
+    )]
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "lake: {}", self.location)?;
@@ -256,14 +291,21 @@ impl fmt::Display for Report {
             } else {
                 format!("{issues} problem{}", if issues == 1 { "" } else { "s" })
             };
+            let delta = t
+                .delta_version
+                .map(|v| format!(" (Delta table, version {v})"))
+                .unwrap_or_default();
             writeln!(
                 f,
-                "{}: {} rows in {} file{}: {state}",
+                "{}: {} rows in {} file{}{delta}: {state}",
                 t.table,
                 t.rows,
                 t.files,
                 if t.files == 1 { "" } else { "s" }
             )?;
+            for note in &t.notes {
+                writeln!(f, "  note: {note}")?;
+            }
             for p in &t.file_problems {
                 let what = match p {
                     FileProblem::Unfit { .. } => "values",

@@ -761,3 +761,28 @@ mod clients;
 mod hardening;
 mod lake_changes;
 mod transactions;
+
+#[test]
+fn the_analysts_own_tables_are_served_beside_the_lakes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lake, roster, by_tier) = crate::lake::own::own_lake(dir.path());
+    let lake = lake.display().to_string();
+    let roster = format!("roster={}", roster.display());
+    let server = serve(&["--data", &lake, "--table", &roster]);
+    let (ok, out, err) = psql(
+        &server,
+        "kpiql",
+        PASSWORD,
+        "",
+        &[
+            crate::lake::own::BY_TIER,
+            "SELECT table_name FROM information_schema.tables WHERE table_name IN \
+             ('accounts', 'plans', 'deals', 'roster') ORDER BY 1",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!("{by_tier}table_name\naccounts\ndeals\nplans\nroster\n")
+    );
+}

@@ -8,19 +8,21 @@
 //!
 //! What the reader cannot honour is refused, never skipped (DESIGN §1):
 //! reader features other than those below, column mapping, deletion
-//! vectors, data files outside the table's folder, partition columns (not
-//! in the data files; not read yet), a log entry that cannot be read, a
-//! data file the log lists that is not there.
+//! vectors, data files outside the table's folder, a log entry that cannot
+//! be read, a data file the log lists that is not there. Partition columns
+//! are not in the data files: their values come from the log, per file
+//! ([`Snapshot::partitions`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use deltalake::DeltaTableBuilder;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectMeta, ObjectStore};
 use url::Url;
 
-use super::super::{LakeError, Table};
+use super::super::LakeError;
 
 /// The log's folder, relative to the table's.
 pub const LOG_DIR: &str = "_delta_log/";
@@ -30,6 +32,61 @@ pub const LOG_DIR: &str = "_delta_log/";
 /// two change only how the log is kept (delta-rs reads it).
 pub const READABLE_FEATURES: [&str; 3] = ["timestampNtz", "v2Checkpoint", "vacuumProtocolCheck"];
 
+/// Which version of every Delta table to read (`--as-of`, DESIGN §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// That version of each table.
+    Version(u64),
+    /// The latest version committed at or before that instant (a commit's
+    /// time is its log file's, as delta-rs and Spark read it).
+    Timestamp(DateTime<Utc>),
+}
+
+impl std::str::FromStr for AsOf {
+    type Err = String;
+
+    /// A version (`0`, `12`) or an instant: RFC 3339 (`2026-10-15T12:00:00Z`,
+    /// `2026-10-15 12:00:00+02:00`), a date and time without a zone (UTC)
+    /// or a date (its midnight, UTC).
+    fn from_str(text: &str) -> Result<AsOf, String> {
+        let text = text.trim();
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return text
+                .parse()
+                .map(AsOf::Version)
+                .map_err(|_| format!("version {text} is too large"));
+        }
+        if let Ok(at) = DateTime::parse_from_rfc3339(text)
+            .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z"))
+        {
+            return Ok(AsOf::Timestamp(at.with_timezone(&Utc)));
+        }
+        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+            if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
+                return Ok(AsOf::Timestamp(at.and_utc()));
+            }
+        }
+        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Ok(AsOf::Timestamp(
+                day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            ));
+        }
+        Err(format!(
+            "{text:?} is neither a Delta version (0, 1, ...) nor an instant \
+             (2026-10-15, 2026-10-15T12:00:00Z, 2026-10-15 12:00:00+02:00)"
+        ))
+    }
+}
+
+impl std::fmt::Display for AsOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AsOf::Version(v) => write!(f, "version {v}"),
+            AsOf::Timestamp(at) => write!(f, "{}", at.to_rfc3339()),
+        }
+    }
+}
+
 /// A Delta table's version and live data files.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -37,13 +94,24 @@ pub struct Snapshot {
     pub version: u64,
     /// The data files of that version, as listed in the store.
     pub files: Vec<ObjectMeta>,
+    /// The partition columns, in the table's order (none: unpartitioned).
+    pub partition_columns: Vec<String>,
+    /// Each file's partition values as the log writes them (None: NULL),
+    /// in `partition_columns` order.
+    pub partitions: HashMap<StorePath, Vec<Option<String>>>,
+    /// Parquet files in the folder the log does not list (an older
+    /// version's, or a crashed writer's): not read.
+    pub unlisted: Vec<ObjectMeta>,
+    /// The table's schema as its log declares it, partition columns
+    /// included.
+    pub schema: datafusion::arrow::datatypes::SchemaRef,
 }
 
 /// Where a Delta table is and how to reach it.
 #[derive(Debug)]
 pub struct Place<'a> {
     /// The table it stands for.
-    pub table: Table,
+    pub table: &'a str,
     /// The folder as a user would name it.
     pub display: &'a str,
     /// The folder's URL, ending in `/`.
@@ -59,16 +127,21 @@ pub struct Place<'a> {
 impl Place<'_> {
     fn error(&self, reason: impl Into<String>) -> LakeError {
         LakeError::Delta {
-            table: self.table,
+            table: self.table.to_string(),
             place: self.display.to_string(),
             reason: reason.into(),
         }
     }
 }
 
-/// The live files of the Delta table at `place`, latest version, matched
-/// with `objects` (everything listed under its folder).
-pub async fn snapshot(place: &Place<'_>, objects: &[ObjectMeta]) -> Result<Snapshot, LakeError> {
+/// The live files of the Delta table at `place`, at the latest version or
+/// the one `as_of` names, matched with `objects` (everything listed under
+/// its folder).
+pub async fn snapshot(
+    place: &Place<'_>,
+    objects: &[ObjectMeta],
+    as_of: Option<AsOf>,
+) -> Result<Snapshot, LakeError> {
     crate::store::register_s3_logstore();
     let mut builder =
         DeltaTableBuilder::from_url(place.url.clone()).map_err(|e| place.error(e.to_string()))?;
@@ -77,22 +150,50 @@ pub async fn snapshot(place: &Place<'_>, objects: &[ObjectMeta]) -> Result<Snaps
             .map_err(|e| place.error(e.to_string()))?;
         builder = builder.with_storage_backend(Arc::clone(&place.store), root);
     }
-    let mut table = builder.build().map_err(|e| place.error(e.to_string()))?;
-    table
-        .load()
-        .await
-        .map_err(|e| place.error(format!("its log cannot be read: {e}")))?;
+    builder = match as_of {
+        None => builder,
+        Some(AsOf::Version(v)) => builder.with_version(v),
+        Some(AsOf::Timestamp(at)) => builder.with_timestamp(at),
+    };
+    let table = builder.load().await.map_err(|e| match as_of {
+        Some(as_of) => place.error(format!("its {as_of} cannot be read: {e}")),
+        None => place.error(format!("its log cannot be read: {e}")),
+    })?;
     let state = table
         .snapshot()
         .map_err(|e| place.error(format!("its log cannot be read: {e}")))?;
+    if let Some(AsOf::Timestamp(at)) = as_of
+        && let Some(first) = state.version_timestamp(state.version())
+        && first > at.timestamp_millis()
+    {
+        // delta-rs answers an instant before the first commit with the
+        // first version; a report "as of" then must not read later data.
+        let first = DateTime::<Utc>::from_timestamp_millis(first)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        return Err(place.error(format!(
+            "it has no version committed at or before {}: version {} was committed at {first}",
+            at.to_rfc3339(),
+            state.version()
+        )));
+    }
     let protocol =
         serde_json::to_value(state.protocol()).map_err(|e| place.error(e.to_string()))?;
     let metadata =
         serde_json::to_value(state.metadata()).map_err(|e| place.error(e.to_string()))?;
     refuse_unreadable(place, &protocol, &metadata)?;
+    let partition_columns: Vec<String> = metadata["partitionColumns"]
+        .as_array()
+        .map(|p| {
+            p.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     let listed: HashMap<&StorePath, &ObjectMeta> =
         objects.iter().map(|m| (&m.location, m)).collect();
     let mut files = Vec::new();
+    let mut partitions = HashMap::new();
     for file in state.log_data().iter() {
         let path = file.path().to_string();
         if path.contains("://") || path.starts_with('/') {
@@ -114,7 +215,17 @@ pub async fn snapshot(place: &Place<'_>, objects: &[ObjectMeta]) -> Result<Snaps
             .chain(file.object_store_path().parts())
             .collect();
         match listed.get(&full) {
-            Some(meta) => files.push((*meta).clone()),
+            Some(meta) => {
+                if !partition_columns.is_empty() {
+                    let mut values = file.partition_values_map();
+                    let row = partition_columns
+                        .iter()
+                        .map(|c| values.remove(c).flatten())
+                        .collect();
+                    partitions.insert(full.clone(), row);
+                }
+                files.push((*meta).clone());
+            }
             None => {
                 return Err(place.error(format!(
                     "its log lists the data file {path}, which is not in the folder \
@@ -124,10 +235,38 @@ pub async fn snapshot(place: &Place<'_>, objects: &[ObjectMeta]) -> Result<Snaps
         }
     }
     files.sort_by(|a, b| a.location.cmp(&b.location));
+    let live: HashSet<&StorePath> = files.iter().map(|f| &f.location).collect();
+    let log: StorePath = place.folder.clone().join(LOG_DIR.trim_end_matches('/'));
+    let unlisted = objects
+        .iter()
+        .filter(|m| {
+            m.location.as_ref().ends_with(".parquet")
+                && m.location.prefix_match(&log).is_none()
+                && !live.contains(&m.location)
+        })
+        .cloned()
+        .collect();
     Ok(Snapshot {
         version: state.version(),
         files,
+        partition_columns,
+        partitions,
+        unlisted,
+        schema: state.snapshot().arrow_schema(),
     })
+}
+
+/// Refuses a partitioned table: its partition columns are not in its data
+/// files, and kpiql does not read their values from the log yet.
+pub fn refuse_partitioned(place: &Place<'_>, snapshot: &Snapshot) -> Result<(), LakeError> {
+    if snapshot.partition_columns.is_empty() {
+        return Ok(());
+    }
+    Err(place.error(format!(
+        "it is partitioned by {} (values kept in the log, not in the data files), which \
+         kpiql does not read yet; write it unpartitioned, or as Parquet folders",
+        snapshot.partition_columns.join(", ")
+    )))
 }
 
 /// Refuses a table whose protocol or metadata needs what kpiql does not
@@ -167,17 +306,6 @@ fn refuse_unreadable(
             "it uses column mapping (delta.columnMapping.mode = {mapping}: columns stored \
              under other names than the table's), which kpiql does not read; rewrite the \
              table without it"
-        )));
-    }
-    let partitions: Vec<&str> = metadata["partitionColumns"]
-        .as_array()
-        .map(|p| p.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
-    if !partitions.is_empty() {
-        return Err(place.error(format!(
-            "it is partitioned by {} (values kept in the log, not in the data files), which \
-             kpiql does not read yet; write it unpartitioned, or as Parquet folders",
-            partitions.join(", ")
         )));
     }
     Ok(())

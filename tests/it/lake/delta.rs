@@ -110,6 +110,29 @@ fn a_delta_table_reads_as_its_live_rows_in_every_report() {
             .unwrap_or_else(|| panic!("validate said:\n{stdout}"))
     };
     assert_eq!(rows(&delta), rows(&parquet));
+    // The files of older versions are a note, not a problem (the lake's
+    // surveys of rows deleted above are one: exit 1).
+    let out = StdCommand::new(assert_cmd::cargo::cargo_bin("kpiql"))
+        .env_remove("KPIQL_DATA")
+        .arg("--data")
+        .arg(&delta)
+        .arg("validate")
+        .output()
+        .expect("kpiql validate");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("(Delta table, version 5): ok"), "{said}");
+    let live = said
+        .lines()
+        .find_map(|l| l.strip_prefix("interactions: "))
+        .and_then(|l| l.split(" rows in ").nth(1))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("files read");
+    let note = format!(
+        "note: {} Parquet files in the folder are not in the log at version 5",
+        files - live
+    );
+    assert!(said.contains(&note), "{note}: {said}");
 }
 
 #[test]
@@ -178,4 +201,116 @@ fn the_shell_reads_a_delta_table_through_its_log() {
         .assert()
         .success()
         .stdout(csv(&parquet, &["sql", count]));
+}
+
+#[test]
+fn as_of_reads_every_delta_table_at_that_version_or_instant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (delta, parquet) = lakes(dir.path(), "history");
+    // Version 0 held October alone (delta_lake.py writes its twin).
+    let first = dir.path().join("parquet-v0");
+    let count = "SELECT count(*) AS n, min(created_at) AS first FROM interactions";
+    let team = [
+        "report",
+        "team",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-11-01",
+    ];
+    for as_of in ["0", "2026-11-01T12:00:00Z", "2026-11-01 13:00:00+01:00"] {
+        let with =
+            |args: &[&'static str]| -> Vec<&str> { [&["--as-of", as_of][..], args].concat() };
+        assert_eq!(
+            csv(&delta, &with(&["sql", count])),
+            csv(&first, &["sql", count]),
+            "--as-of {as_of}"
+        );
+        assert_eq!(csv(&delta, &with(&team)), csv(&first, &team), "{as_of}");
+    }
+    // After the last commit (2026-11-06): the latest version.
+    assert_eq!(
+        csv(&delta, &["--as-of", "2026-11-07", "sql", count]),
+        csv(&parquet, &["sql", count])
+    );
+    // The shell reads the same version at every scan.
+    assert_cmd::Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .args(["-q", "--as-of", "0", "--data"])
+        .arg(&delta)
+        .arg("repl")
+        .write_stdin(format!("{count};\n"))
+        .assert()
+        .success()
+        .stdout(csv(&first, &["sql", count]));
+    // What cannot be honoured is an error naming what and why.
+    for (lake, as_of, expected) in [
+        (
+            &delta,
+            "2026-10-15",
+            "no version committed at or before 2026-10-15T00:00:00+00:00",
+        ),
+        (&delta, "99", "its version 99 cannot be read"),
+        (&parquet, "0", "none of this lake's tables is a Delta table"),
+        (&delta, "yesterday", "neither a Delta version"),
+    ] {
+        let out = kpiql(lake, &["--as-of", as_of, "sql", count]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{as_of}: {stderr}");
+        assert!(stderr.contains(expected), "{as_of}: {stderr}");
+        assert!(out.stdout.is_empty(), "{as_of}");
+    }
+}
+
+#[test]
+fn a_batch_manifest_names_each_table_format_and_delta_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (delta, _) = lakes(dir.path(), "history");
+    let out = dir.path().join("out");
+    let run = StdCommand::new(assert_cmd::cargo::cargo_bin("kpiql"))
+        .env_remove("KPIQL_DATA")
+        .args(["-q", "--as-of", "2", "--data"])
+        .arg(&delta)
+        .args(["batch", "--reports", "team", "--period", "2026-10", "--out"])
+        .arg(&out)
+        .output()
+        .expect("kpiql batch");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("team/_manifest.json")).expect("manifest"))
+            .expect("json");
+    let tables = manifest["lake_tables"].as_array().expect("lake_tables");
+    let entry = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t["table"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {tables:?}"))
+    };
+    let interactions = entry("interactions");
+    assert_eq!(interactions["format"], "delta");
+    assert_eq!(interactions["delta_version"], 2);
+    assert!(
+        interactions["location"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("/interactions/")),
+        "{interactions}"
+    );
+    // Version 2's files (the overwrite with September and October) are
+    // the interactions files among the inputs.
+    let files = interactions["files"].as_u64().expect("files");
+    let inputs = manifest["inputs"].as_array().expect("inputs");
+    let read: Vec<&str> = inputs
+        .iter()
+        .filter_map(|i| i["path"].as_str())
+        .filter(|p| p.contains("/interactions/"))
+        .collect();
+    assert_eq!(read.len() as u64, files, "{read:?}");
+    let surveys = entry("surveys");
+    assert_eq!(surveys["format"], "parquet");
+    assert!(surveys["delta_version"].is_null(), "{surveys}");
 }

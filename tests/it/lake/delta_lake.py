@@ -8,9 +8,12 @@ SAMPLE is the sample lake (data/sample). Both lakes get its other tables
 as they are. `interactions` is written as a Delta table by CASE:
 
 - history: the October rows appended, then all rows appended, then the
-  table overwritten with the rows of September and October, then the
+  table overwritten with the rows of September and October, then
+  September replaced by its non-email rows (replaceWhere), then the
   October rows of channel 'chat' deleted, then an append of rows that have
-  an extra nullable column. The plain lake holds the rows that survive.
+  an extra nullable column. The plain lake holds the rows that survive;
+  PARQUET_LAKE-v0 the rows of version 0. Commit v is dated
+  2026-11-0(v+1) at midnight UTC.
 - deletion-vectors / column-mapping / reader-v4: one append, then a
   commit whose protocol needs that reader feature (edited into the log,
   as a writer that uses it would leave it).
@@ -63,14 +66,22 @@ def commit(version, actions):
 
 
 if case == "history":
+    # v0: October. v1: every row appended. v2: overwritten with September
+    # and October. v3: September replaced (replaceWhere) by its rows not
+    # by email. v4: October's chat rows deleted. v5: ten rows appended
+    # with a new nullable column.
     write_deltalake(table, october)
     write_deltalake(table, rows, mode="append")
     write_deltalake(table, sep_oct, mode="overwrite")
+    september = sep_oct.filter(pc.less(sep_oct.column("created_at"), oct_start))
+    sep_kept = september.filter(pc.not_equal(september.column("channel"), "email"))
+    write_deltalake(table, sep_kept, mode="overwrite",
+                    predicate="created_at >= '2026-09-01T00:00:00Z' "
+                              "AND created_at < '2026-10-01T00:00:00Z'")
     dt = DeltaTable(table)
     dt.delete("channel = 'chat' AND created_at >= '2026-10-01T00:00:00Z'")
-    keep = sep_oct.filter(
-        pc.invert(pc.and_(pc.equal(sep_oct.column("channel"), "chat"),
-                          pc.greater_equal(sep_oct.column("created_at"), oct_start))))
+    oct_kept = october.filter(pc.not_equal(october.column("channel"), "chat"))
+    keep = pa.concat_tables([sep_kept, oct_kept])
     # A later writer adds a nullable column (schema evolution); its rows
     # are a copy of ten live rows with new ids.
     extra = keep.slice(0, 10)
@@ -79,8 +90,23 @@ if case == "history":
     extra = extra.append_column("note", pa.array(["x"] * 10, pa.string()))
     write_deltalake(table, extra, mode="append", schema_mode="merge")
     survivors = pa.concat_tables([keep, extra.drop_columns(["note"]).cast(keep.schema)])
+    # The survivors worked out above are the rows the package itself reads
+    # from the live files its log lists (the second reader).
+    live = DeltaTable(table).to_pyarrow_dataset().to_table()
+    assert sorted(live.column("interaction_id").to_pylist()) == \
+        sorted(survivors.column("interaction_id").to_pylist()), "live rows differ"
     os.makedirs(os.path.join(parquet_lake, "interactions"))
     pq.write_table(survivors, os.path.join(parquet_lake, "interactions", "part-0.parquet"))
+    # The twin of version 0, for --as-of: October alone.
+    first = parquet_lake + "-v0"
+    shutil.copytree(parquet_lake, first, ignore=shutil.ignore_patterns("interactions"))
+    os.makedirs(os.path.join(first, "interactions"))
+    pq.write_table(october, os.path.join(first, "interactions", "part-0.parquet"))
+    # Commit times, which --as-of TIMESTAMP reads (a commit file's time):
+    # version v at 2026-11-0(v+1)T00:00:00Z.
+    for v in range(6):
+        t = 1793491200 + v * 86400  # 2026-11-01T00:00:00Z
+        os.utime(os.path.join(table, "_delta_log", f"{v:020d}.json"), (t, t))
     version = DeltaTable(table).version()
 elif case in ("deletion-vectors", "column-mapping", "reader-v4"):
     write_deltalake(table, october)
