@@ -128,6 +128,23 @@ pub enum FileProblem {
         /// 1-based row within the row group.
         row: u64,
     },
+    /// A partitioned Delta table's value of a partition column for a file
+    /// (kept in the log, not in the file) that does not read as the
+    /// declared type, or is NULL in a non-null column.
+    PartitionValue {
+        /// The table the file belongs to.
+        table: Table,
+        /// The file.
+        file: String,
+        /// The partition column.
+        column: String,
+        /// The log's value (None: NULL).
+        value: Option<String>,
+        /// The declared type.
+        expected: DataType,
+        /// Why it does not read.
+        reason: String,
+    },
 }
 
 impl FileProblem {
@@ -138,7 +155,8 @@ impl FileProblem {
             | FileProblem::MissingColumn { table, .. }
             | FileProblem::WrongType { table, .. }
             | FileProblem::NullInRequired { table, .. }
-            | FileProblem::Unfit { table, .. } => *table,
+            | FileProblem::Unfit { table, .. }
+            | FileProblem::PartitionValue { table, .. } => *table,
         }
     }
 
@@ -149,7 +167,8 @@ impl FileProblem {
             | FileProblem::MissingColumn { file, .. }
             | FileProblem::WrongType { file, .. }
             | FileProblem::NullInRequired { file, .. }
-            | FileProblem::Unfit { file, .. } => file,
+            | FileProblem::Unfit { file, .. }
+            | FileProblem::PartitionValue { file, .. } => file,
         }
     }
 }
@@ -219,6 +238,23 @@ impl fmt::Display for FileProblem {
                     format!("does not fit {}", type_name(expected))
                 }
             ),
+            FileProblem::PartitionValue {
+                table,
+                file,
+                column,
+                value,
+                expected,
+                reason,
+            } => write!(
+                f,
+                "{file} ({table}): the Delta log gives the partition column `{column}` the \
+                 value {} for this file, where {} is expected: {reason}",
+                value
+                    .as_ref()
+                    .map(|v| format!("{v:?}"))
+                    .unwrap_or_else(|| "NULL".to_string()),
+                type_name(expected)
+            ),
         }
     }
 }
@@ -240,7 +276,18 @@ pub async fn check_files(
     table: Table,
     files: &[ParquetFile],
 ) -> Vec<FileProblem> {
-    let declared = table.schema();
+    check_files_with(state, table, files, &table.schema()).await
+}
+
+/// [`check_files`] against `declared`: the table's schema without the
+/// columns its files do not hold (a partitioned Delta table's partition
+/// columns, checked by `formats::partitioned::problems`).
+pub async fn check_files_with(
+    state: &dyn Session,
+    table: Table,
+    files: &[ParquetFile],
+    declared: &datafusion::arrow::datatypes::SchemaRef,
+) -> Vec<FileProblem> {
     let checks = files.iter().map(|file| {
         let declared = &declared;
         async move {

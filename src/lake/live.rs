@@ -40,6 +40,7 @@ use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStoreExt};
 
+use super::formats::partitioned;
 use super::location::is_parquet;
 use super::{FileProblem, LakeError, Location, ParquetFile, Table, TableSource, check};
 
@@ -106,8 +107,12 @@ impl LiveTable {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The table's Parquet files now, as DataFusion would list them.
-    async fn list(&self, state: &dyn Session) -> Result<Vec<ObjectMeta>> {
+    /// The table's Parquet files now, as DataFusion would list them; of a
+    /// Delta table, its log's files, with what its log says.
+    async fn list(
+        &self,
+        state: &dyn Session,
+    ) -> Result<(Vec<ObjectMeta>, Option<super::formats::delta::Snapshot>)> {
         let store = state.runtime_env().object_store(&self.url)?;
         let prefix = self.url.prefix();
         if self.delta {
@@ -124,9 +129,8 @@ impl LiveTable {
             };
             let snapshot = super::formats::delta::snapshot(&place, &objects, self.as_of)
                 .await
-                .and_then(|s| super::formats::delta::refuse_partitioned(&place, &s).map(|()| s))
                 .map_err(|e| DataFusionError::External(Box::new(e)))?;
-            return Ok(snapshot.files);
+            return Ok((snapshot.files.clone(), Some(snapshot)));
         }
         let mut files = if self.url.is_collection() {
             let ignore = state
@@ -151,14 +155,21 @@ impl LiveTable {
             }
         };
         files.sort_by(|a, b| a.location.cmp(&b.location));
-        Ok(files)
+        Ok((files, None))
     }
 
     /// Checks the files of `files` not seen at their current version, and
     /// fails naming every file of `files` that breaks the contract. With
     /// `complete` (`files` is the whole table), files no longer there are
-    /// forgotten.
-    async fn judge(&self, state: &dyn Session, files: &[ObjectMeta], complete: bool) -> Result<()> {
+    /// forgotten. `declared` is the schema the files must hold (a
+    /// partitioned Delta table's lacks its partition columns).
+    async fn judge(
+        &self,
+        state: &dyn Session,
+        files: &[ObjectMeta],
+        complete: bool,
+        declared: &SchemaRef,
+    ) -> Result<()> {
         let mut stale = Vec::new();
         let mut unseen = Vec::new();
         {
@@ -195,7 +206,7 @@ impl LiveTable {
                 .into_iter()
                 .map(|meta| self.location.parquet_file(meta))
                 .collect();
-            let problems = check::check_files(state, self.table, &unseen).await;
+            let problems = check::check_files_with(state, self.table, &unseen, declared).await;
             let mut seen = self.seen();
             for file in unseen {
                 let problems = problems
@@ -326,7 +337,7 @@ impl TableProvider for LiveTable {
         state: &dyn Session,
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
-        let files = self.list(state).await?;
+        let (files, snapshot) = self.list(state).await?;
         if self.delta && files.is_empty() {
             // No live file: DataFusion's own listing of the folder would
             // find the removed ones.
@@ -335,7 +346,33 @@ impl TableProvider for LiveTable {
                 .scan_with_args(state, args)
                 .await;
         }
-        self.judge(state, &files, true).await?;
+        let external = |e: LakeError| DataFusionError::External(Box::new(e));
+        let schema = self.table.schema();
+        let source = snapshot.map(|snapshot| TableSource {
+            url: self.url.as_str().to_string(),
+            files: files
+                .iter()
+                .map(|meta| self.location.parquet_file(meta.clone()))
+                .collect(),
+            delta: Some(snapshot),
+        });
+        let declared = match &source {
+            Some(source) => partitioned::file_schema(source, &schema),
+            None => Arc::clone(&schema),
+        };
+        self.judge(state, &files, true, &declared).await?;
+        if let Some(source) = source.filter(|s| partitioned::is_partitioned(s, &schema)) {
+            // Its own listing tables over the log's files, each file
+            // with its partition values (formats::partitioned).
+            let problems = partitioned::problems(self.table, &source, &source.files);
+            if !problems.is_empty() {
+                return Err(external(LakeError::Contract { problems }));
+            }
+            return partitioned::provider(self.table.name(), schema, &source, source.files.iter())
+                .map_err(external)?
+                .scan_with_args(state, args)
+                .await;
+        }
         self.publish(state, &files);
         let scan = self.inner.scan_with_args(state, args).await?;
         let read = files_read(scan.plan())?;
@@ -350,7 +387,7 @@ impl TableProvider for LiveTable {
             }
         }
         if !self.all_checked(&read) {
-            self.judge(state, &read, false).await?;
+            self.judge(state, &read, false, &declared).await?;
         }
         Ok(scan)
     }

@@ -344,7 +344,6 @@ impl Location {
                     local: matches!(self, Location::Local(_)),
                 };
                 let snapshot = super::formats::delta::snapshot(&place, &objects, as_of).await?;
-                super::formats::delta::refuse_partitioned(&place, &snapshot)?;
                 (snapshot.files.clone(), Some(snapshot))
             }
         };

@@ -258,7 +258,13 @@ impl Lake {
                     location.table_places(table)[0]
                 )));
             }
-            problems.extend(check::check_files(state, table, &source.files).await);
+            let declared = formats::partitioned::file_schema(&source, &table.schema());
+            problems.extend(check::check_files_with(state, table, &source.files, &declared).await);
+            let values = formats::partitioned::problems(table, &source, &source.files);
+            if !values.is_empty() {
+                problems.extend(values);
+                continue;
+            }
             let provider = match reading.listing {
                 Listing::AtOpen => listing_table(table, &source)?,
                 Listing::EveryScan => Arc::new(live::LiveTable::new(
@@ -348,6 +354,14 @@ pub fn listing_table(
     table: Table,
     source: &TableSource,
 ) -> Result<Arc<dyn TableProvider>, LakeError> {
+    if formats::partitioned::is_partitioned(source, &table.schema()) {
+        return formats::partitioned::provider(
+            table.name(),
+            table.schema(),
+            source,
+            source.files.iter(),
+        );
+    }
     if source.delta.is_some() {
         // A Delta table is its log's files, never its folder's listing.
         if source.files.is_empty() {

@@ -245,6 +245,16 @@ async fn read(
         Some(snapshot) if source.files.is_empty() => Arc::new(
             datafusion::datasource::empty::EmptyTable::new(Arc::clone(&snapshot.schema)),
         ),
+        Some(snapshot)
+            if super::formats::partitioned::is_partitioned(&source, &snapshot.schema) =>
+        {
+            super::formats::partitioned::provider(
+                name,
+                Arc::clone(&snapshot.schema),
+                &source,
+                source.files.iter(),
+            )?
+        }
         Some(snapshot) => super::listing_table_with_schema(
             source.file_urls(source.files.iter().map(|f| &f.meta))?,
             Arc::clone(&snapshot.schema),

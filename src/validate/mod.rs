@@ -110,12 +110,26 @@ pub async fn validate(options: &Options) -> Result<Report, LakeError> {
                     report.delta_version = Some(snapshot.version);
                     report.notes = unlisted_note(&options.location, snapshot);
                 }
-                report.file_problems = lake::check::check_files(&ctx.state(), table, &source.files)
-                    .await
+                let declared = lake::formats::partitioned::file_schema(&source, &table.schema());
+                let mut found =
+                    lake::check::check_files_with(&ctx.state(), table, &source.files, &declared)
+                        .await;
+                found.extend(lake::formats::partitioned::problems(
+                    table,
+                    &source,
+                    &source.files,
+                ));
+                report.file_problems = found
                     .into_iter()
                     // Here a NULL in a required column is a row problem:
                     // the row check names the rows.
-                    .filter(|p| !matches!(p, FileProblem::NullInRequired { .. }))
+                    .filter(|p| {
+                        !matches!(
+                            p,
+                            FileProblem::NullInRequired { .. }
+                                | FileProblem::PartitionValue { value: None, .. }
+                        )
+                    })
                     .collect();
                 good_files_table(table, &source, &report.file_problems)?
             }
@@ -162,6 +176,23 @@ fn good_files_table(
     source: &TableSource,
     bad: &[FileProblem],
 ) -> Result<std::sync::Arc<dyn datafusion::catalog::TableProvider>, LakeError> {
+    let relaxed = || {
+        std::sync::Arc::new(Schema::new(
+            table
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    if lake::formats::partitioned::is_partitioned(source, &table.schema()) {
+        let good = source
+            .files
+            .iter()
+            .filter(|f| !bad.iter().any(|p| p.file() == f.display));
+        return lake::formats::partitioned::provider(table.name(), relaxed(), source, good);
+    }
     let urls = if bad.is_empty() && source.delta.is_none() {
         vec![ListingTableUrl::parse(&source.url)?]
     } else {
@@ -177,15 +208,7 @@ fn good_files_table(
     if urls.is_empty() {
         return lake::empty_table(table);
     }
-    let schema = Schema::new(
-        table
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone().with_nullable(true))
-            .collect::<Vec<_>>(),
-    );
-    lake::listing_table_with_schema(urls, std::sync::Arc::new(schema))
+    lake::listing_table_with_schema(urls, relaxed())
 }
 
 async fn count_rows(ctx: &SessionContext, table: Table) -> Result<u64, DataFusionError> {

@@ -256,19 +256,6 @@ pub async fn snapshot(
     })
 }
 
-/// Refuses a partitioned table: its partition columns are not in its data
-/// files, and kpiql does not read their values from the log yet.
-pub fn refuse_partitioned(place: &Place<'_>, snapshot: &Snapshot) -> Result<(), LakeError> {
-    if snapshot.partition_columns.is_empty() {
-        return Ok(());
-    }
-    Err(place.error(format!(
-        "it is partitioned by {} (values kept in the log, not in the data files), which \
-         kpiql does not read yet; write it unpartitioned, or as Parquet folders",
-        snapshot.partition_columns.join(", ")
-    )))
-}
-
 /// Refuses a table whose protocol or metadata needs what kpiql does not
 /// read (`protocol` and `metadata` as the log writes them).
 fn refuse_unreadable(

@@ -141,7 +141,6 @@ fn what_kpiql_cannot_read_faithfully_is_refused_naming_table_and_reason() {
         ("deletion-vectors", "deletionVectors"),
         ("column-mapping", "column mapping"),
         ("reader-v4", "reader version 4"),
-        ("partitioned", "partitioned by channel"),
         ("missing-file", "not in the folder"),
         ("corrupt-log", "log cannot be read"),
     ] {
@@ -156,6 +155,66 @@ fn what_kpiql_cannot_read_faithfully_is_refused_naming_table_and_reason() {
         );
         assert!(out.stdout.is_empty(), "{case}: printed {:?}", out.stdout);
     }
+}
+
+#[test]
+fn a_partitioned_delta_table_reads_its_partition_values_from_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Partitioned by priority (with NULLs), escalated (a boolean) and
+    // channel; the files hold none of the three.
+    let (delta, parquet) = lakes(dir.path(), "partitioned");
+    for sql in [
+        "SELECT count(*) AS n, count(priority) AS p, count(*) FILTER (WHERE escalated) AS e, \
+         count(DISTINCT channel) AS c FROM interactions",
+        "SELECT priority, escalated, channel, count(*) AS n, sum(handle_seconds) AS h \
+         FROM interactions GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        "SELECT interaction_id, priority, channel FROM interactions \
+         WHERE channel = 'email' AND priority IS NULL ORDER BY 1 LIMIT 5",
+        "SELECT * FROM interactions ORDER BY interaction_id LIMIT 3",
+    ] {
+        assert_eq!(
+            csv(&delta, &["sql", sql]),
+            csv(&parquet, &["sql", sql]),
+            "{sql}"
+        );
+    }
+    for report in ["team", "channels", "management"] {
+        let args = [
+            "report",
+            report,
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-11-01",
+        ];
+        assert_eq!(csv(&delta, &args), csv(&parquet, &args), "report {report}");
+    }
+    // The shell (a table read at every scan) too.
+    let count = "SELECT channel, count(*) AS n FROM interactions GROUP BY 1 ORDER BY 1";
+    assert_cmd::Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .arg("-q")
+        .arg("--data")
+        .arg(&delta)
+        .arg("repl")
+        .write_stdin(format!("{count};\n"))
+        .assert()
+        .success()
+        .stdout(csv(&parquet, &["sql", count]));
+    // A partition value that is not of the column's type is a contract
+    // problem naming the column, the file and the value.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (delta, _) = lakes(dir.path(), "partition-value");
+    let out = kpiql(&delta, &["sql", "SELECT count(*) FROM interactions"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("partition column `contact_seq` the value \"n/a\"")
+            && stderr.contains("where Int32 is expected")
+            && stderr.contains("contact_seq=n%2Fa"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -17,7 +17,11 @@ as they are. `interactions` is written as a Delta table by CASE:
 - deletion-vectors / column-mapping / reader-v4: one append, then a
   commit whose protocol needs that reader feature (edited into the log,
   as a writer that uses it would leave it).
-- partitioned: written partitioned by `channel`.
+- partitioned: partitioned by priority (NULLs), escalated and channel:
+  October, September appended, October's chat rows deleted; the plain
+  lake holds the survivors.
+- partition-value: partitioned by contact_seq written as text, one value
+  of which is "n/a".
 - missing-file: one append, then one of its data files removed.
 - corrupt-log: one append, then a commit file that is not JSON.
 
@@ -137,7 +141,27 @@ elif case in ("deletion-vectors", "column-mapping", "reader-v4"):
     commit(1, actions)
     version = 1
 elif case == "partitioned":
-    write_deltalake(table, october, partition_by=["channel"])
+    # Partitioned by a string with NULLs (priority), a boolean and a
+    # channel; September appended, then October's chat rows deleted.
+    by = ["priority", "escalated", "channel"]
+    write_deltalake(table, october, partition_by=by)
+    september = sep_oct.filter(pc.less(sep_oct.column("created_at"), oct_start))
+    write_deltalake(table, september, mode="append")
+    DeltaTable(table).delete("channel = 'chat' AND created_at >= '2026-10-01T00:00:00Z'")
+    oct_kept = october.filter(pc.not_equal(october.column("channel"), "chat"))
+    survivors = pa.concat_tables([september, oct_kept])
+    live = DeltaTable(table).to_pyarrow_dataset().to_table()
+    assert live.num_rows == survivors.num_rows, (live.num_rows, survivors.num_rows)
+    os.makedirs(os.path.join(parquet_lake, "interactions"))
+    pq.write_table(survivors, os.path.join(parquet_lake, "interactions", "part-0.parquet"))
+    version = DeltaTable(table).version()
+elif case == "partition-value":
+    # contact_seq (Int32 in the contract) as a string partition column
+    # with one value that is no number.
+    seq = pc.cast(october.column("contact_seq"), pa.string())
+    seq = pa.array(["n/a"] + seq.to_pylist()[1:], pa.string())
+    bad = october.set_column(october.schema.get_field_index("contact_seq"), "contact_seq", seq)
+    write_deltalake(table, bad, partition_by=["contact_seq"])
     version = 0
 elif case == "missing-file":
     write_deltalake(table, october)
