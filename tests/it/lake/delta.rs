@@ -373,3 +373,55 @@ fn a_batch_manifest_names_each_table_format_and_delta_version() {
     assert_eq!(surveys["format"], "parquet");
     assert!(surveys["delta_version"].is_null(), "{surveys}");
 }
+
+#[test]
+fn a_delta_lake_on_s3_reads_as_on_a_local_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (history, history_twin) = lakes(&dir.path().join("history"), "history");
+    let (parted, parted_twin) = lakes(&dir.path().join("parted"), "partitioned");
+    let first = dir.path().join("history/parquet-v0");
+    // The lakes as `aws s3 sync` would copy them: log and data, paths kept.
+    let moto = crate::fixtures::Moto::start();
+    moto.create_bucket("lake");
+    moto.upload("lake", "history", &history);
+    moto.upload("lake", "parted", &parted);
+    let on_s3 = |prefix: &str, args: &[&str]| {
+        let out = moto
+            .std_cmd()
+            .args(["-q", "--data", &format!("s3://lake/{prefix}/")])
+            .args(args)
+            .args(["--format", "csv"])
+            .output()
+            .expect("kpiql");
+        assert!(
+            out.status.success(),
+            "{prefix} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let count = "SELECT count(*) AS n, count(DISTINCT interaction_id) AS ids, \
+                 count(priority) AS p FROM interactions";
+    let team = [
+        "report",
+        "team",
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-11-01",
+    ];
+    assert_eq!(
+        on_s3("history", &["sql", count]),
+        csv(&history_twin, &["sql", count])
+    );
+    assert_eq!(on_s3("history", &team), csv(&history_twin, &team));
+    assert_eq!(
+        on_s3("history", &["--as-of", "0", "sql", count]),
+        csv(&first, &["sql", count])
+    );
+    assert_eq!(
+        on_s3("parted", &["sql", count]),
+        csv(&parted_twin, &["sql", count])
+    );
+    assert_eq!(on_s3("parted", &team), csv(&parted_twin, &team));
+}

@@ -136,3 +136,38 @@ fn a_table_option_that_cannot_be_read_is_an_error_naming_it() {
         assert!(out.stdout.is_empty(), "{arg}");
     }
 }
+
+#[test]
+fn own_tables_on_s3_and_a_table_option_of_s3_are_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lake, roster, by_tier) = own_lake(dir.path());
+    let moto = crate::fixtures::Moto::start();
+    moto.create_bucket("lake");
+    moto.upload("lake", "own", &lake);
+    moto.upload("lake", "hr/roster", &roster);
+    let sql = format!(
+        "{BY_TIER}; SELECT (SELECT count(*) FROM deals) AS deals, \
+         (SELECT count(DISTINCT site) FROM roster) AS sites"
+    );
+    let out = moto
+        .std_cmd()
+        .args([
+            "-q",
+            "--data",
+            "s3://lake/own/",
+            "--table",
+            "roster=s3://lake/hr/roster/",
+        ])
+        .args(["sql", &sql, "--format", "csv"])
+        .output()
+        .expect("kpiql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{by_tier}\ndeals,sites\n3,2\n")
+    );
+}
