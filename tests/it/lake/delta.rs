@@ -54,6 +54,34 @@ fn csv(lake: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// Asserts the shell on `lake` (with `args` before `repl`), piped `sql`,
+/// prints `expected`. The shell (and serve) list a table at every scan
+/// (lake::live): a Delta table through its log.
+fn shell_prints(lake: &Path, args: &[&str], sql: &str, expected: String) {
+    assert_cmd::Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .arg("-q")
+        .args(args)
+        .arg("--data")
+        .arg(lake)
+        .arg("repl")
+        .write_stdin(format!("{sql};\n"))
+        .assert()
+        .success()
+        .stdout(expected);
+}
+
+/// Asserts `out` is a refusal: exit 2, nothing printed, `expected` in the
+/// message; returns the message.
+fn refused(out: std::process::Output, expected: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(expected), "{expected}: {stderr}");
+    assert!(out.stdout.is_empty(), "printed {:?}", out.stdout);
+    stderr
+}
+
 #[test]
 fn a_delta_table_reads_as_its_live_rows_in_every_report() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -147,13 +175,11 @@ fn what_kpiql_cannot_read_faithfully_is_refused_naming_table_and_reason() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (delta, _) = lakes(dir.path(), case);
         let out = kpiql(&delta, &["sql", "SELECT count(*) FROM interactions"]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
+        let stderr = refused(out, expected);
         assert!(
-            stderr.contains("Delta table `interactions`") && stderr.contains(expected),
+            stderr.contains("Delta table `interactions`"),
             "{case}: {stderr}"
         );
-        assert!(out.stdout.is_empty(), "{case}: printed {:?}", out.stdout);
     }
 }
 
@@ -191,28 +217,15 @@ fn a_partitioned_delta_table_reads_its_partition_values_from_the_log() {
     }
     // The shell (a table read at every scan) too.
     let count = "SELECT channel, count(*) AS n FROM interactions GROUP BY 1 ORDER BY 1";
-    assert_cmd::Command::cargo_bin("kpiql")
-        .expect("binary")
-        .env_remove("KPIQL_DATA")
-        .arg("-q")
-        .arg("--data")
-        .arg(&delta)
-        .arg("repl")
-        .write_stdin(format!("{count};\n"))
-        .assert()
-        .success()
-        .stdout(csv(&parquet, &["sql", count]));
+    shell_prints(&delta, &[], count, csv(&parquet, &["sql", count]));
     // A partition value that is not of the column's type is a contract
     // problem naming the column, the file and the value.
     let dir = tempfile::tempdir().expect("tempdir");
     let (delta, _) = lakes(dir.path(), "partition-value");
     let out = kpiql(&delta, &["sql", "SELECT count(*) FROM interactions"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused(out, "partition column `contact_seq` the value \"n/a\"");
     assert!(
-        stderr.contains("partition column `contact_seq` the value \"n/a\"")
-            && stderr.contains("where Int32 is expected")
-            && stderr.contains("contact_seq=n%2Fa"),
+        stderr.contains("where Int32 is expected") && stderr.contains("contact_seq=n%2Fa"),
         "{stderr}"
     );
 }
@@ -234,12 +247,8 @@ fn an_iceberg_table_is_refused_not_read_as_loose_files() {
     )
     .expect("write");
     let out = kpiql(&lake, &["sql", "SELECT count(*) FROM interactions"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("`interactions`") && stderr.contains("Iceberg table"),
-        "{stderr}"
-    );
+    let stderr = refused(out, "Iceberg table");
+    assert!(stderr.contains("`interactions`"), "{stderr}");
 }
 
 #[test]
@@ -247,19 +256,7 @@ fn the_shell_reads_a_delta_table_through_its_log() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (delta, parquet) = lakes(dir.path(), "history");
     let count = "SELECT count(*) AS n FROM interactions";
-    // The shell (and serve) list a table at every scan (lake::live): for a
-    // Delta table, through its log. Piped, it prints CSV.
-    assert_cmd::Command::cargo_bin("kpiql")
-        .expect("binary")
-        .env_remove("KPIQL_DATA")
-        .arg("-q")
-        .arg("--data")
-        .arg(&delta)
-        .arg("repl")
-        .write_stdin(format!("{count};\n"))
-        .assert()
-        .success()
-        .stdout(csv(&parquet, &["sql", count]));
+    shell_prints(&delta, &[], count, csv(&parquet, &["sql", count]));
 }
 
 #[test]
@@ -293,16 +290,12 @@ fn as_of_reads_every_delta_table_at_that_version_or_instant() {
         csv(&parquet, &["sql", count])
     );
     // The shell reads the same version at every scan.
-    assert_cmd::Command::cargo_bin("kpiql")
-        .expect("binary")
-        .env_remove("KPIQL_DATA")
-        .args(["-q", "--as-of", "0", "--data"])
-        .arg(&delta)
-        .arg("repl")
-        .write_stdin(format!("{count};\n"))
-        .assert()
-        .success()
-        .stdout(csv(&first, &["sql", count]));
+    shell_prints(
+        &delta,
+        &["--as-of", "0"],
+        count,
+        csv(&first, &["sql", count]),
+    );
     // What cannot be honoured is an error naming what and why.
     for (lake, as_of, expected) in [
         (
@@ -314,11 +307,7 @@ fn as_of_reads_every_delta_table_at_that_version_or_instant() {
         (&parquet, "0", "none of this lake's tables is a Delta table"),
         (&delta, "yesterday", "neither a Delta version"),
     ] {
-        let out = kpiql(lake, &["--as-of", as_of, "sql", count]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{as_of}: {stderr}");
-        assert!(stderr.contains(expected), "{as_of}: {stderr}");
-        assert!(out.stdout.is_empty(), "{as_of}");
+        refused(kpiql(lake, &["--as-of", as_of, "sql", count]), expected);
     }
 }
 
