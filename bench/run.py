@@ -275,6 +275,9 @@ def main(argv=None):
     ap.add_argument("--fiscal-year-start-month", type=int, default=1, help="1-12 (default 1)")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="a report parameter, given to every report that has it")
+    ap.add_argument("--memory-limit", metavar="SIZE",
+                    help="also run kpiql with --memory-limit SIZE: its time, peak RSS, the "
+                         "limited/unbounded time ratio, and its result compared with the unbounded one")
     args = ap.parse_args(argv)
     args.lake = os.path.abspath(args.lake)
     args.kpiql = os.path.abspath(args.kpiql)
@@ -301,11 +304,15 @@ def main(argv=None):
             k_out, d_out = os.path.join(tmp, report + ".kpiql.csv"), os.path.join(tmp, report + ".duckdb.csv")
             k_argv = kpiql_argv(args, report, values, args.threads)
             d_argv = duckdb_argv(args, report, values, args.threads, d_out)
-            times = {"kpiql": [], "duckdb": []}
-            rss = {"kpiql": 0, "duckdb": 0}
+            times = {"kpiql": [], "duckdb": [], "limited": []}
+            rss = {"kpiql": 0, "duckdb": 0, "limited": 0}
             error = None
+            l_out = os.path.join(tmp, report + ".limited.csv")
+            l_argv = k_argv[:2] + ["--memory-limit", args.memory_limit] + k_argv[2:] if args.memory_limit else None
             for i in range(runs):
                 order = [("kpiql", k_argv, k_out), ("duckdb", d_argv, None)]
+                if l_argv:
+                    order.append(("limited", l_argv, l_out))
                 for engine, cmd, out in order if i % 2 == 0 else order[::-1]:
                     wall, peak, code, err = measure(cmd, out)
                     if code != 0:
@@ -318,9 +325,13 @@ def main(argv=None):
             if error:
                 print("  " + error.replace("\n", "\n  "))
                 failed = True
-                results.append((report, None, None, None, None, "FAILED"))
+                results.append((report, None, None, None, None, "FAILED", None))
                 continue
             diff = compare(report, k_out, d_out)
+            if l_argv:
+                with open(k_out, "rb") as a, open(l_out, "rb") as b:
+                    if a.read() != b.read():
+                        diff.append(f"kpiql with --memory-limit {args.memory_limit} differs from kpiql unbounded")
             verdict = "equal" if not diff else "DIFFERENT"
             if diff:
                 differed = True
@@ -329,19 +340,29 @@ def main(argv=None):
                 print("  results equal")
                 for column, reason in unchecked(report).items():
                     print(f"  ({column} not compared: {reason})")
-            results.append((report, min(times["kpiql"]), min(times["duckdb"]), rss["kpiql"], rss["duckdb"], verdict))
+            limited = (min(times["limited"]), rss["limited"]) if l_argv else None
+            results.append((report, min(times["kpiql"]), min(times["duckdb"]), rss["kpiql"], rss["duckdb"], verdict,
+                            limited))
 
     print()
-    head = ("report", "kpiql s", "DuckDB s", "ratio", "kpiql peak RSS", "DuckDB peak RSS", "result")
+    head = ("report", "kpiql s", "DuckDB s", "ratio", "kpiql peak RSS", "DuckDB peak RSS")
+    if args.memory_limit:
+        head += ("limited s", "limited/unbounded", "limited peak RSS")
+    head += ("result",)
     table = [head]
-    ratios = []
-    for report, k, d, kr, dr, verdict in results:
+    ratios, limited_ratios = [], []
+    for report, k, d, kr, dr, verdict, limited in results:
         if k is None:
-            table.append((report, "-", "-", "-", "-", "-", verdict))
+            table.append((report,) + ("-",) * (len(head) - 2) + (verdict,))
             continue
         ratio = k / d if d > 0 else math.inf
         ratios.append(ratio)
-        table.append((report, f"{k:.3f}", f"{d:.3f}", f"{ratio:.2f}", mib(kr), mib(dr), verdict))
+        row = (report, f"{k:.3f}", f"{d:.3f}", f"{ratio:.2f}", mib(kr), mib(dr))
+        if limited:
+            lt, lr = limited
+            limited_ratios.append(lt / k if k > 0 else math.inf)
+            row += (f"{lt:.3f}", f"{lt / k:.2f}", mib(lr))
+        table.append(row + (verdict,))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for n, row in enumerate(table):
         cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row[:-1], widths))]
@@ -351,6 +372,8 @@ def main(argv=None):
     if ratios:
         geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
         print(f"\ngeometric mean of ratios (kpiql s / DuckDB s; below 1 = kpiql faster): {geo:.2f}")
+    if limited_ratios:
+        print(f"with --memory-limit {args.memory_limit}: largest limited/unbounded time {max(limited_ratios):.2f}")
     if failed:
         return 2
     return 1 if differed else 0
