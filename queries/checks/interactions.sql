@@ -51,3 +51,25 @@ UNION ALL
 SELECT 'bot contact with an agent_id (a contact is handled by a bot or by a person, not both)',
        concat('interaction_id=', interaction_id, ' agent_id=', agent_id)
 FROM interactions WHERE bot AND agent_id IS NOT NULL
+UNION ALL
+-- ticket_created_at, where the lake carries it, is what the ticket reports
+-- restrict a period's tickets by (DESIGN §3): the same on every contact of
+-- the ticket, and the created_at of its first contact.
+SELECT 'ticket_created_at is not the created_at of the ticket''s first contact on every contact of the ticket',
+       concat('ticket_id=', ticket_id, ' first contact created_at=', first_created,
+              ' ticket_created_at from ', coalesce(cast(lowest AS VARCHAR), 'NULL'),
+              ' to ', coalesce(cast(highest AS VARCHAR), 'NULL'),
+              ', on ', given, ' of ', contacts, ' contacts')
+FROM (
+    SELECT ticket_id,
+           first_value(created_at ORDER BY contact_seq, created_at) AS first_created,
+           min(ticket_created_at) AS lowest,
+           max(ticket_created_at) AS highest,
+           count(ticket_created_at) AS given,
+           count(*) AS contacts
+    FROM interactions
+    WHERE ticket_id IS NOT NULL
+    GROUP BY ticket_id
+) AS t
+WHERE given > 0
+  AND (given < contacts OR lowest <> highest OR lowest <> first_created)

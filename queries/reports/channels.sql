@@ -52,7 +52,9 @@ resolution AS (
         FROM tickets k
         LEFT JOIN team_calendars c ON c.team = k.team
         WHERE k.created_at >= $start AND k.created_at < $end AND k.resolved_at IS NOT NULL
-            -- only the tickets with a contact in the period (see the view)
+            -- only the period's tickets, below the grouping (see the view)
+            AND (k.ticket_created_at IS NULL
+                OR (k.ticket_created_at >= $start AND k.ticket_created_at < $end))
             AND k.ticket_id IN (
                 SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end
             )

@@ -96,7 +96,9 @@ contacts AS (
 period_tickets AS (
     SELECT * FROM tickets
     WHERE created_at >= $start AND created_at < $end
-        -- only the tickets with a contact in the period (see the view)
+        -- only the period's tickets, below the grouping (see the view)
+        AND (ticket_created_at IS NULL
+            OR (ticket_created_at >= $start AND ticket_created_at < $end))
         AND ticket_id IN (
             SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end
         )

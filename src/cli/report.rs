@@ -30,6 +30,11 @@ pub struct ReportArgs {
     /// Write the result to this file (atomically).
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Print the report's plan instead of running it: the optimised logical
+    /// plan and the physical plan (with --cluster, the plan the scheduler
+    /// splits into stages, planned here with the cluster's settings).
+    #[arg(long, conflicts_with_all = ["out", "format"])]
+    pub explain: bool,
 }
 
 pub(super) fn parse_param(text: &str) -> Result<(String, String), String> {
@@ -90,8 +95,52 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
     let df = crate::reports::plan(&kpiql.ctx, report, values, targets.as_deref())
         .await
         .with_context(context)?;
+    if args.explain {
+        print(
+            &explain(&kpiql, df, cli.cluster.is_some())
+                .await
+                .with_context(context)?,
+        )?;
+        return Ok(ExitStatus::Success);
+    }
     let stream = df.execute_stream().await.with_context(context)?;
     output.write(1, stream).await.with_context(context)?;
     output.finish()?;
     Ok(ExitStatus::Success)
+}
+
+/// `df`'s plans as `EXPLAIN` gives them, as text: each plan's kind on a
+/// line of its own, then the plan. On a cluster the plan is made in this
+/// process with the session's settings (Ballista's among them), which is
+/// what the scheduler does before it cuts the plan into stages.
+async fn explain(
+    kpiql: &crate::session::Kpiql,
+    df: datafusion::dataframe::DataFrame,
+    on_cluster: bool,
+) -> datafusion::error::Result<String> {
+    use datafusion::arrow::array::{Array, AsArray};
+    let df = if on_cluster {
+        let state = crate::session::in_process(&kpiql.ctx.state());
+        datafusion::dataframe::DataFrame::new(state, df.logical_plan().clone())
+    } else {
+        df
+    };
+    let batches = df.explain(false, false)?.collect().await?;
+    let mut text = String::new();
+    for batch in &batches {
+        let cast = |i: usize| {
+            datafusion::arrow::compute::cast(
+                batch.column(i),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+        };
+        let (kinds, plans) = (cast(0)?, cast(1)?);
+        let (kinds, plans) = (kinds.as_string::<i32>(), plans.as_string::<i32>());
+        for row in 0..batch.num_rows() {
+            if kinds.is_valid(row) && plans.is_valid(row) {
+                text.push_str(&format!("{}:\n{}\n", kinds.value(row), plans.value(row)));
+            }
+        }
+    }
+    Ok(text)
 }

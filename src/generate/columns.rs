@@ -278,6 +278,7 @@ pub(crate) struct InteractionCols {
     pub escalated: BoolCol,
     pub abandoned: BoolCol,
     pub bot: BoolCol,
+    pub ticket_created_at: PrimCol<i64>,
     /// Rows pushed since the last [`InteractionCols::finish`].
     pub len: usize,
 }
@@ -304,6 +305,7 @@ impl InteractionCols {
             escalated: BoolCol::new(rows),
             abandoned: BoolCol::new(rows),
             bot: BoolCol::new(rows),
+            ticket_created_at: PrimCol::new(rows),
             len: 0,
         }
     }
@@ -330,6 +332,7 @@ impl InteractionCols {
             self.escalated.finish(),
             self.abandoned.finish(),
             self.bot.finish(),
+            self.ticket_created_at.finish_ts(),
         ];
         RecordBatch::try_new(write_schema(Table::Interactions), columns)
     }

@@ -34,6 +34,8 @@ struct Contact {
     channel: usize,
     priority: Option<usize>,
     created: i64,
+    /// When the ticket's first contact was created.
+    opened: i64,
 }
 
 /// How a handled contact went, drawn before its timing.
@@ -134,6 +136,7 @@ impl<'a> ContactGen<'a> {
             };
             let ticket = self.plan.offset + produced;
             let mut created = self.contact_time(channel);
+            let opened = created;
             let mut seq = 1;
             // A bot answers first, perhaps; the person it hands over to
             // keeps the channel.
@@ -148,6 +151,7 @@ impl<'a> ContactGen<'a> {
                     channel,
                     priority,
                     created,
+                    opened,
                 };
                 let next = if bot {
                     self.bot(&contact, surveys)?
@@ -228,6 +232,7 @@ impl<'a> ContactGen<'a> {
         r.channel.push(CHANNELS[c.channel].name);
         r.priority.push_opt(c.priority.map(|p| PRIORITIES[p]));
         r.created_at.push(c.created);
+        r.ticket_created_at.push(c.opened);
         r.len += 1;
     }
 

@@ -251,6 +251,12 @@ impl Table {
                     true,
                     "an automated agent (chatbot, voice self-service) handled the contact, not a person; NULL reads as a person",
                 ),
+                (
+                    "ticket_created_at",
+                    ts.clone(),
+                    true,
+                    "when the ticket was opened: created_at of its first contact, the same on every contact of the ticket; NULL (or absent) if not known",
+                ),
             ],
             Table::Surveys => vec![
                 ("survey_id", s.clone(), false, "unique id of this answer"),

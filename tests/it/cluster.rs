@@ -222,6 +222,17 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
         compared += 1;
     }
     assert_eq!(compared, 13);
+    // As this cluster's client plans them, the ticket reports restrict the
+    // contacts below the grouping: Ballista passes no dynamic filter
+    // (issue 27; DESIGN §3).
+    for name in ["channels", "sla"] {
+        let out = command(&sample(), Some(&url), &["report", name, "--explain"])
+            .output()
+            .expect("runs");
+        if let Err(why) = crate::reports::restricts_below_the_grouping(&ok(&out, name)) {
+            panic!("{name} on the cluster: {why}");
+        }
+    }
     // Ad-hoc KPI queries, every function, grouped.
     for sql in [
         "SELECT team, fcr(contact_seq, resolved) AS fcr, escalation_rate(escalated) AS esc, \

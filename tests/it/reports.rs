@@ -370,6 +370,32 @@ fn tiny_lake(dir: &Path) {
 /// first response = created + wait, ended = first response + handle,
 /// resolved_at = ended for resolved contacts.
 fn write_contacts(dir: &Path, c: &[Contact]) {
+    write_parquet(&dir.join("interactions/part-0.parquet"), contact_columns(c));
+}
+
+/// Writes `c` as the lake's `interactions` with `ticket_created_at` (DESIGN
+/// §1), worked out here: the `created_at` of the ticket's contact with the
+/// lowest `contact_seq`, then the earliest.
+fn write_contacts_with_opened(dir: &Path, c: &[Contact]) {
+    let opened: Vec<&str> = c
+        .iter()
+        .map(|r| {
+            c.iter()
+                .filter(|o| o.1 == r.1)
+                .min_by_key(|o| (o.2, o.8))
+                .expect("the contact itself")
+                .8
+        })
+        .collect();
+    let mut columns = contact_columns(c);
+    columns.push((
+        "ticket_created_at",
+        times(&opened.iter().map(|s| Some(*s)).collect::<Vec<_>>()),
+    ));
+    write_parquet(&dir.join("interactions/part-0.parquet"), columns);
+}
+
+fn contact_columns(c: &[Contact]) -> Vec<(&'static str, datafusion::arrow::array::ArrayRef)> {
     let created: Vec<String> = c.iter().map(|r| r.8.to_string()).collect();
     let first: Vec<Option<String>> = c
         .iter()
@@ -394,74 +420,71 @@ fn write_contacts(dir: &Path, c: &[Contact]) {
         .zip(&ended)
         .map(|(r, e)| if r.12 { e.clone() } else { None })
         .collect();
-    write_parquet(
-        &dir.join("interactions/part-0.parquet"),
-        vec![
-            (
-                "interaction_id",
-                strings(&c.iter().map(|r| r.0).collect::<Vec<_>>()),
-            ),
-            (
-                "ticket_id",
-                strings(&c.iter().map(|r| r.1).collect::<Vec<_>>()),
-            ),
-            (
-                "contact_seq",
-                ints(&c.iter().map(|r| r.2).collect::<Vec<_>>()),
-            ),
-            (
-                "customer_id",
-                strings(&c.iter().map(|r| r.3).collect::<Vec<_>>()),
-            ),
-            (
-                "agent_id",
-                opt_strings(&c.iter().map(|r| r.4).collect::<Vec<_>>()),
-            ),
-            (
-                "team",
-                opt_strings(&c.iter().map(|r| r.5).collect::<Vec<_>>()),
-            ),
-            (
-                "channel",
-                strings(&c.iter().map(|r| r.6).collect::<Vec<_>>()),
-            ),
-            (
-                "priority",
-                opt_strings(&c.iter().map(|r| r.7).collect::<Vec<_>>()),
-            ),
-            (
-                "created_at",
-                times(&created.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>()),
-            ),
-            ("first_response_at", times(&opt(&first))),
-            ("ended_at", times(&opt(&ended))),
-            ("resolved_at", times(&opt(&resolved_at))),
-            (
-                "wait_seconds",
-                floats(&c.iter().map(|r| r.9).collect::<Vec<_>>()),
-            ),
-            (
-                "hold_seconds",
-                floats(&c.iter().map(|r| r.10).collect::<Vec<_>>()),
-            ),
-            (
-                "handle_seconds",
-                floats(&c.iter().map(|r| r.11).collect::<Vec<_>>()),
-            ),
-            (
-                "resolved",
-                bools(&c.iter().map(|r| r.12).collect::<Vec<_>>()),
-            ),
-            (
-                "escalated",
-                bools(&c.iter().map(|r| r.13).collect::<Vec<_>>()),
-            ),
-            (
-                "abandoned",
-                bools(&c.iter().map(|r| r.14).collect::<Vec<_>>()),
-            ),
-        ],
-    );
+    vec![
+        (
+            "interaction_id",
+            strings(&c.iter().map(|r| r.0).collect::<Vec<_>>()),
+        ),
+        (
+            "ticket_id",
+            strings(&c.iter().map(|r| r.1).collect::<Vec<_>>()),
+        ),
+        (
+            "contact_seq",
+            ints(&c.iter().map(|r| r.2).collect::<Vec<_>>()),
+        ),
+        (
+            "customer_id",
+            strings(&c.iter().map(|r| r.3).collect::<Vec<_>>()),
+        ),
+        (
+            "agent_id",
+            opt_strings(&c.iter().map(|r| r.4).collect::<Vec<_>>()),
+        ),
+        (
+            "team",
+            opt_strings(&c.iter().map(|r| r.5).collect::<Vec<_>>()),
+        ),
+        (
+            "channel",
+            strings(&c.iter().map(|r| r.6).collect::<Vec<_>>()),
+        ),
+        (
+            "priority",
+            opt_strings(&c.iter().map(|r| r.7).collect::<Vec<_>>()),
+        ),
+        (
+            "created_at",
+            times(&created.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>()),
+        ),
+        ("first_response_at", times(&opt(&first))),
+        ("ended_at", times(&opt(&ended))),
+        ("resolved_at", times(&opt(&resolved_at))),
+        (
+            "wait_seconds",
+            floats(&c.iter().map(|r| r.9).collect::<Vec<_>>()),
+        ),
+        (
+            "hold_seconds",
+            floats(&c.iter().map(|r| r.10).collect::<Vec<_>>()),
+        ),
+        (
+            "handle_seconds",
+            floats(&c.iter().map(|r| r.11).collect::<Vec<_>>()),
+        ),
+        (
+            "resolved",
+            bools(&c.iter().map(|r| r.12).collect::<Vec<_>>()),
+        ),
+        (
+            "escalated",
+            bools(&c.iter().map(|r| r.13).collect::<Vec<_>>()),
+        ),
+        (
+            "abandoned",
+            bools(&c.iter().map(|r| r.14).collect::<Vec<_>>()),
+        ),
+    ]
 }
 
 /// Writes `answers` as the lake's `surveys`.
@@ -1053,6 +1076,37 @@ fn moving_lake() -> tempfile::TempDir {
     dir
 }
 
+/// A lake that carries `ticket_created_at` gives the rows the by-hand
+/// tests work out on the same lake without it (where only the semi-join of
+/// the period's ids restricts the tickets): tickets that span months (t2
+/// from 10-31 to 11-01, t4 from 09-29 to 10-01), a ticket opened at $end
+/// (t5), whole months and a range that cuts a ticket, every report that
+/// reads tickets, and the tiny lake's contacts too.
+#[test]
+fn a_lake_with_ticket_created_at_gives_the_same_rows() {
+    for contacts in [&MOVING[..], &CONTACTS[..]] {
+        let without = tempfile::tempdir().expect("tempdir");
+        write_contacts(without.path(), contacts);
+        write_answers(without.path(), &[]);
+        let with = tempfile::tempdir().expect("tempdir");
+        write_contacts_with_opened(with.path(), contacts);
+        write_answers(with.path(), &[]);
+        for name in ["channels", "sla", "team", "management"] {
+            for period in [
+                ["--from", "2026-10-01", "--to", "2026-11-01"],
+                ["--from", "2026-09-01", "--to", "2026-10-01"],
+                ["--from", "2026-09-30", "--to", "2026-11-01"],
+                ["--from", "2026-10-11", "--to", "2026-11-02"],
+            ] {
+                let args = [&[name][..], &period].concat();
+                let expected = report(without.path(), &args);
+                assert!(expected.lines().count() > 1, "{args:?} has rows");
+                assert_eq!(report(with.path(), &args), expected, "{args:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn tickets_take_their_first_contacts_attributes() {
     let dir = moving_lake();
@@ -1450,10 +1504,12 @@ p1,calendar,1,14400.0,100.0,0,0,1,259200.0,0.0,1,0\n"
 }
 
 /// The period restriction of the ticket-level reports (DESIGN §3: only the
-/// tickets with a contact in the period are grouped) gives the same rows as
-/// grouping all history: on a generated lake whose tickets span month
-/// boundaries (repeat contacts days later), for whole months and an odd
-/// range, each report against its own text with the restriction removed.
+/// period's tickets are grouped, by `ticket_created_at` and by the
+/// semi-join of the period's ids) gives the same rows as grouping all
+/// history: on a generated lake (which carries `ticket_created_at`), for
+/// whole months and an odd range that cuts tickets, each report against its
+/// own text with both restrictions removed. The lakes of the by-hand tests
+/// do not carry the column: they check the semi-join alone.
 #[test]
 fn restricting_tickets_to_the_period_changes_no_row() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1481,29 +1537,37 @@ fn restricting_tickets_to_the_period_changes_no_row() {
     );
     let unrestricted = dir.path().join("unrestricted");
     std::fs::create_dir_all(&unrestricted).expect("mkdir");
+    // Both restrictions (DESIGN §3): the static one on ticket_created_at,
+    // which the generated lake carries, and the semi-join of the period's
+    // ticket ids.
     let cuts = [
         (
             "channels",
-            "\n            -- only the tickets with a contact in the period (see the view)\n            AND k.ticket_id IN (\n                SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end\n            )",
+            [
+                "\n            -- only the period's tickets, below the grouping (see the view)\n            AND (k.ticket_created_at IS NULL\n                OR (k.ticket_created_at >= $start AND k.ticket_created_at < $end))",
+                "\n            AND k.ticket_id IN (\n                SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end\n            )",
+            ],
         ),
         (
             "sla",
-            "\n        -- only the tickets with a contact in the period (see the view)\n        AND ticket_id IN (\n            SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end\n        )",
+            [
+                "\n        -- only the period's tickets, below the grouping (see the view)\n        AND (ticket_created_at IS NULL\n            OR (ticket_created_at >= $start AND ticket_created_at < $end))",
+                "\n        AND ticket_id IN (\n            SELECT ticket_id FROM interactions WHERE created_at >= $start AND created_at < $end\n        )",
+            ],
         ),
     ];
-    for (name, restriction) in cuts {
+    for (name, restrictions) in cuts {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("queries/reports/{name}.sql"));
-        let sql = std::fs::read_to_string(&path).expect("report file");
-        assert!(
-            sql.contains(restriction),
-            "{name}.sql no longer has the restriction this test removes"
-        );
-        std::fs::write(
-            unrestricted.join(format!("{name}.sql")),
-            sql.replace(restriction, ""),
-        )
-        .expect("write");
+        let mut sql = std::fs::read_to_string(&path).expect("report file");
+        for restriction in restrictions {
+            assert!(
+                sql.contains(restriction),
+                "{name}.sql no longer has the restriction this test removes: {restriction}"
+            );
+            sql = sql.replace(restriction, "");
+        }
+        std::fs::write(unrestricted.join(format!("{name}.sql")), sql).expect("write");
     }
     for (name, _) in cuts {
         for period in [
@@ -2945,4 +3009,141 @@ fn the_report_table_function_refuses_bad_arguments_by_name() {
         assert!(err.contains(expected), "{sql}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+}
+
+/// Whether the plans `kpiql report NAME --explain` printed restrict the
+/// contacts to the period's tickets below the `tickets` view's grouping
+/// (DESIGN §3, issue 27): in the logical and the physical plan, a node
+/// grouping by `ticket_id` and `ticket_created_at` has, in its subtree, the
+/// scan of `interactions` with a filter on `ticket_created_at`. (The
+/// dynamic filter of a hash join is on `ticket_id`, and only in-process.)
+pub(crate) fn restricts_below_the_grouping(explain: &str) -> Result<(), String> {
+    fn indent(line: &str) -> usize {
+        line.len() - line.trim_start().len()
+    }
+    // Some line matching `node` has a line matching `leaf` below it.
+    fn below(lines: &[&str], node: impl Fn(&str) -> bool, leaf: impl Fn(&str) -> bool) -> bool {
+        lines.iter().enumerate().any(|(k, l)| {
+            node(l)
+                && lines[k + 1..]
+                    .iter()
+                    .take_while(|m| indent(m) > indent(l))
+                    .any(|m| leaf(m))
+        })
+    }
+    let section = |name: &str| -> Result<Vec<&str>, String> {
+        let mut lines = explain.lines().skip_while(|l| *l != name);
+        if lines.next().is_none() {
+            return Err(format!("no {name} in:\n{explain}"));
+        }
+        Ok(lines.take_while(|l| !l.ends_with("_plan:")).collect())
+    };
+    let logical = section("logical_plan:")?;
+    let grouping = |l: &str| {
+        l.trim_start().starts_with("Aggregate: groupBy=[[")
+            && l.contains("ticket_id, ")
+            && l.contains(".ticket_created_at]]")
+    };
+    let scan = |l: &str| {
+        l.trim_start().starts_with("TableScan: interactions")
+            && l.split_once("filters=[")
+                .is_some_and(|(_, f)| f.contains("ticket_created_at"))
+    };
+    if !below(&logical, grouping, scan) {
+        return Err(format!(
+            "logical plan: no scan of interactions filtered on ticket_created_at below the grouping by ticket:\n{}",
+            logical.join("\n")
+        ));
+    }
+    let physical = section("physical_plan:")?;
+    let grouping = |l: &str| {
+        l.trim_start().starts_with("AggregateExec:")
+            && l.split_once("gby=[").is_some_and(|(_, g)| {
+                g.starts_with("ticket_id@") && g.contains("ticket_created_at@")
+            })
+    };
+    let scan = |l: &str| {
+        l.trim_start().starts_with("DataSourceExec:")
+            && l.contains("interactions")
+            && l.split_once("predicate=")
+                .is_some_and(|(_, p)| p.contains("ticket_created_at@"))
+    };
+    if !below(&physical, grouping, scan) {
+        return Err(format!(
+            "physical plan: no Parquet scan of interactions with a predicate on ticket_created_at below the grouping by ticket:\n{}",
+            physical.join("\n")
+        ));
+    }
+    Ok(())
+}
+
+/// The ticket reports restrict the contacts to the period's tickets below
+/// the grouping, in the query itself, so that no mode can lose it (issue
+/// 27): in-process, under a memory limit (sort-merge joins, no dynamic
+/// filter), and as planned for a cluster (Ballista's settings, dynamic
+/// filters off; `cluster::reports_and_kpis_on_a_cluster_equal_the_in_process_run`
+/// asks a real cluster's client). The check itself fails on the view as it
+/// was (`restricts_below_the_grouping` of a plan without the restriction).
+#[test]
+fn the_ticket_reports_restrict_contacts_below_the_grouping_in_every_mode() {
+    // The sample lake as a folder: a cluster's processes cannot read the
+    // built-in one.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let sample = sample.to_str().expect("utf-8");
+    for mode in [
+        &[][..],
+        &["--memory-limit", "256M"][..],
+        // Planned here with the cluster's settings; nothing is sent.
+        &["--cluster", "df://127.0.0.1:9"][..],
+    ] {
+        for name in ["channels", "sla"] {
+            let out = Command::cargo_bin("kpiql")
+                .expect("binary")
+                .env_remove("KPIQL_DATA")
+                .arg("-q")
+                .args(mode)
+                .args(["--data", sample, "report", name])
+                .args(["--from", "2026-09-01", "--to", "2026-10-01", "--explain"])
+                .output()
+                .expect("runs");
+            assert!(
+                out.status.success(),
+                "{name} {mode:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).expect("utf-8");
+            if let Err(why) = restricts_below_the_grouping(&text) {
+                panic!("{name} {mode:?}: {why}");
+            }
+        }
+    }
+    // The check fails on a plan that only joins the period's ids (the
+    // restriction as it was before issue 27).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/reports/channels.sql");
+    let sql = std::fs::read_to_string(&path).expect("report file");
+    let restriction = "\n            AND (k.ticket_created_at IS NULL\n                OR (k.ticket_created_at >= $start AND k.ticket_created_at < $end))";
+    assert!(
+        sql.contains(restriction),
+        "channels.sql lost its restriction"
+    );
+    std::fs::write(
+        dir.path().join("channels.sql"),
+        sql.replace(restriction, ""),
+    )
+    .expect("write");
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .arg("-q")
+        .arg("--queries")
+        .arg(dir.path())
+        .args(["--data", sample, "report", "channels", "--explain"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        restricts_below_the_grouping(&text).is_err(),
+        "the check passes a plan without the restriction:\n{text}"
+    );
 }

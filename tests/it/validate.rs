@@ -400,3 +400,84 @@ fn a_bot_contact_with_an_agent_is_named() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_ticket_created_at_other_than_the_first_contacts_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    small_lake(lake);
+    // Two contacts per ticket, the first at 10:00 and the second at 12:00
+    // (contact_seq 1 and 2); ticket_created_at per contact:
+    // tk1 10:00, 10:00: right; tk2 10:00, 11:00: two values; tk3 10:00,
+    // NULL: on one contact only; tk4 12:00, 12:00: the second contact's
+    // time; tk5 NULL, NULL: not known, which is allowed.
+    let ten = Some("2026-01-03 10:00:00");
+    let eleven = Some("2026-01-03 11:00:00");
+    let noon = Some("2026-01-03 12:00:00");
+    let ids: Vec<String> = (1..=10).map(|k| format!("o{k}")).collect();
+    let tickets: Vec<String> = (1..=10).map(|k| format!("tk{}", (k + 1) / 2)).collect();
+    write_parquet(
+        &lake.join("interactions/opened.parquet"),
+        vec![
+            (
+                "interaction_id",
+                strings(&ids.iter().map(String::as_str).collect::<Vec<_>>()),
+            ),
+            (
+                "ticket_id",
+                strings(&tickets.iter().map(String::as_str).collect::<Vec<_>>()),
+            ),
+            ("contact_seq", ints(&[1, 2, 1, 2, 1, 2, 1, 2, 1, 2])),
+            ("customer_id", strings(&["c1"; 10])),
+            ("channel", strings(&["chat"; 10])),
+            (
+                "created_at",
+                times(&[ten, noon, ten, noon, ten, noon, ten, noon, ten, noon]),
+            ),
+            ("resolved", bools(&[false; 10])),
+            ("escalated", bools(&[false; 10])),
+            ("abandoned", bools(&[false; 10])),
+            (
+                "ticket_created_at",
+                times(&[ten, ten, ten, eleven, ten, None, noon, noon, None, None]),
+            ),
+        ],
+    );
+    let out = validate(lake).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    // One problem, of three rows: one per ticket.
+    assert!(
+        stdout.contains(
+            "ticket_created_at is not the created_at of the ticket's first contact on every \
+             contact of the ticket: 3 rows"
+        ),
+        "{stdout}"
+    );
+    let named: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("ticket_id=tk"))
+        .collect();
+    assert_eq!(named.len(), 3, "{stdout}");
+    for (ticket, detail) in [
+        (
+            "tk2",
+            "ticket_created_at from 2026-01-03T10:00:00Z to 2026-01-03T11:00:00Z, on 2 of 2 contacts",
+        ),
+        ("tk3", "on 1 of 2 contacts"),
+        (
+            "tk4",
+            "first contact created_at=2026-01-03T10:00:00Z ticket_created_at from 2026-01-03T12:00:00Z",
+        ),
+    ] {
+        assert!(
+            named
+                .iter()
+                .any(|l| l.contains(&format!("ticket_id={ticket} ")) && l.contains(detail)),
+            "{ticket}: {detail:?} in {stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("interactions: 13 rows in 2 files: 1 problem\n"),
+        "{stdout}"
+    );
+}

@@ -21,7 +21,7 @@ use super::{PASSWORD, Server, assert_same_table, serve};
 /// `interactions`' columns: (name, `information_schema.columns.data_type`,
 /// `udt_name`), from DESIGN §1 (Utf8, Int32, Timestamp in UTC, Float64,
 /// Boolean) in PostgreSQL's words.
-const INTERACTIONS: [(&str, &str, &str); 19] = [
+const INTERACTIONS: [(&str, &str, &str); 20] = [
     ("interaction_id", "text", "text"),
     ("ticket_id", "text", "text"),
     ("contact_seq", "integer", "int4"),
@@ -45,6 +45,11 @@ const INTERACTIONS: [(&str, &str, &str); 19] = [
     ("escalated", "boolean", "bool"),
     ("abandoned", "boolean", "bool"),
     ("bot", "boolean", "bool"),
+    (
+        "ticket_created_at",
+        "timestamp with time zone",
+        "timestamptz",
+    ),
 ];
 
 fn clients_dir() -> PathBuf {
