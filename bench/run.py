@@ -160,8 +160,11 @@ def measure(argv, out_path=None):
         return wall, usage.ru_maxrss, child.returncode, err.read().decode(errors="replace")
 
 
-def kpiql_argv(args, report, values, threads):
-    argv = [args.kpiql, "-q", "--data", args.lake, "--threads", str(threads), "report", report]
+def kpiql_argv(args, report, values, threads, memory_limit=None):
+    argv = [args.kpiql, "-q", "--data", args.lake, "--threads", str(threads)]
+    if memory_limit:
+        argv += ["--memory-limit", memory_limit]
+    argv += ["report", report]
     for name, value in values.items():
         if name == "start":
             argv += ["--from", value]
@@ -308,7 +311,7 @@ def main(argv=None):
             rss = {"kpiql": 0, "duckdb": 0, "limited": 0}
             error = None
             l_out = os.path.join(tmp, report + ".limited.csv")
-            l_argv = k_argv[:2] + ["--memory-limit", args.memory_limit] + k_argv[2:] if args.memory_limit else None
+            l_argv = kpiql_argv(args, report, values, args.threads, args.memory_limit) if args.memory_limit else None
             for i in range(runs):
                 order = [("kpiql", k_argv, k_out), ("duckdb", d_argv, None)]
                 if l_argv:

@@ -73,7 +73,8 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
     )
     .await?;
     let context = || format!("report {}", report.name);
-    if !cli.quiet {
+    // The warnings are about the rows, which --explain does not compute.
+    if !cli.quiet && !args.explain {
         for warning in crate::reports::check_warnings(&kpiql.ctx, report, &values).await? {
             eprintln!("warning: report {}: {warning}", report.name);
         }
