@@ -16,6 +16,7 @@
 //! types pays nothing. NULLs in required columns are found by the footer's
 //! null counts.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -277,6 +278,92 @@ pub async fn check_files(
     files: &[ParquetFile],
 ) -> Vec<FileProblem> {
     check_files_with(state, table, files, &table.schema()).await
+}
+
+/// What a table's log says of one data file's values: a Delta `add`
+/// action's statistics (top-level columns; numbers only in `min`/`max`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoggedStats {
+    /// Rows in the file.
+    pub records: Option<u64>,
+    /// NULLs per column.
+    pub nulls: HashMap<String, u64>,
+    /// The least value per numeric column.
+    pub min: HashMap<String, f64>,
+    /// The greatest value per numeric column.
+    pub max: HashMap<String, f64>,
+}
+
+/// A table's log, for [`check_logged_files`]: the schema it declares for
+/// every data file and what it says of each file.
+#[derive(Debug, Clone, Copy)]
+pub struct Log<'a> {
+    /// The log as a user would name it (its folder and version).
+    pub display: &'a str,
+    /// The schema the log declares.
+    pub schema: &'a Schema,
+    /// Each file's statistics, by path in the store.
+    pub stats: &'a HashMap<object_store::path::Path, LoggedStats>,
+}
+
+/// [`check_files_with`] for a table with a log (a Delta table, whose
+/// protocol has every data file hold the log's schema): the log's schema
+/// is judged once, and a file's footer is read only where the log's
+/// statistics do not settle a rule for it (a required column without a
+/// null count or with NULLs, a value range not in the log, a float
+/// standing for an integer column, whose fractions no min/max shows). On a
+/// log written with statistics, opening reads no footer (issue 25).
+pub async fn check_logged_files(
+    state: &dyn Session,
+    table: Table,
+    files: &[ParquetFile],
+    declared: &datafusion::arrow::datatypes::SchemaRef,
+    log: Option<Log<'_>>,
+) -> Vec<FileProblem> {
+    let Some(log) = log else {
+        return check_files_with(state, table, files, declared).await;
+    };
+    let problems = check_schema(table, log.display, log.schema, declared);
+    if !problems.is_empty() {
+        // Every file holds the log's schema: one problem, named once.
+        return problems;
+    }
+    let unsettled: Vec<ParquetFile> = files
+        .iter()
+        .filter(|file| {
+            log.stats
+                .get(&file.meta.location)
+                .is_none_or(|stats| !settled(stats, log.schema, declared))
+        })
+        .cloned()
+        .collect();
+    check_files_with(state, table, &unsettled, declared).await
+}
+
+/// Whether a file's logged statistics prove it keeps every rule
+/// [`check_files_with`] would judge from its footer, for a file holding
+/// `schema` (already found to fit `declared`).
+fn settled(stats: &LoggedStats, schema: &Schema, declared: &Schema) -> bool {
+    declared.fields().iter().all(|wanted| {
+        let Ok(field) = schema.field_with_name(wanted.name()) else {
+            return true;
+        };
+        let name = field.name();
+        let nulls = stats.nulls.get(name).copied();
+        if !wanted.is_nullable() && nulls != Some(0) {
+            return false;
+        }
+        let Some(domain) = Domain::needed(field.data_type(), wanted.data_type()) else {
+            return true;
+        };
+        if nulls.is_some() && nulls == stats.records {
+            return true;
+        }
+        match (stats.min.get(name), stats.max.get(name)) {
+            (Some(&low), Some(&high)) => !domain.whole && domain.holds(low) && domain.holds(high),
+            _ => false,
+        }
+    })
 }
 
 /// [`check_files`] against `declared`: the table's schema without the

@@ -169,6 +169,7 @@ impl LiveTable {
         files: &[ObjectMeta],
         complete: bool,
         declared: &SchemaRef,
+        log: Option<check::Log<'_>>,
     ) -> Result<()> {
         let mut stale = Vec::new();
         let mut unseen = Vec::new();
@@ -206,7 +207,16 @@ impl LiveTable {
                 .into_iter()
                 .map(|meta| self.location.parquet_file(meta))
                 .collect();
-            let problems = check::check_files_with(state, self.table, &unseen, declared).await;
+            let problems =
+                check::check_logged_files(state, self.table, &unseen, declared, log).await;
+            if let Some(log) = log
+                && problems.iter().any(|p| p.file() == log.display)
+            {
+                // The log's schema breaks the contract: no file is judged.
+                return Err(DataFusionError::External(Box::new(LakeError::Contract {
+                    problems,
+                })));
+            }
             let mut seen = self.seen();
             for file in unseen {
                 let problems = problems
@@ -360,15 +370,22 @@ impl TableProvider for LiveTable {
             Some(source) => partitioned::file_schema(source, &schema),
             None => Arc::clone(&schema),
         };
-        self.judge(state, &files, true, &declared).await?;
-        if let Some(source) = source.filter(|s| partitioned::is_partitioned(s, &schema)) {
+        let log = source
+            .as_ref()
+            .and_then(|s| s.delta.as_ref())
+            .map(|s| s.log());
+        self.judge(state, &files, true, &declared, log).await?;
+        if let Some(source) = source
+            .as_ref()
+            .filter(|s| partitioned::is_partitioned(s, &schema))
+        {
             // Its own listing tables over the log's files, each file
             // with its partition values (formats::partitioned).
-            let problems = partitioned::problems(self.table, &source, &source.files);
+            let problems = partitioned::problems(self.table, source, &source.files);
             if !problems.is_empty() {
                 return Err(external(LakeError::Contract { problems }));
             }
-            return partitioned::provider(self.table.name(), schema, &source, source.files.iter())
+            return partitioned::provider(self.table.name(), schema, source, source.files.iter())
                 .map_err(external)?
                 .scan_with_args(state, args)
                 .await;
@@ -387,7 +404,7 @@ impl TableProvider for LiveTable {
             }
         }
         if !self.all_checked(&read) {
-            self.judge(state, &read, false, &declared).await?;
+            self.judge(state, &read, false, &declared, log).await?;
         }
         Ok(scan)
     }

@@ -259,7 +259,10 @@ impl Lake {
                 )));
             }
             let declared = formats::partitioned::file_schema(&source, &table.schema());
-            problems.extend(check::check_files_with(state, table, &source.files, &declared).await);
+            let log = source.delta.as_ref().map(|s| s.log());
+            problems.extend(
+                check::check_logged_files(state, table, &source.files, &declared, log).await,
+            );
             let values = formats::partitioned::problems(table, &source, &source.files);
             if !values.is_empty() {
                 problems.extend(values);

@@ -111,6 +111,9 @@ pub async fn validate(options: &Options) -> Result<Report, LakeError> {
                     report.notes = unlisted_note(&options.location, snapshot);
                 }
                 let declared = lake::formats::partitioned::file_schema(&source, &table.schema());
+                // Every file's own footer, even of a Delta table whose log
+                // has statistics (opening trusts those): `validate` is
+                // where a writer that broke the log's schema is found.
                 let mut found =
                     lake::check::check_files_with(&ctx.state(), table, &source.files, &declared)
                         .await;

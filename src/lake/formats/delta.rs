@@ -23,6 +23,7 @@ use object_store::{ObjectMeta, ObjectStore};
 use url::Url;
 
 use super::super::LakeError;
+use super::super::check::{Log, LoggedStats};
 
 /// The log's folder, relative to the table's.
 pub const LOG_DIR: &str = "_delta_log/";
@@ -105,6 +106,57 @@ pub struct Snapshot {
     /// The table's schema as its log declares it, partition columns
     /// included.
     pub schema: datafusion::arrow::datatypes::SchemaRef,
+    /// What the log's statistics say of each live file (a file written
+    /// without statistics has none).
+    pub stats: HashMap<StorePath, LoggedStats>,
+    /// The log as a user would name it: its folder and the version read.
+    pub log_display: String,
+}
+
+impl Snapshot {
+    /// The log, for the contract's checks of the files
+    /// ([`check_logged_files`](super::super::check::check_logged_files)).
+    pub fn log(&self) -> Log<'_> {
+        Log {
+            display: &self.log_display,
+            schema: &self.schema,
+            stats: &self.stats,
+        }
+    }
+}
+
+/// An `add` action's statistics as the log writes them (the Delta
+/// protocol's `stats` JSON: `numRecords`, `nullCount`, `minValues`,
+/// `maxValues`), top-level columns only; `None` when there are none or
+/// they do not parse (the file's footer is then read instead).
+fn logged_stats(json: &str) -> Option<LoggedStats> {
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    let numbers = |key: &str| -> HashMap<String, f64> {
+        value[key]
+            .as_object()
+            .map(|columns| {
+                columns
+                    .iter()
+                    .filter_map(|(name, v)| Some((name.clone(), v.as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let nulls = value["nullCount"]
+        .as_object()
+        .map(|columns| {
+            columns
+                .iter()
+                .filter_map(|(name, v)| Some((name.clone(), v.as_u64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(LoggedStats {
+        records: value["numRecords"].as_u64(),
+        nulls,
+        min: numbers("minValues"),
+        max: numbers("maxValues"),
+    })
 }
 
 /// Where a Delta table is and how to reach it.
@@ -194,6 +246,7 @@ pub async fn snapshot(
         objects.iter().map(|m| (&m.location, m)).collect();
     let mut files = Vec::new();
     let mut partitions = HashMap::new();
+    let mut stats = HashMap::new();
     for file in state.log_data().iter() {
         let path = file.path().to_string();
         if path.contains("://") || path.starts_with('/') {
@@ -224,6 +277,9 @@ pub async fn snapshot(
                         .collect();
                     partitions.insert(full.clone(), row);
                 }
+                if let Some(logged) = file.stats().as_deref().and_then(logged_stats) {
+                    stats.insert(full.clone(), logged);
+                }
                 files.push((*meta).clone());
             }
             None => {
@@ -253,6 +309,13 @@ pub async fn snapshot(
         partitions,
         unlisted,
         schema: state.snapshot().arrow_schema(),
+        stats,
+        log_display: format!(
+            "{}/{}, version {}",
+            place.display.trim_end_matches('/'),
+            LOG_DIR.trim_end_matches('/'),
+            state.version()
+        ),
     })
 }
 

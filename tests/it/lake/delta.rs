@@ -184,6 +184,80 @@ fn what_kpiql_cannot_read_faithfully_is_refused_naming_table_and_reason() {
 }
 
 #[test]
+fn the_contracts_drift_rules_hold_on_a_delta_table_as_on_parquet() {
+    // The log's statistics settle what they can (lake::check::
+    // check_logged_files); what they cannot is read from the file, and
+    // each problem names the file, as for loose Parquet.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (delta, parquet) = lakes(dir.path(), "drift-long");
+    let problem_of = |stderr: &str, needle: &str| -> String {
+        stderr
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle}: {stderr}"))
+            .to_string()
+    };
+    let out = kpiql(&delta, &["sql", "SELECT count(*) FROM interactions"]);
+    let stderr = refused(out, "contract");
+    // Version 1's file: contact_seq 2^40 = 1099511627776, beyond Int32.
+    let unfit = problem_of(&stderr, "1099511627776");
+    assert!(
+        unfit.contains("`contact_seq`") && unfit.contains("Int32"),
+        "{unfit}"
+    );
+    // Version 2's file: the NULL channel (required).
+    let null = problem_of(&stderr, "required column `channel`");
+    assert!(null.contains("1 NULL"), "{null}");
+    let file_of = |line: &str| {
+        let line = line.trim_start().trim_start_matches("- ");
+        line.split(' ').next().unwrap_or_default().to_string()
+    };
+    assert_ne!(file_of(&unfit), file_of(&null), "{stderr}");
+    for line in [&unfit, &null] {
+        let file = file_of(line);
+        assert!(
+            file.starts_with(&delta.join("interactions").display().to_string())
+                && file.ends_with(".parquet")
+                && Path::new(&file).exists(),
+            "{line}"
+        );
+    }
+    // Version 0 alone (Int64 values within Int32, by the log's min/max)
+    // reads as the plain lake.
+    let sql = "SELECT count(*), sum(contact_seq), max(contact_seq) FROM interactions";
+    assert_eq!(
+        csv(&delta, &["--as-of", "0", "sql", sql]),
+        csv(&parquet, &["sql", sql])
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (delta, parquet) = lakes(dir.path(), "drift-double");
+    let stderr = refused(
+        kpiql(&delta, &["sql", "SELECT count(*) FROM interactions"]),
+        "holds 4.5",
+    );
+    assert!(
+        problem_of(&stderr, "holds 4.5").contains("is not a whole number in the Int32 range"),
+        "{stderr}"
+    );
+    assert_eq!(
+        csv(&delta, &["--as-of", "0", "sql", sql]),
+        csv(&parquet, &["sql", sql])
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (delta, _) = lakes(dir.path(), "drift-type");
+    let stderr = refused(
+        kpiql(&delta, &["sql", "SELECT count(*) FROM interactions"]),
+        "`created_at` has type Utf8",
+    );
+    // Named once, as the log's schema, not once per file.
+    let line = problem_of(&stderr, "`created_at` has type Utf8");
+    assert!(line.contains("_delta_log, version 0"), "{line}");
+    assert_eq!(stderr.matches("`created_at`").count(), 1, "{stderr}");
+}
+
+#[test]
 fn a_partitioned_delta_table_reads_its_partition_values_from_the_log() {
     let dir = tempfile::tempdir().expect("tempdir");
     // Partitioned by priority (with NULLs), escalated (a boolean) and

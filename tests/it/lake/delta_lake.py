@@ -24,6 +24,12 @@ as they are. `interactions` is written as a Delta table by CASE:
   of which is "n/a".
 - missing-file: one append, then one of its data files removed.
 - corrupt-log: one append, then a commit file that is not JSON.
+- drift-long: `contact_seq` as Int64 (the log's `long`, the contract's
+  Int32): October, then one row whose contact_seq is 2^40, then one row
+  whose channel is NULL (one file each). The plain lake holds October.
+- drift-double: `contact_seq` as Float64 (whole numbers): October, then one
+  row whose contact_seq is 4.5.
+- drift-type: `created_at` as text in the log's schema.
 
 Prints the Delta table's version.
 """
@@ -182,6 +188,39 @@ elif case == "corrupt-log":
     with open(os.path.join(table, "_delta_log", f"{1:020d}.json"), "w") as f:
         f.write("{\"add\": {\"path\": \n")
     version = 1
+elif case.startswith("drift-"):
+    def retyped(rows, name, ty):
+        i = rows.schema.get_field_index(name)
+        return rows.set_column(i, name, pc.cast(rows.column(name), ty))
+
+    def with_value(rows, name, value, ty):
+        i = rows.schema.get_field_index(name)
+        return rows.set_column(i, name, pa.array([value], ty))
+
+    # Every column nullable in the log (as most writers leave it), so a
+    # NULL channel is a valid Delta write that breaks only the contract.
+    loose = october.cast(pa.schema([f.with_nullable(True) for f in october.schema]))
+    if case == "drift-long":
+        base = retyped(loose, "contact_seq", pa.int64())
+        write_deltalake(table, base)
+        write_deltalake(table, with_value(base.slice(0, 1), "contact_seq", 2**40, pa.int64()),
+                        mode="append")
+        write_deltalake(table, with_value(base.slice(0, 1), "channel", None, pa.string()),
+                        mode="append")
+        version = 2
+    elif case == "drift-double":
+        base = retyped(loose, "contact_seq", pa.float64())
+        write_deltalake(table, base)
+        write_deltalake(table, with_value(base.slice(0, 1), "contact_seq", 4.5, pa.float64()),
+                        mode="append")
+        version = 1
+    elif case == "drift-type":
+        write_deltalake(table, retyped(loose, "created_at", pa.string()))
+        version = 0
+    else:
+        sys.exit(f"unknown case {case}")
+    os.makedirs(os.path.join(parquet_lake, "interactions"))
+    pq.write_table(october, os.path.join(parquet_lake, "interactions", "part-0.parquet"))
 else:
     sys.exit(f"unknown case {case}")
 
