@@ -2,9 +2,11 @@
 //! its log lists at the version read, never a listing of its folder (an
 //! update or overwrite leaves the old files there until a vacuum, and they
 //! would be counted). The log is read with delta-rs (`deltalake`, already
-//! built for `batch`); the files it lists are then read and checked
-//! exactly as loose Parquet files are (the contract's drift rules, the
-//! same errors naming table, column and file).
+//! built for `batch`); the files it lists are then read as loose Parquet
+//! files are, under the contract's drift rules with the same errors naming
+//! table, column and file, judged from the log's schema and statistics
+//! where those settle a rule and from the file's footer where they do not
+//! (`check::check_logged_files`).
 //!
 //! What the reader cannot honour is refused, never skipped (DESIGN §1):
 //! reader features other than those below, column mapping, deletion
@@ -131,32 +133,28 @@ impl Snapshot {
 /// they do not parse (the file's footer is then read instead).
 fn logged_stats(json: &str) -> Option<LoggedStats> {
     let value: serde_json::Value = serde_json::from_str(json).ok()?;
-    let numbers = |key: &str| -> HashMap<String, f64> {
-        value[key]
-            .as_object()
-            .map(|columns| {
-                columns
-                    .iter()
-                    .filter_map(|(name, v)| Some((name.clone(), v.as_f64()?)))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let nulls = value["nullCount"]
+    Some(LoggedStats {
+        records: value["numRecords"].as_u64(),
+        nulls: per_column(&value["nullCount"], serde_json::Value::as_u64),
+        min: per_column(&value["minValues"], serde_json::Value::as_f64),
+        max: per_column(&value["maxValues"], serde_json::Value::as_f64),
+    })
+}
+
+/// The columns of a statistics object whose values `read` takes.
+fn per_column<T>(
+    columns: &serde_json::Value,
+    read: impl Fn(&serde_json::Value) -> Option<T>,
+) -> HashMap<String, T> {
+    columns
         .as_object()
         .map(|columns| {
             columns
                 .iter()
-                .filter_map(|(name, v)| Some((name.clone(), v.as_u64()?)))
+                .filter_map(|(name, v)| Some((name.clone(), read(v)?)))
                 .collect()
         })
-        .unwrap_or_default();
-    Some(LoggedStats {
-        records: value["numRecords"].as_u64(),
-        nulls,
-        min: numbers("minValues"),
-        max: numbers("maxValues"),
-    })
+        .unwrap_or_default()
 }
 
 /// Where a Delta table is and how to reach it.
