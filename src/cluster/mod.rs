@@ -8,6 +8,8 @@
 //! store of an `s3://` bucket from their own environment on first use
 //! ([`crate::store::EnvStores`]). The built-in sample lake lives in the
 //! client's memory and cannot be shipped ([`check_lake`] refuses it).
+//! A statement reading a table the client holds runs in the client
+//! ([`held_here`]); `report(...)` is shipped as the report's own plan.
 
 pub mod codec;
 pub mod listen;
@@ -198,51 +200,81 @@ pub fn client_state(url: &str, config: SessionConfig) -> datafusion::error::Resu
         .with_config(config)
         .with_default_features()
         .build();
-    let mut state = state.upgrade_for_ballista(scheduler_url(url)?)?;
-    state.add_analyzer_rule(Arc::new(Shippable));
-    Ok(state)
+    let state = state.upgrade_for_ballista(scheduler_url(url)?)?;
+    let cluster = Arc::clone(state.query_planner());
+    Ok(SessionStateBuilder::new_from_existing(state)
+        .with_query_planner(Arc::new(Routed { cluster }))
+        .build())
 }
 
-/// Refuses, before anything is sent, a plan reading a table Ballista's
-/// codec cannot ship: only listing tables, views and empty tables travel;
-/// `report(...)` and `targets` live in the client's memory. (Ballista's own
-/// error is an "internal error, please file a bug" from deep in the codec.)
+/// The client's planner: a plan reading only the lake's tables goes to
+/// the cluster; a plan reading a table held in this process (the catalog
+/// tables a PostgreSQL client asks `serve` about, `information_schema`,
+/// `targets`) runs here, where that table is. Ballista's codec ships
+/// listing tables and empty tables only (its own error for anything else
+/// is an "internal error, please file a bug" from deep in the codec), and
+/// a table in this process's memory is small: the whole statement runs
+/// here, reading any lake table it joins from the same shared folder or
+/// bucket the executors read. `report(...)` on a cluster is the report's
+/// own plan ([`crate::reports::function`]), so it goes to the cluster.
 #[derive(Debug)]
-struct Shippable;
+struct Routed {
+    cluster: Arc<dyn datafusion::execution::context::QueryPlanner + Send + Sync>,
+}
 
-impl datafusion::optimizer::AnalyzerRule for Shippable {
-    fn analyze(
+#[async_trait::async_trait]
+impl datafusion::execution::context::QueryPlanner for Routed {
+    async fn create_physical_plan(
         &self,
-        plan: datafusion::logical_expr::LogicalPlan,
-        _: &datafusion::config::ConfigOptions,
-    ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-        use datafusion::common::tree_node::TreeNodeRecursion;
-        use datafusion::datasource::listing::ListingTable;
-        use datafusion::datasource::{ViewTable, empty::EmptyTable};
-        use datafusion::logical_expr::LogicalPlan;
-        plan.apply_with_subqueries(|node| {
-            if let LogicalPlan::TableScan(scan) = node
-                && let Ok(provider) =
-                    datafusion::catalog::default_table_source::source_as_provider(&scan.source)
-                && provider.downcast_ref::<ListingTable>().is_none()
-                && provider.downcast_ref::<ViewTable>().is_none()
-                && provider.downcast_ref::<EmptyTable>().is_none()
-            {
-                return Err(datafusion::error::DataFusionError::Plan(format!(
-                    "{} cannot run on the cluster: it is computed or held in this process, \
-                     and executors read only the lake's tables; run a report with \
-                     `kpiql report NAME --cluster ...`, or this query without --cluster",
-                    scan.table_name
-                )));
+        plan: &datafusion::logical_expr::LogicalPlan,
+        state: &dyn datafusion::catalog::Session,
+    ) -> datafusion::error::Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        use datafusion::physical_planner::PhysicalPlanner;
+        let client = state
+            .as_any()
+            .downcast_ref::<SessionState>()
+            .ok_or_else(|| {
+                datafusion::error::DataFusionError::Internal("not a SessionState".into())
+            })?;
+        let plan = crate::reports::function::expand(plan.clone(), client).await?;
+        match held_here(&plan)? {
+            None => self.cluster.create_physical_plan(&plan, state).await,
+            Some(_) => {
+                datafusion::physical_planner::DefaultPhysicalPlanner::default()
+                    .create_physical_plan(&plan, state)
+                    .await
             }
-            Ok(TreeNodeRecursion::Continue)
-        })?;
-        Ok(plan)
+        }
     }
+}
 
-    fn name(&self) -> &str {
-        "tables a cluster can read"
-    }
+/// The first table `plan` reads that Ballista cannot ship (only listing
+/// tables, views and empty tables travel), if any.
+pub fn held_here(
+    plan: &datafusion::logical_expr::LogicalPlan,
+) -> datafusion::error::Result<Option<String>> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::datasource::listing::ListingTable;
+    use datafusion::datasource::{ViewTable, empty::EmptyTable};
+    use datafusion::logical_expr::LogicalPlan;
+    let mut found = None;
+    plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let shippable =
+                datafusion::catalog::default_table_source::source_as_provider(&scan.source)
+                    .is_ok_and(|provider| {
+                        provider.downcast_ref::<ListingTable>().is_some()
+                            || provider.downcast_ref::<ViewTable>().is_some()
+                            || provider.downcast_ref::<EmptyTable>().is_some()
+                    });
+            if !shippable {
+                found = Some(scan.table_name.to_string());
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok(found)
 }
 
 /// Refuses a lake the executors cannot read: the built-in sample lake

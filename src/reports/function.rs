@@ -18,13 +18,14 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableFunctionArgs;
 use datafusion::catalog::{Session, TableFunctionImpl, TableProvider};
+use datafusion::common::Column;
 use datafusion::common::ScalarValue;
-use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
@@ -165,6 +166,92 @@ struct ReportTable {
     schema: SchemaRef,
 }
 
+impl ReportTable {
+    /// The report planned with its parameters bound now (the defaults
+    /// from the data as it is).
+    async fn bound(&self, state: &SessionState) -> Result<datafusion::dataframe::DataFrame> {
+        let ctx = SessionContext::new_with_state(state.clone());
+        let values = bind(
+            &ctx,
+            &self.report,
+            self.from.as_deref(),
+            self.to.as_deref(),
+            &self.given,
+        )
+        .await
+        .map_err(|e| DataFusionError::Plan(e.to_string()))?;
+        plan(&ctx, &self.report, values, self.targets.as_deref()).await
+    }
+}
+
+/// `plan` with each `report(...)` it reads replaced by the report's own
+/// plan, bound now and optimised in `state`, under the call's name and
+/// with the columns and row limit the statement reads: a plan a cluster
+/// can run (its codec ships the lake's tables, not a provider that plans
+/// when it is scanned). The optimiser sees the report's plan on its own,
+/// as in-process, where the report is a leaf planned at its scan. A view
+/// over `report(...)` (`serve`'s `reports.<name>`) is expanded at every
+/// query, so its defaults follow the lake there too.
+pub async fn expand(plan: LogicalPlan, state: &SessionState) -> Result<LogicalPlan> {
+    use std::collections::HashMap;
+    // The calls first (binding is async), then one rewrite.
+    let mut calls: Vec<Arc<dyn TableProvider>> = Vec::new();
+    plan.apply_with_subqueries(|node| {
+        if let Some(provider) = report_scan(node) {
+            calls.push(provider);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    if calls.is_empty() {
+        return Ok(plan);
+    }
+    let mut plans = HashMap::new();
+    for provider in calls {
+        let key = Arc::as_ptr(&provider).cast::<()>() as usize;
+        if plans.contains_key(&key) {
+            continue;
+        }
+        let Some(table) = provider.downcast_ref::<ReportTable>() else {
+            continue;
+        };
+        let df = table.bound(state).await?;
+        plans.insert(key, state.optimize(df.logical_plan())?);
+    }
+    plan.transform_up_with_subqueries(|node| {
+        let Some(provider) = report_scan(&node) else {
+            return Ok(Transformed::no(node));
+        };
+        let key = Arc::as_ptr(&provider).cast::<()>() as usize;
+        let (LogicalPlan::TableScan(scan), Some(inner)) = (&node, plans.get(&key)) else {
+            return Ok(Transformed::no(node));
+        };
+        let mut builder = LogicalPlanBuilder::from(inner.clone());
+        if let Some(columns) = &scan.projection {
+            let exprs = columns
+                .iter()
+                .map(|&i| Expr::Column(Column::from(inner.schema().qualified_field(i))))
+                .collect::<Vec<_>>();
+            builder = builder.project(exprs)?;
+        }
+        builder = builder.alias(scan.table_name.clone())?;
+        if let Some(fetch) = scan.fetch {
+            builder = builder.limit(0, Some(fetch))?;
+        }
+        Ok(Transformed::yes(builder.build()?))
+    })
+    .map(|t| t.data)
+}
+
+/// The provider of `node` when it scans a `report(...)` call.
+fn report_scan(node: &LogicalPlan) -> Option<Arc<dyn TableProvider>> {
+    let LogicalPlan::TableScan(scan) = node else {
+        return None;
+    };
+    datafusion::catalog::default_table_source::source_as_provider(&scan.source)
+        .ok()
+        .filter(|p| p.downcast_ref::<ReportTable>().is_some())
+}
+
 #[async_trait]
 impl TableProvider for ReportTable {
     fn schema(&self) -> SchemaRef {
@@ -182,17 +269,7 @@ impl TableProvider for ReportTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let ctx = SessionContext::new_with_state(session_state(state)?.clone());
-        let values = bind(
-            &ctx,
-            &self.report,
-            self.from.as_deref(),
-            self.to.as_deref(),
-            &self.given,
-        )
-        .await
-        .map_err(|e| DataFusionError::Plan(e.to_string()))?;
-        let mut df = plan(&ctx, &self.report, values, self.targets.as_deref()).await?;
+        let mut df = self.bound(session_state(state)?).await?;
         if let Some(columns) = projection {
             let names: Vec<&str> = columns
                 .iter()

@@ -267,18 +267,80 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
             "{report} with targets"
         );
     }
-    // report(...) lives in the client: refused before anything is sent.
-    let out = command(
-        &sample(),
-        Some(&url),
-        &["sql", "SELECT * FROM report('team')"],
-    )
-    .output()
-    .expect("runs");
-    fails_saying(
-        &out,
-        "report() cannot run on the cluster: it is computed or held in this process",
+    // report(...) is sent as the report's own plan, bound by the client
+    // (the defaults from the cluster's answer), and the cluster runs it:
+    // equal to the in-process run, with and without arguments, columns
+    // and a row limit the statement reads, and targets.
+    for (sql, targets) in [
+        ("SELECT * FROM report('team')", None),
+        (
+            "SELECT channel, interactions, fcr_pct FROM report('channels', '2026-09-01', '2026-10-01') \
+             WHERE interactions > 10 ORDER BY channel LIMIT 2",
+            None,
+        ),
+        (
+            "SELECT a.team, a.handled, t.tickets FROM report('agent') a \
+             JOIN report('team', NULL, NULL) t ON t.team = a.team ORDER BY a.handled DESC, a.team LIMIT 5",
+            None,
+        ),
+        ("SELECT * FROM report('management')", Some(targets)),
+    ] {
+        let mut args = Vec::new();
+        if let Some(file) = targets {
+            args.extend(["--targets", file]);
+        }
+        args.extend(["sql", sql]);
+        let here = ok(&run(None, &args), sql);
+        assert!(here.lines().count() > 1, "{sql}: no rows\n{here}");
+        assert_eq!(on_cluster(&sample(), &args, sql), here, "{sql}");
+    }
+    // A table this process holds (the targets) is read here, not sent.
+    let jobs = cluster.jobs();
+    let sql = "SELECT count(*) AS n FROM targets";
+    let out = command(&sample(), Some(&url), &["--targets", targets, "sql", sql])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        ok(&out, sql),
+        ok(&run(None, &["--targets", targets, "sql", sql]), sql)
     );
+    assert_eq!(cluster.jobs(), jobs, "{sql} was sent to the cluster");
+    // A PostgreSQL client of `serve --cluster`: report(...) and the
+    // reports.<name> views computed by the cluster, the catalog (what psql's
+    // \dt reads) answered by the server itself.
+    let server = crate::serve::serve(&["--data", &sample(), "--cluster", &url]);
+    for (sql, cli) in [
+        ("SELECT * FROM report('team')", vec!["report", "team"]),
+        ("SELECT * FROM reports.channels", vec!["report", "channels"]),
+        (
+            // Both ends given: no query for a default, so the one job is
+            // the report's.
+            "SELECT * FROM report('sla', '2026-09-01', '2026-10-01')",
+            vec![
+                "report",
+                "sla",
+                "--from",
+                "2026-09-01",
+                "--to",
+                "2026-10-01",
+            ],
+        ),
+    ] {
+        let jobs = cluster.jobs();
+        let (done, out, err) =
+            crate::serve::psql(&server, "kpiql", crate::serve::PASSWORD, "", &[sql]);
+        assert!(done, "{sql} over serve --cluster: {err}");
+        crate::serve::assert_same_table(&out, &crate::fixtures::sample_csv(&cli), sql);
+        assert!(
+            cluster.jobs() > jobs,
+            "{sql}: serve --cluster ran it itself"
+        );
+    }
+    let (done, out, err) =
+        crate::serve::psql(&server, "kpiql", crate::serve::PASSWORD, "", &["\\dt"]);
+    assert!(done, "\\dt over serve --cluster: {err}");
+    assert!(out.contains("interactions"), "{out}");
+    drop(server);
     // The shell, in a real terminal, sends its statements to the cluster.
     let fcr = ok(
         &run(

@@ -10,10 +10,10 @@ use std::process::{Child, Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
 
-const PASSWORD: &str = "s3cret pass";
+pub(crate) const PASSWORD: &str = "s3cret pass";
 
 /// A running `kpiql serve`, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
     /// The server's stderr lines after "listening on".
@@ -37,7 +37,7 @@ fn kpiql() -> StdCommand {
 
 /// Starts `kpiql serve ARGS` with KPIQL_PASSWORD and waits for its
 /// "listening on" line (the port is the system's choice).
-fn serve(args: &[&str]) -> Server {
+pub(crate) fn serve(args: &[&str]) -> Server {
     let mut child = kpiql()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
@@ -78,7 +78,7 @@ fn serve(args: &[&str]) -> Server {
 
 /// `psql` on `server` as `user` with `password`, running each `-c`;
 /// (success, stdout, stderr).
-fn psql(
+pub(crate) fn psql(
     server: &Server,
     user: &str,
     password: &str,
@@ -126,7 +126,7 @@ fn same_cell(a: &str, b: &str) -> bool {
     a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
 }
 
-fn assert_same_table(got: &str, expected: &str, what: &str) {
+pub(crate) fn assert_same_table(got: &str, expected: &str, what: &str) {
     let rows = |t: &str| -> Vec<Vec<String>> {
         csv::ReaderBuilder::new()
             .has_headers(false)
