@@ -9,8 +9,12 @@ waits until the scheduler has registered them, times the client's
 process's peak resident set from `wait4`. The cluster's results are
 compared with the in-process run's, byte for byte (CSV).
 
-    python3 bench/cluster.py --kpiql target/release/kpiql --lake /tmp/lake100m \
-        --reports team,channels,management --tasks 2
+    python3 bench/cluster.py --kpiql target/release/kpiql --lake /tmp/lake100m
+
+runs every preset report (queries/reports/) on one executor with two task
+slots and on two executors with one each (--tasks 2 --executors 1,2); the
+shuffle is the bytes the executors wrote to their work folders, also as a
+share of the lake's bytes.
 
 Standard library only. Exit status 0 when every cluster result equals the
 in-process one, 1 otherwise, 2 when a run failed.
@@ -114,6 +118,13 @@ def start_cluster(kpiql, executors, tasks, logs, work):
     return f"df://127.0.0.1:{port}", scheduler, procs
 
 
+REPORTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "queries", "reports")
+
+
+def all_reports():
+    return ",".join(sorted(f[:-4] for f in os.listdir(REPORTS) if f.endswith(".sql")))
+
+
 def tree_bytes(path):
     """Bytes of the files under `path` (an executor's shuffle files)."""
     total = 0
@@ -143,7 +154,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kpiql", required=True)
     ap.add_argument("--lake", required=True)
-    ap.add_argument("--reports", default="team,channels,management")
+    ap.add_argument("--reports", default=None, help="comma-separated (default: all)")
     ap.add_argument("--tasks", type=int, default=os.cpu_count(),
                     help="task slots in all, split over the executors (default: one per core)")
     ap.add_argument("--executors", default="1,2",
@@ -151,11 +162,13 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="threads of the in-process run and of the client")
     args = ap.parse_args()
+    reports = args.reports or all_reports()
+    lake_mib = tree_bytes(args.lake) / 2**20
 
     rows = []
     failed = differed = False
     with tempfile.TemporaryDirectory(prefix="kpiql-cluster-bench-") as tmp:
-        for report in args.reports.split(","):
+        for report in reports.split(","):
             base = [args.kpiql, "-q", "--data", args.lake, "--threads", str(args.threads)]
             here = os.path.join(tmp, f"{report}.inprocess.csv")
             secs, rss, code = run_client(base + ["report", report, "--format", "csv"], here)
@@ -194,14 +207,20 @@ def main():
                              shuffled, work, "equal" if same else "DIFFERS"))
                 print(f"{report}: {setup} {secs:.2f} s", file=sys.stderr)
 
-    print("report          setup          time s  client RSS  scheduler RSS  executor RSS           shuffle  stages/tasks  result")
-    print("--------------  -------------  ------  ----------  -------------  -------------------  ---------  ------------  ------")
+    print(f"lake {args.lake}: {lake_mib:.0f} MiB")
+    print("report              setup          time s  / in-process  client RSS  scheduler RSS  executor RSS           shuffle  of lake  stages/tasks  result")
+    print("------------------  -------------  ------  ------------  ----------  -------------  -------------------  ---------  -------  ------------  ------")
+    base_secs = {}
     for report, setup, secs, rss, srss, erss, shuffled, work, result in rows:
         s = f"{srss:.0f} MiB" if srss is not None else "-"
         e = " + ".join(f"{r:.0f}" for r in erss) + " MiB" if erss else "-"
         sh = f"{shuffled:.1f} MiB" if shuffled is not None else "-"
+        share = f"{100 * shuffled / lake_mib:.1f} %" if shuffled is not None and lake_mib else "-"
         w = f"{work[0]}/{work[1]}" if work else "-"
-        print(f"{report:<14}  {setup:<13}  {secs:6.2f}  {rss:6.0f} MiB  {s:>13}  {e:<19}  {sh:>9}  {w:>12}  {result}")
+        if setup == "in-process":
+            base_secs[report] = secs
+        ratio = f"{secs / base_secs[report]:.2f}x" if report in base_secs and setup != "in-process" else "-"
+        print(f"{report:<18}  {setup:<13}  {secs:6.2f}  {ratio:>12}  {rss:6.0f} MiB  {s:>13}  {e:<19}  {sh:>9}  {share:>7}  {w:>12}  {result}")
     sys.exit(2 if failed else 1 if differed else 0)
 
 

@@ -20,6 +20,7 @@ pub mod repl;
 pub mod reports;
 pub mod serve;
 pub mod session;
+pub mod spill;
 pub mod sql;
 pub mod staffing;
 pub mod store;

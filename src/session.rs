@@ -122,11 +122,18 @@ impl Kpiql {
                 crate::cluster::check_lake(&options.location)?;
                 crate::cluster::client_state(url, session_config(options))?
             }
-            None => SessionStateBuilder::new()
-                .with_config(session_config(options))
-                .with_runtime_env(runtime_env(options)?)
-                .with_default_features()
-                .build(),
+            None => {
+                let builder = SessionStateBuilder::new()
+                    .with_config(session_config(options))
+                    .with_runtime_env(runtime_env(options)?)
+                    .with_default_features();
+                match options.memory_limit {
+                    Some(_) => builder
+                        .with_physical_optimizer_rules(crate::spill::SpillingJoins::in_rules()),
+                    None => builder,
+                }
+                .build()
+            }
         };
         if let Location::Remote(url) = &options.location {
             crate::store::register(state.runtime_env(), url, &options.storage_options)?;
@@ -214,10 +221,9 @@ pub fn session_config(options: &Options) -> SessionConfig {
         config = config.with_target_partitions(threads.max(1));
     }
     // Under a memory limit, joins must be able to spill: DataFusion's hash
-    // join cannot, its sort-merge join (over spilling sorts) can.
-    if options.memory_limit.is_some() {
-        config.options_mut().optimizer.prefer_hash_join = false;
-    }
+    // join cannot, its sort-merge join (over spilling sorts) can. Those
+    // with a small build side stay hash joins (`crate::spill`, the rule
+    // the session gets in `Kpiql::open`).
     // Filters are applied while Parquet is decoded, so a join's dynamic
     // filter (the period's tickets, DESIGN §3) drops rows below a grouping
     // whatever the ids look like, not only row groups whose min/max miss.

@@ -3143,3 +3143,67 @@ fn the_ticket_reports_restrict_contacts_below_the_grouping_in_every_mode() {
         "the check passes a plan without the restriction:\n{text}"
     );
 }
+
+/// Under `--memory-limit` (issue 27; `src/spill.rs`) a join whose build
+/// side the statistics say is small stays a hash join, in the mode the
+/// unbounded run plans it (so its dynamic filter still reaches the probe
+/// side's scan), and a join of two large sides is a sort-merge join, which
+/// spills; with one thread too, where DataFusion plans every join as a
+/// hash join without asking. "Large" here: thresholds of 0 bytes and 0
+/// rows, so that the sample lake's tables count as large. Every form gives
+/// the same rows (worked out by the unbounded run, a plain hash join).
+#[test]
+fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
+    let join = "SELECT count(*) AS n, count(DISTINCT i.team) AS teams FROM surveys s \
+                JOIN interactions i ON i.interaction_id = s.interaction_id";
+    let large = "SET datafusion.optimizer.hash_join_single_partition_threshold = 0; \
+                 SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0; ";
+    let run = |args: &[&str], sql: &str| {
+        let out = Command::cargo_bin("kpiql")
+            .expect("binary")
+            .env_remove("KPIQL_DATA")
+            .arg("-q")
+            .args(args)
+            .args(["sql", sql])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{args:?} {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let expected = run(&[], join);
+    assert!(expected.starts_with("n,teams\n"), "{expected}");
+    for threads in ["2", "1"] {
+        let limited = ["--threads", threads, "--memory-limit", "1G"];
+        let small = run(&limited, &format!("EXPLAIN {join}"));
+        assert!(
+            small.contains("HashJoinExec: mode=CollectLeft")
+                && !small.contains("SortMergeJoinExec"),
+            "{threads} thread(s), small side:\n{small}"
+        );
+        let spilling = run(&limited, &format!("{large}EXPLAIN {join}"));
+        assert!(
+            spilling.contains("SortMergeJoinExec") && !spilling.contains("HashJoinExec"),
+            "{threads} thread(s), large sides:\n{spilling}"
+        );
+        assert_eq!(
+            run(&limited, join),
+            expected,
+            "{threads} thread(s), small side"
+        );
+        assert_eq!(
+            run(&limited, &format!("{large}{join}")),
+            expected,
+            "{threads} thread(s), large sides"
+        );
+    }
+    // Without a limit the thresholds change the mode, never the join.
+    let unbounded = run(&[], &format!("{large}EXPLAIN {join}"));
+    assert!(
+        !unbounded.contains("SortMergeJoinExec"),
+        "without a limit:\n{unbounded}"
+    );
+}
