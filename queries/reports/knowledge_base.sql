@@ -48,6 +48,12 @@ sessions AS (
         max(viewed_at) AS last_view,
         first_value(article_id ORDER BY viewed_at DESC, view_id DESC) AS article_id
     FROM kb_views
+    -- Only sessions with a view in the period, all of their views: a
+    -- session that ends in the period has its last view there. Grouping
+    -- every session of the history held 17 GiB at 100 M contacts.
+    WHERE session_id IN (
+        SELECT session_id FROM kb_views WHERE viewed_at >= $start AND viewed_at < $end
+    )
     GROUP BY session_id
 ),
 ended AS (
