@@ -127,6 +127,9 @@ impl Kpiql {
                     .with_config(session_config(options))
                     .with_runtime_env(runtime_env(options)?)
                     .with_default_features();
+                // Under a memory limit, joins that could be large become
+                // sort-merge joins, which spill; those with a small build
+                // side stay hash joins (`crate::spill`).
                 match options.memory_limit {
                     Some(_) => builder
                         .with_physical_optimizer_rules(crate::spill::SpillingJoins::in_rules()),
@@ -220,10 +223,6 @@ pub fn session_config(options: &Options) -> SessionConfig {
     if let Some(threads) = options.threads {
         config = config.with_target_partitions(threads.max(1));
     }
-    // Under a memory limit, joins must be able to spill: DataFusion's hash
-    // join cannot, its sort-merge join (over spilling sorts) can. Those
-    // with a small build side stay hash joins (`crate::spill`, the rule
-    // the session gets in `Kpiql::open`).
     // Filters are applied while Parquet is decoded, so a join's dynamic
     // filter (the period's tickets, DESIGN §3) drops rows below a grouping
     // whatever the ids look like, not only row groups whose min/max miss.

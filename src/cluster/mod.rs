@@ -9,7 +9,7 @@
 //! ([`crate::store::EnvStores`]). The built-in sample lake lives in the
 //! client's memory and cannot be shipped ([`check_lake`] refuses it).
 //! A statement reading a table the client holds runs in the client
-//! ([`held_here`]); `report(...)` is shipped as the report's own plan.
+//! (`Routed`); `report(...)` is shipped as the report's own plan.
 
 pub mod codec;
 pub mod listen;
@@ -237,44 +237,41 @@ impl datafusion::execution::context::QueryPlanner for Routed {
                 datafusion::error::DataFusionError::Internal("not a SessionState".into())
             })?;
         let plan = crate::reports::function::expand(plan.clone(), client).await?;
-        match held_here(&plan)? {
-            None => self.cluster.create_physical_plan(&plan, state).await,
-            Some(_) => {
-                datafusion::physical_planner::DefaultPhysicalPlanner::default()
-                    .create_physical_plan(&plan, state)
-                    .await
-            }
+        if shippable(&plan)? {
+            self.cluster.create_physical_plan(&plan, state).await
+        } else {
+            datafusion::physical_planner::DefaultPhysicalPlanner::default()
+                .create_physical_plan(&plan, state)
+                .await
         }
     }
 }
 
-/// The first table `plan` reads that Ballista cannot ship (only listing
-/// tables, views and empty tables travel), if any.
-pub fn held_here(
-    plan: &datafusion::logical_expr::LogicalPlan,
-) -> datafusion::error::Result<Option<String>> {
+/// Every table `plan` reads is one Ballista can ship: only listing
+/// tables, views and empty tables travel.
+fn shippable(plan: &datafusion::logical_expr::LogicalPlan) -> datafusion::error::Result<bool> {
     use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::datasource::listing::ListingTable;
     use datafusion::datasource::{ViewTable, empty::EmptyTable};
     use datafusion::logical_expr::LogicalPlan;
-    let mut found = None;
+    let mut all = true;
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
-            let shippable =
+            let travels =
                 datafusion::catalog::default_table_source::source_as_provider(&scan.source)
                     .is_ok_and(|provider| {
                         provider.downcast_ref::<ListingTable>().is_some()
                             || provider.downcast_ref::<ViewTable>().is_some()
                             || provider.downcast_ref::<EmptyTable>().is_some()
                     });
-            if !shippable {
-                found = Some(scan.table_name.to_string());
+            if !travels {
+                all = false;
                 return Ok(TreeNodeRecursion::Stop);
             }
         }
         Ok(TreeNodeRecursion::Continue)
     })?;
-    Ok(found)
+    Ok(all)
 }
 
 /// Refuses a lake the executors cannot read: the built-in sample lake
