@@ -72,7 +72,7 @@ struct Results {
 /// One result's rows, and since when they wait for the client.
 struct Slot {
     /// `None` once closed for idleness.
-    rows: tokio::sync::Mutex<Option<SendableRowStream>>,
+    rows: tokio::sync::Mutex<Option<Feed>>,
     /// Set when a row was handed out, cleared when the next is asked for.
     waiting_since: Mutex<Option<Instant>>,
 }
@@ -250,9 +250,58 @@ enum Step {
     End,
 }
 
+/// The rows of one result, computed one ahead of the client by a task of
+/// their own; dropping the feed aborts that task, and with it the query.
+struct Feed {
+    rows: tokio::sync::mpsc::Receiver<PgWireResult<pgwire::messages::data::DataRow>>,
+    /// `None` once joined.
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Feed {
+    fn start(mut rows: SendableRowStream) -> Feed {
+        let (send, receive) = tokio::sync::mpsc::channel(1);
+        let task = tokio::spawn(async move {
+            while let Some(row) = rows.next().await {
+                if send.send(row).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Feed {
+            rows: receive,
+            task: Some(task),
+        }
+    }
+
+    /// The next row; `None` at the end. A task that died (a panic in the
+    /// query) is an error, never a short result.
+    async fn next(&mut self) -> Option<PgWireResult<pgwire::messages::data::DataRow>> {
+        if let Some(row) = self.rows.recv().await {
+            return Some(row);
+        }
+        match self.task.take()?.await {
+            Ok(()) => None,
+            Err(e) => Some(Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".into(),
+                "XX000".into(),
+                format!("the query's task ended abnormally: {e}"),
+            ))))),
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
 fn guard(rows: SendableRowStream, run: Run) -> SendableRowStream {
     let slot = Arc::new(Slot {
-        rows: tokio::sync::Mutex::new(Some(rows)),
+        rows: tokio::sync::Mutex::new(Some(Feed::start(rows))),
         waiting_since: Mutex::new(None),
     });
     run.results
@@ -326,5 +375,98 @@ impl CancelHandler for Registry {
             }
             None => log::warn!("cancel request for unknown connection {}", request.pid),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pgwire::messages::data::DataRow;
+
+    fn row() -> PgWireResult<DataRow> {
+        Ok(DataRow::new(Default::default(), 0))
+    }
+
+    fn run_until(deadline: Option<Duration>) -> (Run, watch::Sender<u64>) {
+        let generation = watch::Sender::new(0);
+        let run = Run {
+            cancelled: generation.subscribe(),
+            deadline: deadline.map(|d| Instant::now() + d),
+            results: Arc::default(),
+        };
+        (run, generation)
+    }
+
+    fn sqlstate(result: &PgWireResult<DataRow>) -> String {
+        match result {
+            Err(PgWireError::UserError(info)) => format!("{} {}", info.code, info.message),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// A query step that computes for 1.5 s without yielding (a
+    /// `count(*)` over a join is one such step) still ends at a 100 ms
+    /// deadline: the client gets the timeout, not the row. Polling the
+    /// rows in the connection's own task gave the row (CI, 2026-12-03).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deadline_ends_a_query_inside_one_long_step() {
+        let long = futures::stream::once(async {
+            std::thread::sleep(Duration::from_millis(1500));
+            row()
+        });
+        let (run, _generation) = run_until(Some(Duration::from_millis(100)));
+        let mut rows = guard(Box::pin(long), run);
+        let first = rows.next().await.expect("an item");
+        assert_eq!(
+            sqlstate(&first),
+            "57014 canceling statement due to statement timeout"
+        );
+        assert!(rows.next().await.is_none(), "nothing after the error");
+    }
+
+    /// A cancel does the same.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancel_ends_a_query_inside_one_long_step() {
+        let long = futures::stream::once(async {
+            std::thread::sleep(Duration::from_millis(1500));
+            row()
+        });
+        let (run, generation) = run_until(None);
+        let mut rows = guard(Box::pin(long), run);
+        let next = tokio::spawn(async move { rows.next().await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        generation.send_modify(|g| *g += 1);
+        let first = next.await.expect("task").expect("an item");
+        assert_eq!(
+            sqlstate(&first),
+            "57014 canceling statement due to user request"
+        );
+    }
+
+    /// Every row arrives, in order, then the end; a query whose task
+    /// panics ends in an error, never in a short result.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_arrive_whole_and_a_panic_is_an_error() {
+        let three = futures::stream::iter((0..3).map(|i| Ok(DataRow::new(Default::default(), i))));
+        let (run, _generation) = run_until(None);
+        let counts: Vec<i16> = guard(Box::pin(three), run)
+            .map(|r| r.expect("row").field_count)
+            .collect()
+            .await;
+        assert_eq!(counts, [0, 1, 2]);
+
+        let dies = futures::stream::iter([0, 1]).map(|i| {
+            assert!(i == 0, "the query panics on its second row");
+            row()
+        });
+        let (run, _generation) = run_until(None);
+        let out: Vec<PgWireResult<DataRow>> = guard(Box::pin(dies), run).collect().await;
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out[0].is_ok());
+        assert!(
+            sqlstate(&out[1]).starts_with("XX000 the query's task ended abnormally"),
+            "{}",
+            sqlstate(&out[1])
+        );
     }
 }
