@@ -247,7 +247,14 @@ pub fn session_config(options: &Options) -> SessionConfig {
         .options_mut()
         .execution
         .listing_table_ignore_subdirectory = false;
-    config
+    // Under a memory limit, a join whose build side is bounded in a
+    // quarter of it stays a hash join (`crate::spill`); always registered,
+    // so `SET kpiql.hash_join_build_bytes` is known.
+    config.with_option_extension(
+        options
+            .memory_limit
+            .map_or_else(Default::default, crate::spill::JoinOptions::under),
+    )
 }
 
 /// The runtime: a spilling memory pool when a limit is given.

@@ -15,22 +15,66 @@
 //! a join it leaves partitioned, both sides possibly large, and a
 //! `CollectLeft` join whose build side is not known to be small, are
 //! turned into sort-merge joins by [`SpillingJoins`], the rule right
-//! after it. The choice is only as good as the statistics: at 100 M
-//! contacts a Parquet scan with its filter pushed inside still reports
-//! the whole table's rows, so the month's answers look large and that
-//! join stays sort-merge (bench/README.md).
+//! after it.
+//!
+//! DataFusion's estimate of a filtered Parquet scan is the whole table's
+//! rows times a guessed selectivity: at 100 M contacts a month's survey
+//! answers were 44.6 M rows to it, and that join was sorted. So a join
+//! also stays a hash join (with its build side collected once) when
+//! [`rows_at_most`] bounds its build side by the files its filter cannot
+//! rule out by their footers' min/max, and that many rows of its columns
+//! fit in `kpiql.hash_join_build_bytes` (a quarter of `--memory-limit`;
+//! [`JoinOptions`]). The bound is an upper bound, never a guess, so a join
+//! kept this way holds at most that much; it is only as tight as the
+//! files are clustered by the filtered column (the lake's monthly files
+//! are, by time).
 
 use std::sync::Arc;
 
+use std::collections::HashSet;
+
+use datafusion::arrow::datatypes::Schema;
+use datafusion::common::pruning::PrunableStatistics;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::config::ConfigOptions;
+use datafusion::config::{ConfigExtension, ConfigOptions};
+use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result;
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::projection::ProjectionExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::pruning::PruningPredicateBuilder;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::aggregates::AggregateExec;
+use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode, SortMergeJoinExec};
 use datafusion::physical_plan::projection::ProjectionExec;
+
+datafusion::common::extensions_options! {
+    /// kpiql's join settings under a memory limit (`SET kpiql.<name>`).
+    pub struct JoinOptions {
+        /// A hash join whose build side is bounded below this many bytes
+        /// stays a hash join, its build side collected once (0: only the
+        /// ones under DataFusion's single-hash-table thresholds).
+        pub hash_join_build_bytes: usize, default = 0
+    }
+}
+
+impl ConfigExtension for JoinOptions {
+    const PREFIX: &'static str = "kpiql";
+}
+
+impl JoinOptions {
+    /// The settings for a run under `limit` bytes: a quarter of it for one
+    /// join's build side, which leaves the rest to the scans, the probe
+    /// side's batches and the aggregations above.
+    pub fn under(limit: usize) -> JoinOptions {
+        JoinOptions {
+            hash_join_build_bytes: limit / 4,
+        }
+    }
+}
 
 /// Hash joins that could be large as sort-merge joins (see the module).
 #[derive(Debug, Default)]
@@ -71,6 +115,122 @@ fn small(side: &Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> Result<bool> 
     )
 }
 
+/// Nodes that never give more rows than their one input.
+fn never_adds_rows(plan: &dyn ExecutionPlan) -> bool {
+    if let Some(aggregate) = plan.downcast_ref::<AggregateExec>() {
+        // Grouping sets (ROLLUP, CUBE) give a row per set.
+        return aggregate.group_expr().is_single();
+    }
+    matches!(
+        plan.name(),
+        "ProjectionExec"
+            | "RepartitionExec"
+            | "CoalescePartitionsExec"
+            | "CoalesceBatchesExec"
+            | "SortExec"
+            | "SortPreservingMergeExec"
+            | "CooperativeExec"
+            | "GlobalLimitExec"
+            | "LocalLimitExec"
+    )
+}
+
+/// At most how many rows `plan` gives, when that is known: a file scan
+/// gives at most the rows of the files that `filter` (the predicate of
+/// the `FilterExec` right above it, or the scan's own) cannot rule out by
+/// their statistics (exact row counts and min/max from the footers); a
+/// node that never adds rows at most its input's; any other node its
+/// exact row count, if DataFusion knows it.
+fn rows_at_most(
+    plan: &Arc<dyn ExecutionPlan>,
+    filter: Option<&Arc<dyn PhysicalExpr>>,
+) -> Option<usize> {
+    if let Some(f) = plan.downcast_ref::<FilterExec>() {
+        return rows_at_most(f.input(), Some(f.predicate()));
+    }
+    if let Some(scan) = plan.downcast_ref::<DataSourceExec>()
+        && let Some(config) = scan.data_source().downcast_ref::<FileScanConfig>()
+    {
+        // A file split in byte ranges over partitions counts once.
+        let mut seen = HashSet::new();
+        let files: Vec<_> = config
+            .file_groups
+            .iter()
+            .flat_map(|g| g.iter())
+            .filter(|f| seen.insert(&f.object_meta.location))
+            .collect();
+        let stats = files
+            .iter()
+            .map(|f| f.statistics.clone())
+            .collect::<Option<Vec<_>>>()?;
+        let own = config.file_source.filter();
+        let keep = filter
+            .cloned()
+            .or(own)
+            .and_then(|predicate| {
+                PruningPredicateBuilder::new()
+                    .with_file_schema(scan.schema())
+                    .try_build(predicate)
+                    .ok()
+            })
+            .and_then(|p| {
+                p.prune(&PrunableStatistics::new(
+                    stats.clone(),
+                    Arc::clone(config.file_source.table_schema().table_schema()),
+                ))
+                .ok()
+            })
+            .unwrap_or_else(|| vec![true; stats.len()]);
+        return stats
+            .iter()
+            .zip(keep)
+            .filter(|(_, keep)| *keep)
+            .map(|(s, _)| s.num_rows.get_value().copied())
+            .sum();
+    }
+    if never_adds_rows(plan.as_ref())
+        && let [input] = plan.children().as_slice()
+    {
+        return rows_at_most(input, None);
+    }
+    use datafusion::common::stats::Precision;
+    use datafusion::physical_plan::{StatisticsArgs, StatisticsContext};
+    let stats = StatisticsContext::new()
+        .compute(plan.as_ref(), &StatisticsArgs::new())
+        .ok()?;
+    match stats.num_rows {
+        Precision::Exact(rows) => Some(rows),
+        _ => None,
+    }
+}
+
+/// Bytes a hash table holds per row of `schema`: each column's width
+/// (32 for a string or other variable-width value) and 16 for the table.
+fn row_bytes(schema: &Schema) -> usize {
+    16 + schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().primitive_width().unwrap_or(32))
+        .sum::<usize>()
+}
+
+/// `side` is bounded under the build-side budget of [`JoinOptions`].
+fn fits(side: &Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> bool {
+    let budget = config
+        .extensions
+        .get::<JoinOptions>()
+        .map_or(0, |o| o.hash_join_build_bytes);
+    if budget == 0 {
+        return false;
+    }
+    let rows = rows_at_most(side, None);
+    let bytes = rows.map(|rows| rows.saturating_mul(row_bytes(&side.schema())));
+    log::debug!(
+        "a hash join's build side: at most {rows:?} rows, {bytes:?} bytes (budget {budget})"
+    );
+    bytes.is_some_and(|bytes| bytes <= budget)
+}
+
 impl PhysicalOptimizerRule for SpillingJoins {
     fn optimize(
         &self,
@@ -86,6 +246,16 @@ impl PhysicalOptimizerRule for SpillingJoins {
                 || (join.mode == PartitionMode::CollectLeft && small(&join.left, config)?)
             {
                 return Ok(Transformed::no(node));
+            }
+            if fits(&join.left, config) {
+                return Ok(match join.mode {
+                    PartitionMode::CollectLeft => Transformed::no(node),
+                    _ => Transformed::yes(Arc::new(
+                        join.builder()
+                            .with_partition_mode(PartitionMode::CollectLeft)
+                            .build()?,
+                    )),
+                });
             }
             let merge: Arc<dyn ExecutionPlan> = Arc::new(SortMergeJoinExec::try_new(
                 Arc::clone(&join.left),

@@ -3156,8 +3156,20 @@ fn the_ticket_reports_restrict_contacts_below_the_grouping_in_every_mode() {
 fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
     let join = "SELECT count(*) AS n, count(DISTINCT i.team) AS teams FROM surveys s \
                 JOIN interactions i ON i.interaction_id = s.interaction_id";
+    // The sample's 7617 answers are 16 monthly files; March 2026's 499
+    // answers are in the files of March and of the months before it whose
+    // contacts were answered late, a few hundred rows each. The bound of
+    // the build side is those files' rows times 48 bytes (16 for the hash
+    // table, 32 for `interaction_id`): the whole table 7617 x 48 = 365 616
+    // bytes, over a budget of 100 000; March's files well under it.
+    let march = format!(
+        "{join} WHERE s.submitted_at >= TIMESTAMP '2026-03-01' \
+         AND s.submitted_at < TIMESTAMP '2026-04-01'"
+    );
     let large = "SET datafusion.optimizer.hash_join_single_partition_threshold = 0; \
                  SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0; ";
+    let budget = "SET kpiql.hash_join_build_bytes = 100000; ";
+    let no_budget = "SET kpiql.hash_join_build_bytes = 0; ";
     let run = |args: &[&str], sql: &str| {
         let out = Command::cargo_bin("kpiql")
             .expect("binary")
@@ -3174,31 +3186,47 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
         );
         String::from_utf8(out.stdout).expect("utf-8")
     };
+    let hash = |plan: &str| {
+        plan.contains("HashJoinExec: mode=CollectLeft") && !plan.contains("SortMergeJoinExec")
+    };
+    let merge = |plan: &str| plan.contains("SortMergeJoinExec") && !plan.contains("HashJoinExec");
     let expected = run(&[], join);
+    let expected_march = run(&[], &march);
     assert!(expected.starts_with("n,teams\n"), "{expected}");
+    assert!(
+        expected_march.starts_with("n,teams\n") && expected_march != expected,
+        "{expected_march}"
+    );
     for threads in ["2", "1"] {
         let limited = ["--threads", threads, "--memory-limit", "1G"];
+        // Under the single-hash-table thresholds: a hash join.
         let small = run(&limited, &format!("EXPLAIN {join}"));
+        assert!(hash(&small), "{threads} thread(s), small side:\n{small}");
+        // Over them, but bounded within the budget (a quarter of 1G by
+        // default): still a hash join, its build side collected once.
+        let bounded = run(&limited, &format!("{large}EXPLAIN {join}"));
+        assert!(hash(&bounded), "{threads} thread(s), bounded:\n{bounded}");
+        // Over the thresholds and no budget: sort-merge.
+        let spilling = run(&limited, &format!("{large}{no_budget}EXPLAIN {join}"));
         assert!(
-            small.contains("HashJoinExec: mode=CollectLeft")
-                && !small.contains("SortMergeJoinExec"),
-            "{threads} thread(s), small side:\n{small}"
-        );
-        let spilling = run(&limited, &format!("{large}EXPLAIN {join}"));
-        assert!(
-            spilling.contains("SortMergeJoinExec") && !spilling.contains("HashJoinExec"),
+            merge(&spilling),
             "{threads} thread(s), large sides:\n{spilling}"
         );
-        assert_eq!(
-            run(&limited, join),
-            expected,
-            "{threads} thread(s), small side"
-        );
-        assert_eq!(
-            run(&limited, &format!("{large}{join}")),
-            expected,
-            "{threads} thread(s), large sides"
-        );
+        // The whole table over the budget: sort-merge; the month's files
+        // within it: a hash join.
+        let whole = run(&limited, &format!("{large}{budget}EXPLAIN {join}"));
+        assert!(merge(&whole), "{threads} thread(s), whole table:\n{whole}");
+        let month = run(&limited, &format!("{large}{budget}EXPLAIN {march}"));
+        assert!(hash(&month), "{threads} thread(s), one month:\n{month}");
+        for (sql, want) in [
+            (join.to_string(), &expected),
+            (format!("{large}{join}"), &expected),
+            (format!("{large}{no_budget}{join}"), &expected),
+            (format!("{large}{budget}{march}"), &expected_march),
+            (format!("{large}{budget}{join}"), &expected),
+        ] {
+            assert_eq!(&run(&limited, &sql), want, "{threads} thread(s): {sql}");
+        }
     }
     // Without a limit the thresholds change the mode, never the join.
     let unbounded = run(&[], &format!("{large}EXPLAIN {join}"));
