@@ -127,15 +127,14 @@ impl Kpiql {
                     .with_config(session_config(options))
                     .with_runtime_env(runtime_env(options)?)
                     .with_default_features();
-                // Under a memory limit, joins that could be large become
-                // sort-merge joins, which spill; those with a small build
-                // side stay hash joins (`crate::spill`).
-                match options.memory_limit {
-                    Some(_) => builder
-                        .with_physical_optimizer_rules(crate::spill::SpillingJoins::in_rules()),
-                    None => builder,
-                }
-                .build()
+                // A join with a bounded build side collects it once; under
+                // a memory limit joins that could be large become
+                // sort-merge joins, which spill (`crate::spill`).
+                builder
+                    .with_physical_optimizer_rules(crate::spill::JoinChoice::in_rules(
+                        options.memory_limit.is_some(),
+                    ))
+                    .build()
             }
         };
         if let Location::Remote(url) = &options.location {
@@ -247,9 +246,8 @@ pub fn session_config(options: &Options) -> SessionConfig {
         .options_mut()
         .execution
         .listing_table_ignore_subdirectory = false;
-    // Under a memory limit, a join whose build side is bounded in a
-    // quarter of it stays a hash join (`crate::spill`); always registered,
-    // so `SET kpiql.hash_join_build_bytes` is known.
+    // A join whose build side is bounded in 1 GiB, a quarter of a memory
+    // limit, collects it once and stays a hash join (`crate::spill`).
     config.with_option_extension(
         options
             .memory_limit

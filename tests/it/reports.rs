@@ -3228,10 +3228,22 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
             assert_eq!(&run(&limited, &sql), want, "{threads} thread(s): {sql}");
         }
     }
-    // Without a limit the thresholds change the mode, never the join.
-    let unbounded = run(&[], &format!("{large}EXPLAIN {join}"));
+    // Without a limit the thresholds change the mode, never the join: a
+    // build side bounded within the budget (1 GiB) is collected once, and
+    // with no budget the join is partitioned.
+    let unbounded = ["--threads", "2"];
+    let collected = run(&unbounded, &format!("{large}EXPLAIN {join}"));
+    assert!(hash(&collected), "without a limit:\n{collected}");
+    let partitioned = run(&unbounded, &format!("{large}{no_budget}EXPLAIN {join}"));
     assert!(
-        !unbounded.contains("SortMergeJoinExec"),
-        "without a limit:\n{unbounded}"
+        partitioned.contains("HashJoinExec: mode=Partitioned")
+            && !partitioned.contains("SortMergeJoinExec"),
+        "without a limit or budget:\n{partitioned}"
     );
+    for sql in [
+        format!("{large}{join}"),
+        format!("{large}{no_budget}{join}"),
+    ] {
+        assert_eq!(run(&unbounded, &sql), expected, "without a limit: {sql}");
+    }
 }
