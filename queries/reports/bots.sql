@@ -20,8 +20,10 @@
 -- @chart bars x=team y=csat_contained_pct,csat_handed_off_pct facet=channel | CSAT of contained and handed-off bot tickets
 -- A lake without the `bot` column reads it as NULL (a person): the report
 -- then has no rows. A bot ticket's contacts carry its first contact's
--- time as `ticket_created_at` (in the period), so the joins read only the
--- period's tickets' contacts whatever the planner (DESIGN §3). A score outside 1-5 is an error, as for csat().
+-- time as `ticket_created_at`, before the period's end, so the joins skip
+-- the later tickets' contacts whatever the planner (DESIGN §3). Not the
+-- period's start: a lake that repeats contact_seq 1 may date a ticket
+-- chosen by a contact in the period from an earlier one (bots_by_hand). A score outside 1-5 is an error, as for csat().
 WITH bot_first AS (
     -- One row per ticket even if a lake repeats contact_seq 1.
     SELECT ticket_id, min(channel) AS channel, min(team) AS team
@@ -37,9 +39,8 @@ bot_contacts AS (
     FROM bot_first b
     JOIN interactions i ON i.ticket_id = b.ticket_id
     WHERE i.bot AND i.contact_seq = 1
-        -- only the period's tickets: a static range every planner keeps (§3)
-        AND (i.ticket_created_at IS NULL
-            OR (i.ticket_created_at >= $start AND i.ticket_created_at < $end))
+        -- not the later tickets: a static range every planner keeps (§3)
+        AND (i.ticket_created_at IS NULL OR i.ticket_created_at < $end)
     GROUP BY 1, 2
 ),
 outcomes AS (
@@ -51,9 +52,8 @@ outcomes AS (
         bool_or(i.bot IS NOT TRUE AND i.agent_id IS NOT NULL AND NOT i.abandoned) AS handed_off
     FROM bot_first b
     JOIN interactions i ON i.ticket_id = b.ticket_id
-    -- only the period's tickets: a static range every planner keeps (§3)
-    WHERE i.ticket_created_at IS NULL
-        OR (i.ticket_created_at >= $start AND i.ticket_created_at < $end)
+    -- not the later tickets: a static range every planner keeps (§3)
+    WHERE i.ticket_created_at IS NULL OR i.ticket_created_at < $end
     GROUP BY 1, 2, 3
 ),
 counts AS (

@@ -2873,6 +2873,58 @@ phone,technical,2,1,50.0,1,50.0,0,0.0,100.0,0.0,1,,0\n"
     // person): no bot tickets, a header only.
     interactions(&lake.join("interactions.parquet"), false);
     assert_eq!(report(lake, &[&["bots"][..], &OCTOBER].concat()), header);
+
+    // A lake that repeats contact_seq 1: t9's bot contacts i13 (30
+    // September 23:00, 60 s, unresolved) and i14 (8 October, 120 s,
+    // resolved). October's bot-first tickets hold t9 (by i14), contained;
+    // both are first bot contacts: (60 + 120) / 2 = 90.0 s; its one answer
+    // 5 -> CSAT 100.0. Its `ticket_created_at` is its first contact's, 30
+    // September (validate's rule), so restricting its contacts to tickets
+    // created in October would lose t9; the same row with the column as
+    // without it.
+    let repeated = tempfile::tempdir().expect("tempdir");
+    let repeated = repeated.path();
+    let created = [Some("2026-09-30 23:00:00"), Some("2026-10-08 10:00:00")];
+    for with_ticket_created_at in [false, true] {
+        let mut columns = vec![
+            ("interaction_id", strings(&["i13", "i14"])),
+            ("ticket_id", strings(&["t9", "t9"])),
+            ("contact_seq", ints(&[1, 1])),
+            ("customer_id", strings(&["c1", "c1"])),
+            ("agent_id", opt_strings(&[None, None])),
+            ("team", opt_strings(&[Some("billing"), Some("billing")])),
+            ("channel", strings(&["chat", "chat"])),
+            ("created_at", times(&created)),
+            (
+                "ended_at",
+                times(&[Some("2026-09-30 23:01:00"), Some("2026-10-08 10:02:00")]),
+            ),
+            ("resolved", bools(&[false, true])),
+            ("escalated", bools(&[false, false])),
+            ("abandoned", bools(&[false, false])),
+            ("bot", bools(&[true, true])),
+        ];
+        if with_ticket_created_at {
+            columns.push(("ticket_created_at", times(&[created[0], created[0]])));
+        }
+        write_parquet(&repeated.join("interactions.parquet"), columns);
+        write_parquet(
+            &repeated.join("surveys.parquet"),
+            vec![
+                ("survey_id", strings(&["s1"])),
+                ("ticket_id", strings(&["t9"])),
+                ("customer_id", strings(&["c1"])),
+                ("kind", strings(&["csat"])),
+                ("score", ints(&[5])),
+                ("submitted_at", times(&[Some("2026-10-20 10:00:00")])),
+            ],
+        );
+        assert_eq!(
+            report(repeated, &[&["bots"][..], &OCTOBER].concat()),
+            format!("{header}chat,billing,1,1,100.0,0,0.0,0,0.0,90.0,100.0,1,,0\n"),
+            "ticket_created_at: {with_ticket_created_at}"
+        );
+    }
 }
 
 /// `kpiql [ARGS] sql SQL --format csv` on the sample lake: (status, stdout,
