@@ -24,10 +24,11 @@
 //! [`rows_at_most`] bounds its build side by the files its filter cannot
 //! rule out by their footers' min/max, and that many rows of its columns
 //! fit in `kpiql.hash_join_build_bytes` (a quarter of `--memory-limit`;
-//! [`JoinOptions`]). The bound is an upper bound, never a guess, so a join
-//! kept this way holds at most that much; it is only as tight as the
-//! files are clustered by the filtered column (the lake's monthly files
-//! are, by time).
+//! [`JoinOptions`]). The row count is an upper bound, never a guess; the
+//! bytes per row are estimated from the column types ([`row_bytes`]), so
+//! a side of long strings may hold more than its estimate. The bound is
+//! only as tight as the files are clustered by the filtered column (the
+//! lake's monthly files are, by time).
 //!
 //! Without a limit the same bound (1 GiB) makes a partitioned hash join
 //! collect its build side once instead of hashing and repartitioning the
@@ -58,7 +59,7 @@ use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode, SortMergeJoi
 use datafusion::physical_plan::projection::ProjectionExec;
 
 datafusion::common::extensions_options! {
-    /// kpiql's join settings under a memory limit (`SET kpiql.<name>`).
+    /// kpiql's join settings (`SET kpiql.<name>`).
     pub struct JoinOptions {
         /// A hash join whose build side is bounded below this many bytes
         /// stays a hash join, its build side collected once (0: only the
