@@ -23,7 +23,8 @@
 -- time as `ticket_created_at`, before the period's end, so the joins skip
 -- the later tickets' contacts whatever the planner (DESIGN §3). Not the
 -- period's start: a lake that repeats contact_seq 1 may date a ticket
--- chosen by a contact in the period from an earlier one (bots_by_hand). A score outside 1-5 is an error, as for csat().
+-- chosen by a contact in the period from an earlier one (bots_by_hand).
+-- A score outside 1-5 is an error, as for csat().
 WITH bot_first AS (
     -- One row per ticket even if a lake repeats contact_seq 1.
     SELECT ticket_id, min(channel) AS channel, min(team) AS team

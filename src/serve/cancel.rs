@@ -404,43 +404,66 @@ mod tests {
         }
     }
 
-    /// A query step that computes for 1.5 s without yielding (a
-    /// `count(*)` over a join is one such step) still ends at a 100 ms
-    /// deadline: the client gets the timeout, not the row. Polling the
-    /// rows in the connection's own task gave the row (CI, 2026-12-03).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_deadline_ends_a_query_inside_one_long_step() {
-        let long = futures::stream::once(async {
-            std::thread::sleep(Duration::from_millis(1500));
+    /// A query step that never yields until the test releases it (a
+    /// `count(*)` over a join is one such step), and the signal that it
+    /// has started. It is released after 5 s whatever happens, so that
+    /// code which waits for the step fails the test instead of hanging.
+    fn one_long_step() -> (
+        impl futures::Stream<Item = PgWireResult<DataRow>> + Send + 'static,
+        std::sync::mpsc::Receiver<()>,
+        std::sync::mpsc::Sender<()>,
+    ) {
+        let (started, has_started) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let backstop = release.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(5));
+            backstop.send(()).ok();
+        });
+        let step = futures::stream::once(async move {
+            started.send(()).expect("the test waits");
+            released.recv().ok();
             row()
         });
+        (step, has_started, release)
+    }
+
+    /// A step that computes without yielding still ends at a 100 ms
+    /// deadline: the client gets the timeout while the step runs, not the
+    /// row after it. Polling the rows in the connection's own task gave
+    /// the row (CI, 2026-12-03).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deadline_ends_a_query_inside_one_long_step() {
+        let (step, _started, release) = one_long_step();
         let (run, _generation) = run_until(Some(Duration::from_millis(100)));
-        let mut rows = guard(Box::pin(long), run);
+        let mut rows = guard(Box::pin(step), run);
         let first = rows.next().await.expect("an item");
         assert_eq!(
             sqlstate(&first),
             "57014 canceling statement due to statement timeout"
         );
         assert!(rows.next().await.is_none(), "nothing after the error");
+        release.send(()).ok();
     }
 
-    /// A cancel does the same.
+    /// A cancel sent while the step runs does the same.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_cancel_ends_a_query_inside_one_long_step() {
-        let long = futures::stream::once(async {
-            std::thread::sleep(Duration::from_millis(1500));
-            row()
-        });
+        let (step, started, release) = one_long_step();
         let (run, generation) = run_until(None);
-        let mut rows = guard(Box::pin(long), run);
+        let mut rows = guard(Box::pin(step), run);
         let next = tokio::spawn(async move { rows.next().await });
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::task::spawn_blocking(move || started.recv())
+            .await
+            .expect("task")
+            .expect("the step started");
         generation.send_modify(|g| *g += 1);
         let first = next.await.expect("task").expect("an item");
         assert_eq!(
             sqlstate(&first),
             "57014 canceling statement due to user request"
         );
+        release.send(()).ok();
     }
 
     /// Every row arrives, in order, then the end; a query whose task
