@@ -20,12 +20,14 @@ pub mod repl;
 pub mod reports;
 pub mod serve;
 pub mod session;
+pub mod settings;
 pub mod spill;
 pub mod sql;
 pub mod staffing;
 pub mod store;
 pub mod targets;
 pub mod validate;
+pub mod zone;
 
 pub use lake::{LakeError, Location, Table};
 pub use session::{Kpiql, OpenError, Options, install};

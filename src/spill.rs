@@ -24,7 +24,7 @@
 //! [`rows_at_most`] bounds its build side by the files its filter cannot
 //! rule out by their footers' min/max, and that many rows of its columns
 //! fit in `kpiql.hash_join_build_bytes` (a quarter of `--memory-limit`;
-//! [`JoinOptions`]). The row count is an upper bound, never a guess; the
+//! [`crate::settings::Settings`]). The row count is an upper bound, never a guess; the
 //! bytes per row are estimated from the column types ([`row_bytes`]), so
 //! a side of long strings may hold more than its estimate. The bound is
 //! only as tight as the files are clustered by the filtered column (the
@@ -43,7 +43,7 @@ use std::collections::HashSet;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::common::pruning::PrunableStatistics;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::config::{ConfigExtension, ConfigOptions};
+use datafusion::config::ConfigOptions;
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result;
@@ -58,31 +58,7 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode, SortMergeJoinExec};
 use datafusion::physical_plan::projection::ProjectionExec;
 
-datafusion::common::extensions_options! {
-    /// kpiql's join settings (`SET kpiql.<name>`).
-    pub struct JoinOptions {
-        /// A hash join whose build side is bounded below this many bytes
-        /// stays a hash join, its build side collected once (0: only the
-        /// ones under DataFusion's single-hash-table thresholds). 1 GiB
-        /// without a memory limit, a quarter of it under one.
-        pub hash_join_build_bytes: usize, default = 1 << 30
-    }
-}
-
-impl ConfigExtension for JoinOptions {
-    const PREFIX: &'static str = "kpiql";
-}
-
-impl JoinOptions {
-    /// The settings for a run under `limit` bytes: a quarter of it for one
-    /// join's build side, which leaves the rest to the scans, the probe
-    /// side's batches and the aggregations above.
-    pub fn under(limit: usize) -> JoinOptions {
-        JoinOptions {
-            hash_join_build_bytes: limit / 4,
-        }
-    }
-}
+use crate::settings::Settings;
 
 /// Hash joins with a bounded build side collected once; with `spill`
 /// (under a memory limit) the ones that could be large as sort-merge
@@ -226,11 +202,11 @@ fn row_bytes(schema: &Schema) -> usize {
         .sum::<usize>()
 }
 
-/// `side` is bounded under the build-side budget of [`JoinOptions`].
+/// `side` is bounded under the build-side budget of [`Settings`].
 fn fits(side: &Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> bool {
     let budget = config
         .extensions
-        .get::<JoinOptions>()
+        .get::<Settings>()
         .map_or(0, |o| o.hash_join_build_bytes);
     if budget == 0 {
         return false;

@@ -80,8 +80,8 @@ pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
 }
 
 /// Registers every function kpiql adds to SQL: the KPI aggregates, the
-/// business-time functions over `calendars`, staffing, `kpi_status` and
-/// `comment_terms`. The one list, for a lake's session and for a cluster's
+/// business-time functions over `calendars`, staffing, `kpi_status`,
+/// `to_local`/`from_local` and `comment_terms`. The one list, for a lake's session and for a cluster's
 /// scheduler and executors.
 pub fn register_every(
     registry: &mut dyn FunctionRegistry,
@@ -91,6 +91,7 @@ pub fn register_every(
     crate::calendar::functions::register(registry, calendars)?;
     crate::staffing::functions::register(registry)?;
     crate::targets::status::register(registry)?;
+    crate::zone::functions::register(registry)?;
     crate::feedback::register(registry)
 }
 
