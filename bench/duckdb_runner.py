@@ -92,16 +92,18 @@ def source(lake, table):
     raise SystemExit(f"the lake has no {table} table: neither {folder}/ nor {single}")
 
 
-def connect(lake, threads=None, calendars=True):
+def connect(lake, threads=None, calendars=True, zone="UTC"):
     """A DuckDB connection with the lake's tables and the tickets view, and
     the calendars expanded into biz_intervals when `calendars` (only the
-    twins that measure business time need them)."""
+    twins that measure business time need them). The session TimeZone is
+    `zone`, the report time zone: date_trunc, date_part and casts to DATE
+    of TIMESTAMPTZ values are its months, days and hours."""
     import duckdb
 
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET TimeZone = {quote(zone)}")
     views = sql_text(os.path.join(TWINS, "views.sql"))
     for table in TABLES:
         where = source(lake, table)
@@ -218,21 +220,44 @@ def param_types(report):
     return types
 
 
-def parse_instant(text):
-    """YYYY-MM-DD, YYYY-MM or ISO 8601 as an aware UTC datetime (a time
-    without a zone is UTC, as in kpiql)."""
+def parse_instant(text, zone="UTC"):
+    """YYYY-MM-DD, YYYY-MM or ISO 8601 as an aware UTC datetime. A date or a
+    time without an offset is a wall-clock time of `zone`, as in kpiql
+    --time-zone: of a repeated time the earlier, of a skipped time the
+    instant the clocks jump at."""
     text = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}", text):
         text += "-01"
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = zone_instant(value, zone)
     return value.astimezone(dt.timezone.utc)
 
 
-def typed(ty, text):
+def zone_instant(wall, zone):
+    """The instant of wall-clock time `wall` (naive) in `zone`."""
+    from zoneinfo import ZoneInfo
+
+    tz = UTC if zone == "UTC" else ZoneInfo(zone)
+    first = wall.replace(tzinfo=tz, fold=0)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall:
+        return first
+    # In a gap (PEP 495 gives the time before the jump's offset): the jump,
+    # the first whole second whose wall clock is past `wall`.
+    lo = int(first.astimezone(UTC).timestamp()) - 2 * 86400
+    hi = lo + 4 * 86400
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if dt.datetime.fromtimestamp(mid, tz).replace(tzinfo=None) < wall:
+            lo = mid
+        else:
+            hi = mid
+    return dt.datetime.fromtimestamp(hi, UTC)
+
+
+def typed(ty, text, zone="UTC"):
     if ty == "timestamp":
-        return parse_instant(text)
+        return parse_instant(text, zone)
     if ty == "date":
         return dt.date.fromisoformat(text.strip())
     if ty == "int":
@@ -289,6 +314,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int)
     ap.add_argument("--out", required=True)
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--time-zone", default="UTC", help="the report time zone (kpiql --time-zone)")
     args = ap.parse_args(argv)
 
     types = param_types(args.report)
@@ -301,12 +327,12 @@ def main(argv=None):
         if name not in types:
             raise SystemExit(f"report {args.report} has no parameter {name!r}")
         if name in used:  # DuckDB refuses a named parameter the query lacks
-            params[name] = typed(types[name], value)
+            params[name] = typed(types[name], value, args.time_zone)
     missing = used - set(params)
     if missing:
         raise SystemExit(f"no value for {', '.join(sorted(missing))}")
 
-    con = connect(args.lake, args.threads, calendars="biz_intervals" in code)
+    con = connect(args.lake, args.threads, calendars="biz_intervals" in code, zone=args.time_zone)
     if "erlang_c_agents" in code:
         register_erlang(con)
     # The query ends on a line of its own: a trailing comment cannot eat

@@ -102,13 +102,16 @@ def add_months(day, months):
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def latest_full_month(lake):
-    """First day of the latest full month of interactions (kpiql's rule)."""
+def latest_full_month(lake, zone="UTC"):
+    """First day of the latest full month of interactions in `zone` (kpiql's
+    rule)."""
+    from zoneinfo import ZoneInfo
+
     con = duckdb_runner.connect(lake, calendars=False)
     (newest,) = con.execute("SELECT max(created_at) FROM interactions").fetchone()
     if newest is None:
         raise SystemExit("the lake has no interactions: give --from and --to")
-    last = newest.astimezone(dt.timezone.utc).date()
+    last = newest.astimezone(dt.timezone.utc if zone == "UTC" else ZoneInfo(zone)).date()
     month = last.replace(day=1)
     return month if (last + dt.timedelta(days=1)).day == 1 else add_months(month, -1)
 
@@ -161,7 +164,7 @@ def measure(argv, out_path=None):
 
 
 def kpiql_argv(args, report, values, threads, memory_limit=None):
-    argv = [args.kpiql, "-q", "--data", args.lake, "--threads", str(threads)]
+    argv = [args.kpiql, "-q", "--data", args.lake, "--threads", str(threads), "--time-zone", args.time_zone]
     if memory_limit:
         argv += ["--memory-limit", memory_limit]
     argv += ["report", report]
@@ -177,7 +180,7 @@ def kpiql_argv(args, report, values, threads, memory_limit=None):
 
 def duckdb_argv(args, report, values, threads, out):
     argv = [sys.executable, os.path.join(HERE, "duckdb_runner.py"), "--lake", args.lake,
-            "--report", report, "--threads", str(threads), "--out", out]
+            "--report", report, "--threads", str(threads), "--out", out, "--time-zone", args.time_zone]
     for name, value in values.items():
         argv += ["--param", f"{name}={value}"]
     return argv
@@ -278,6 +281,9 @@ def main(argv=None):
     ap.add_argument("--fiscal-year-start-month", type=int, default=1, help="1-12 (default 1)")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="a report parameter, given to every report that has it")
+    ap.add_argument("--time-zone", default="UTC", metavar="ZONE",
+                    help="the report time zone for both engines (kpiql --time-zone, DuckDB SET TimeZone; "
+                         "default UTC): periods given or defaulted are its dates")
     ap.add_argument("--memory-limit", metavar="SIZE",
                     help="also run kpiql with --memory-limit SIZE: its time, peak RSS, the "
                          "limited/unbounded time ratio, and its result compared with the unbounded one")
@@ -293,8 +299,8 @@ def main(argv=None):
         if not os.path.isfile(os.path.join(TWINS, r + ".sql")):
             raise SystemExit(f"no DuckDB twin bench/duckdb/{r}.sql")
 
-    latest = latest_full_month(args.lake) if not (args.__dict__["from"] and args.to) else None
-    print(f"lake {args.lake}; kpiql {args.kpiql}; threads {args.threads}; "
+    latest = latest_full_month(args.lake, args.time_zone) if not (args.__dict__["from"] and args.to) else None
+    print(f"lake {args.lake}; kpiql {args.kpiql}; threads {args.threads}; time zone {args.time_zone}; "
           f"{'check (1 run each)' if args.check else f'best of {runs} runs'}")
     if latest:
         print(f"latest full month of the data: {latest:%Y-%m}")

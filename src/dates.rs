@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 
+use crate::zone::Zone;
+
 /// A calendar date, `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
@@ -23,18 +25,32 @@ pub fn parse_month(text: &str) -> Option<NaiveDate> {
 /// `YYYY-MM` (the first of the month), `YYYY-MM-DD HH:MM:SS`,
 /// `YYYY-MM-DDTHH:MM:SS` or RFC 3339.
 pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    parse_instant_in(text, Zone::UTC)
+}
+
+/// An instant, a wall-clock time of `zone` unless it says otherwise: the
+/// forms of [`parse_instant`], a date or a month being the zone's midnight
+/// that starts it (of a midnight the clocks skip, the instant they jump
+/// at; [`Zone::instant`]). RFC 3339 text carries its own offset.
+pub fn parse_instant_in(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    parse_local(text)
+        .map(|local| zone.instant(local))
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(text.trim())
+                .ok()
+                .map(|d| d.with_timezone(&Utc))
+        })
+}
+
+/// The wall-clock forms of [`parse_instant`] (not RFC 3339).
+fn parse_local(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
     if let Some(d) = parse_date(t).or_else(|| (t.len() == 7).then(|| parse_month(t)).flatten()) {
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
+        return d.and_hms_opt(0, 0, 0);
     }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(t, format) {
-            return Some(dt.and_utc());
-        }
-    }
-    DateTime::parse_from_rfc3339(t)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(t, format).ok())
 }
 
 /// Days since 1970-01-01, Arrow's `Date32`.

@@ -62,6 +62,8 @@ pub struct Options {
     pub memory_bound: Option<usize>,
     /// Parallelism of query execution (`None`: one per core).
     pub threads: Option<usize>,
+    /// The report time zone (`--time-zone`; `kpiql.time_zone`).
+    pub time_zone: crate::zone::Zone,
     /// Object-store settings for `s3://` locations, after the environment.
     pub storage_options: StorageOptions,
     /// A Ballista scheduler (`df://host:port`) to run queries on.
@@ -80,6 +82,7 @@ impl Default for Options {
             memory_limit: None,
             memory_bound: None,
             threads: None,
+            time_zone: crate::zone::Zone::UTC,
             storage_options: StorageOptions::new(),
             cluster: None,
             reading: Reading::default(),
@@ -247,12 +250,12 @@ pub fn session_config(options: &Options) -> SessionConfig {
         .execution
         .listing_table_ignore_subdirectory = false;
     // A join whose build side is bounded in 1 GiB, a quarter of a memory
-    // limit, collects it once and stays a hash join (`crate::spill`).
-    config.with_option_extension(
-        options
-            .memory_limit
-            .map_or_else(Default::default, crate::spill::JoinOptions::under),
-    )
+    // limit, collects it once and stays a hash join (`crate::spill`); the
+    // report time zone.
+    config.with_option_extension(crate::settings::Settings::new(
+        options.memory_limit,
+        options.time_zone,
+    ))
 }
 
 /// The runtime: a spilling memory pool when a limit is given.

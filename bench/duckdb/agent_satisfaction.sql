@@ -5,7 +5,7 @@
 --   esat(score) = csat(score) = 100 * count(*) FILTER (score >= 4) / nullif(count(score), 0)
 --   nps(score)  = 100 * (count(*) FILTER (score >= 9) - count(*) FILTER (score <= 6))
 --                     / nullif(count(score), 0)
--- Months: date_trunc on the UTC instant (TimeZone is UTC). round(x, d) is
+-- Months: date_trunc in the session TimeZone (the report time zone). round(x, d) is
 -- df_round(x, d).
 WITH agents AS (
     SELECT

@@ -6,8 +6,10 @@
 --   csat(score) = 100 * count(*) FILTER (score >= 4) / nullif(count(score), 0)
 --   nps(score)  = 100 * (count(*) FILTER (score >= 9) - count(*) FILTER (score <= 6))
 --                     / nullif(count(score), 0)
--- The runner sets TimeZone to UTC, so date_trunc('month', TIMESTAMPTZ) and
--- the casts to DATE cut months in UTC as kpiql does.
+-- The runner sets TimeZone to the report time zone (--time-zone, UTC by
+-- default), so date_trunc('month', TIMESTAMPTZ), the casts to DATE and
+-- `$start - INTERVAL '1 year'` are that zone's months and calendar, by
+-- DuckDB's own (ICU) rules.
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH cur AS (

@@ -1,12 +1,13 @@
 -- DuckDB twin of queries/reports/retention.sql (kpiql report retention),
 -- clause by clause. Parameters: $start, $end (TIMESTAMPTZ), $lookback_days
--- (BIGINT). Tables: views.sql. Dates are the UTC dates of the instants
--- (TimeZone is UTC); round(x, d) is df_round(x, d).
+-- (BIGINT). Tables: views.sql. Dates are the instants' dates in the
+-- session TimeZone (the runner's --time-zone), the lookback calendar days
+-- there; round(x, d) is df_round(x, d).
 WITH bounds AS (
     SELECT
         CAST($start AS DATE) AS first_day,
         CAST($end AS DATE) AS end_day,
-        to_timestamp(epoch($start) - 86400.0 * $lookback_days) AS lookback_start
+        $start - to_days(CAST($lookback_days AS INTEGER)) AS lookback_start
 ),
 base AS (
     SELECT

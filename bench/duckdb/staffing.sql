@@ -7,27 +7,35 @@
 -- kpiql's Erlang B recursion. DuckDB's `/` divides as doubles, so the hour
 -- arithmetic uses `//`; string_to_array / array_has are string_split /
 -- list_contains; round(x, d) is df_round(x, d).
+-- Hours and weekdays are DuckDB's own of the TIMESTAMPTZ values in the
+-- session TimeZone (the runner's --time-zone): date_part('isodow') and
+-- date_part('hour'), not kpiql's hour numbers. The weeks are calendar days
+-- of that zone before $end. Agent spans are cut at every UTC quarter hour
+-- (every hour in UTC), which every zone's hours start at, and each piece
+-- takes the weekday and hour of its start.
 WITH bounds AS (
     SELECT
-        date_part('epoch', $end) - 604800.0 * $weeks AS start_s,
-        date_part('epoch', $end) AS end_s
+        epoch($end - to_days(CAST(7 * $weeks AS INTEGER))) AS start_s,
+        epoch($end) AS end_s,
+        CASE WHEN current_setting('TimeZone') = 'UTC' THEN 3600 ELSE 900 END AS step
 ),
 contacts AS (
     SELECT
         i.team,
-        CAST(floor(date_part('epoch', i.created_at) / 3600) AS BIGINT) AS h,
+        CAST(date_part('isodow', i.created_at) AS INT) AS weekday,
+        CAST(date_part('hour', i.created_at) AS INT) AS hour,
         i.handle_seconds,
         i.agent_id IS NOT NULL AND NOT i.abandoned AS handled
     FROM interactions i
-    WHERE date_part('epoch', i.created_at) >= date_part('epoch', $end) - 604800.0 * $weeks
+    WHERE i.created_at >= $end - to_days(CAST(7 * $weeks AS INTEGER))
         AND i.created_at < $end
         AND list_contains(string_split($channels, ','), i.channel)
 ),
 demand AS (
     SELECT
         team,
-        CAST((h // 24 + 3) % 7 + 1 AS INT) AS weekday,
-        CAST(h % 24 AS INT) AS hour,
+        weekday,
+        hour,
         count(*) / CAST($weeks AS DOUBLE) AS contacts_per_hour,
         avg(handle_seconds) FILTER (WHERE handled) AS aht_seconds
     FROM contacts
@@ -37,17 +45,18 @@ spans AS (
     SELECT
         a.team,
         greatest(date_part('epoch', a.started_at), b.start_s) AS s,
-        least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e
+        least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e,
+        b.step
     FROM agent_states a
     CROSS JOIN bounds b
     WHERE a.started_at < $end
         AND date_part('epoch', a.started_at) + a.seconds > b.start_s
 ),
-hours AS (
-    SELECT team, h, least(e, (h + 1) * 3600.0) - greatest(s, h * 3600.0) AS seconds
+pieces AS (
+    SELECT team, to_timestamp(q * step) AS piece_start, least(e, (q + 1) * step) - greatest(s, q * step) AS seconds
     FROM (
-        SELECT team, s, e,
-            unnest(generate_series(CAST(floor(s / 3600) AS BIGINT), CAST(ceil(e / 3600) AS BIGINT) - 1)) AS h
+        SELECT team, s, e, step,
+            unnest(generate_series(CAST(floor(s / step) AS BIGINT), CAST(ceil(e / step) AS BIGINT) - 1)) AS q
         FROM spans
         WHERE e > s
     ) AS split
@@ -55,10 +64,10 @@ hours AS (
 supply AS (
     SELECT
         team,
-        CAST((h // 24 + 3) % 7 + 1 AS INT) AS weekday,
-        CAST(h % 24 AS INT) AS hour,
+        CAST(date_part('isodow', piece_start) AS INT) AS weekday,
+        CAST(date_part('hour', piece_start) AS INT) AS hour,
         sum(seconds) / 3600.0 / $weeks AS agents_logged_in
-    FROM hours
+    FROM pieces
     GROUP BY 1, 2, 3
 ),
 slots AS (

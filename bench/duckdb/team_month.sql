@@ -5,7 +5,8 @@
 -- KPI function as its DESIGN §2 formula (100.0 written as a DOUBLE, as
 -- DataFusion types it; kpiql computes 100.0 * part / total in f64):
 --   csat(score) = 100 * count(*) FILTER (score >= 4) / nullif(count(score), 0)
--- The runner sets TimeZone to UTC, so months are cut in UTC as in kpiql.
+-- The runner sets TimeZone to the report time zone, so months are that
+-- zone's (DuckDB's own ICU rules).
 -- round(x, d) is df_round(x, d) (views.sql): DataFusion rounds a double
 -- as (x * 10^d).round() / 10^d, DuckDB's round differs on exact halves.
 WITH work AS (

@@ -10,8 +10,9 @@
 -- columns (DESIGN §1), and DuckDB would.
 --
 -- The casts give every column its canonical type as kpiql declares it
--- (strings VARCHAR, timestamps UTC instants; the runner sets TimeZone to UTC,
--- so a timestamp without a zone reads as UTC as in kpiql). A cast to the type
+-- (strings VARCHAR, timestamps UTC instants: the lakes kpiql writes and
+-- tests store instants, which the casts leave alone whatever the session
+-- TimeZone; a zone-less file column would read in that zone). A cast to the type
 -- a column already has costs nothing. Not mirrored: kpiql truncates a float
 -- file column that stands for an integer toward zero, where DuckDB's cast
 -- rounds; the sample and generated lakes write integers as integers.

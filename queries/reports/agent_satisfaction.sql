@@ -16,13 +16,12 @@
 -- @column csat_answers count | Number of those CSAT answers.
 -- @chart lines x=month y=esat_pct facet=team | Agent satisfaction (ESAT) per month, per team
 -- @chart lines x=month y=enps facet=team | Agent NPS per month, per team
--- Months are cut from the UTC instants relabelled as zone-less, as in
--- team_month. A score outside its kind's domain is an error (as for
+-- Months are the report time zone's, as in team_month. A score outside its kind's domain is an error (as for
 -- customer surveys); answers of another kind are not counted.
 WITH agents AS (
     SELECT
         team,
-        CAST(date_trunc('month', arrow_cast(submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        CAST(date_trunc('month', to_local(submitted_at, $time_zone)) AS DATE) AS month,
         esat(score) FILTER (WHERE kind = 'esat') AS esat_pct,
         count(*) FILTER (WHERE kind = 'esat') AS esat_answers,
         nps(score) FILTER (WHERE kind = 'enps') AS enps,
@@ -34,7 +33,7 @@ WITH agents AS (
 customers AS (
     SELECT
         i.team,
-        CAST(date_trunc('month', arrow_cast(s.submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        CAST(date_trunc('month', to_local(s.submitted_at, $time_zone)) AS DATE) AS month,
         csat(s.score) AS csat_pct,
         count(*) AS csat_answers
     FROM surveys s
@@ -59,8 +58,8 @@ months AS (
 SELECT
     team,
     month,
-    arrow_cast(month, 'Timestamp(Microsecond, Some("UTC"))') < $start
-        OR arrow_cast(month + INTERVAL '1 month', 'Timestamp(Microsecond, Some("UTC"))') > $end AS partial,
+    from_local(month, $time_zone) < $start
+        OR from_local(month + INTERVAL '1 month', $time_zone) > $end AS partial,
     round(esat_pct, 2) AS esat_pct,
     coalesce(esat_answers, 0) AS esat_answers,
     round(enps, 2) AS enps,

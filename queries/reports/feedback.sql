@@ -17,16 +17,16 @@
 -- @column rising_terms - | Up to top_terms terms (comment_terms) of the low-score answers' comments whose count rose most from the previous month, as "term (+n)", most first, then alphabetically.
 -- @chart lines x=month y=kpi facet=kind scale=free | Each survey's KPI per month (CSAT %, NPS points, CES mean score)
 -- @chart bars x=month y=answers series=kind | Survey answers per month
--- Months are whole calendar months: from the month $start falls in, to
+-- Months are whole calendar months of the report time zone: from the month $start falls in, to
 -- $end; the month before the first one is read too, for its change. The
 -- Wilson interval for k satisfied of n, z = 1.959963984540054:
 -- (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), in percent.
 WITH bounds AS (
-    SELECT CAST(date_trunc('month', arrow_cast($start, 'Timestamp(Microsecond, None)')) AS DATE) AS first_month
+    SELECT CAST(date_trunc('month', to_local($start, $time_zone)) AS DATE) AS first_month
 ),
 answers AS (
     SELECT
-        CAST(date_trunc('month', arrow_cast(s.submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        CAST(date_trunc('month', to_local(s.submitted_at, $time_zone)) AS DATE) AS month,
         s.kind,
         s.score,
         s.comment,
@@ -34,7 +34,7 @@ answers AS (
     FROM surveys s
     CROSS JOIN bounds b
     WHERE s.kind IN ('csat', 'nps', 'ces')
-        AND s.submitted_at >= arrow_cast(b.first_month - INTERVAL '1 month', 'Timestamp(Microsecond, Some("UTC"))')
+        AND s.submitted_at >= from_local(b.first_month - INTERVAL '1 month', $time_zone)
         AND s.submitted_at < $end
 ),
 kpis AS (

@@ -26,13 +26,15 @@
 -- Cost is summed as stored; a lake with several currencies needs converting
 -- first. Shared cost enters cost per interaction in full: it is the cost of
 -- serving those contacts too.
--- Months are cut from the UTC instants relabelled as zone-less: the same
--- month, without DataFusion's per-value time-zone path (docs/upstream/).
--- The previous year is the period shifted back a year, computed on its own
--- (a period longer than a year overlaps its own previous year).
+-- Months are the report time zone's ($time_zone): the instants' wall
+-- clock there (to_local), cut with date_trunc on zone-less timestamps,
+-- not DataFusion's per-value time-zone path (docs/upstream/).
+-- The previous year is the period shifted back a year on the zone's
+-- calendar, computed on its own (a period longer than a year overlaps its
+-- own previous year).
 WITH cur AS (
     SELECT
-        CAST(date_trunc('month', arrow_cast(created_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        CAST(date_trunc('month', to_local(created_at, $time_zone)) AS DATE) AS month,
         count(*) AS interactions,
         avg(wait_seconds) FILTER (WHERE channel IN ('phone', 'chat') AND NOT abandoned AND agent_id IS NOT NULL) AS asa_seconds,
         avg(handle_seconds) AS aht_seconds
@@ -42,11 +44,12 @@ WITH cur AS (
 ),
 prev AS (
     SELECT
-        CAST(date_trunc('month', arrow_cast(created_at, 'Timestamp(Microsecond, None)')) AS DATE) + INTERVAL '1 year' AS month,
+        CAST(date_trunc('month', to_local(created_at, $time_zone)) AS DATE) + INTERVAL '1 year' AS month,
         count(*) AS interactions,
         avg(handle_seconds) AS aht_seconds
     FROM interactions
-    WHERE created_at >= $start - INTERVAL '1 year' AND created_at < $end - INTERVAL '1 year'
+    WHERE created_at >= from_local(to_local($start, $time_zone) - INTERVAL '1 year', $time_zone)
+        AND created_at < from_local(to_local($end, $time_zone) - INTERVAL '1 year', $time_zone)
     GROUP BY 1
 ),
 -- Year to date counts from the start of the fiscal year $start falls in.
@@ -62,21 +65,21 @@ ytd AS (
                  THEN date_part('year', month)
                  ELSE date_part('year', month) - 1 END AS fiscal_year
         FROM (
-            SELECT CAST(date_trunc('month', arrow_cast(created_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month
+            SELECT CAST(date_trunc('month', to_local(created_at, $time_zone)) AS DATE) AS month
             FROM interactions
             WHERE created_at < $end
-                AND created_at >= arrow_cast(make_date(
-                    CAST(CASE WHEN date_part('month', $start) >= $fiscal_year_start_month
-                              THEN date_part('year', $start)
-                              ELSE date_part('year', $start) - 1 END AS INT),
-                    CAST($fiscal_year_start_month AS INT), 1), 'Timestamp(Microsecond, Some("UTC"))')
+                AND created_at >= from_local(make_date(
+                    CAST(CASE WHEN date_part('month', to_local($start, $time_zone)) >= $fiscal_year_start_month
+                              THEN date_part('year', to_local($start, $time_zone))
+                              ELSE date_part('year', to_local($start, $time_zone)) - 1 END AS INT),
+                    CAST($fiscal_year_start_month AS INT), 1), $time_zone)
         ) AS contacts
         GROUP BY month
     ) AS monthly
 ),
 answers AS (
     SELECT
-        CAST(date_trunc('month', arrow_cast(submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        CAST(date_trunc('month', to_local(submitted_at, $time_zone)) AS DATE) AS month,
         csat(score) FILTER (WHERE kind = 'csat') AS csat_pct,
         nps(score) FILTER (WHERE kind = 'nps') AS nps
     FROM surveys
@@ -85,11 +88,12 @@ answers AS (
 ),
 prev_answers AS (
     SELECT
-        CAST(date_trunc('month', arrow_cast(submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) + INTERVAL '1 year' AS month,
+        CAST(date_trunc('month', to_local(submitted_at, $time_zone)) AS DATE) + INTERVAL '1 year' AS month,
         csat(score) FILTER (WHERE kind = 'csat') AS csat_pct,
         nps(score) FILTER (WHERE kind = 'nps') AS nps
     FROM surveys
-    WHERE submitted_at >= $start - INTERVAL '1 year' AND submitted_at < $end - INTERVAL '1 year'
+    WHERE submitted_at >= from_local(to_local($start, $time_zone) - INTERVAL '1 year', $time_zone)
+        AND submitted_at < from_local(to_local($end, $time_zone) - INTERVAL '1 year', $time_zone)
     GROUP BY 1
 ),
 spend AS (
@@ -100,8 +104,8 @@ spend AS (
 months AS (
     SELECT
         c.*,
-        arrow_cast(c.month, 'Timestamp(Microsecond, Some("UTC"))') < $start
-            OR arrow_cast(c.month + INTERVAL '1 month', 'Timestamp(Microsecond, Some("UTC"))') > $end AS partial
+        from_local(c.month, $time_zone) < $start
+            OR from_local(c.month + INTERVAL '1 month', $time_zone) > $end AS partial
     FROM cur c
 )
 SELECT

@@ -14,13 +14,14 @@
 -- @column retention_pct_no_contact percent | The same for those with no contact in the lookback.
 -- @chart bars x=segment y=retention_pct,retention_pct_escalated,retention_pct_bad_csat,retention_pct_fcr_miss,retention_pct_no_contact | Customers retained, by what happened in support
 -- Periods are whole days (customers' dates are dates): the first day is
--- $start's UTC date, the end $end's. A customer can be in several
+-- $start's date in the report time zone, the end $end's. A customer can be in several
 -- experience groups; a group with no customer gives NULL.
 WITH bounds AS (
     SELECT
-        CAST(arrow_cast($start, 'Timestamp(Microsecond, None)') AS DATE) AS first_day,
-        CAST(arrow_cast($end, 'Timestamp(Microsecond, None)') AS DATE) AS end_day,
-        arrow_cast(to_timestamp_micros(CAST((date_part('epoch', $start) - 86400.0 * $lookback_days) * 1000000 AS BIGINT)), 'Timestamp(Microsecond, Some("UTC"))') AS lookback_start
+        CAST(to_local($start, $time_zone) AS DATE) AS first_day,
+        CAST(to_local($end, $time_zone) AS DATE) AS end_day,
+        -- lookback_days days of the zone's calendar (a DST day is one day).
+        from_local(arrow_cast(CAST((date_part('epoch', to_local($start, $time_zone)) - 86400.0 * $lookback_days) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone) AS lookback_start
 ),
 base AS (
     SELECT

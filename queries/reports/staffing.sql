@@ -8,8 +8,8 @@
 -- @param shrinkage_pct float 30 | Share of paid time agents are not available for contacts (breaks, meetings, training): agents scheduled = agents needed / (1 - shrinkage).
 -- @param channels text phone,chat | Comma-separated channels whose contacts queue for an agent (Erlang C's model); other channels are left out.
 -- @column team - | The team (NULL: contacts or agent time without a team).
--- @column weekday - | ISO day of week, 1 = Monday ... 7 = Sunday (UTC).
--- @column hour - | Hour of the day, 0-23 (UTC).
+-- @column weekday - | ISO day of week, 1 = Monday ... 7 = Sunday, in the report time zone.
+-- @column hour - | Hour of the day, 0-23, in the report time zone (a day the clocks skip an hour has no such hour; an hour they repeat counts both).
 -- @column contacts_per_hour count | Contacts created in that hour, on those channels, averaged over the weeks.
 -- @column aht_seconds seconds | Average handle time of those contacts that an agent handled.
 -- @column agents_needed agents | Erlang C: the fewest agents on the phones to meet the service level at that load (and the occupancy cap).
@@ -18,25 +18,32 @@
 -- @column gap agents | agents_logged_in - agents_to_schedule: below 0 understaffed, above 0 overstaffed.
 -- @column staffing - | under (gap < 0), over (gap >= 1: a whole agent or more to spare), else ok; NULL when agents_needed is unknown (no handled contact to take a handle time from).
 -- @chart lines x=hour y=gap series=team facet=weekday | Agents logged in minus agents to schedule, per hour (below 0: under-staffed)
--- Hours are UTC hours: an hour is 3600 s of the epoch, weekday and hour come
--- from the hour's number, so no time zone is involved (contacts and agent
--- spans in the same buckets). An agent span that crosses hours counts its
--- seconds in each hour it covers, clipped to the weeks measured. Every
+-- Hours are the report time zone's ($time_zone): a contact's hour is its
+-- wall clock's hour there (to_local), numbered from the zone-less epoch, so
+-- weekday and hour come from the hour's number. The weeks measured are the
+-- $weeks * 7 days of the zone before $end (a DST week is a week). Agent
+-- spans are split at multiples of zone_step_seconds (3600 s, or 900 s for
+-- an offset like +05:45), each piece inside one hour of the zone, and each
+-- piece's seconds count in its hour, clipped to the weeks measured. Every
 -- (team, weekday, hour) with a contact or logged-in time in the weeks has
 -- a row; contacts_per_hour 0 needs 0 agents.
 WITH bounds AS (
     SELECT
-        date_part('epoch', $end) - 604800.0 * $weeks AS start_s,
-        date_part('epoch', $end) AS end_s
+        date_part('epoch', start_at) AS start_s,
+        date_part('epoch', $end) AS end_s,
+        zone_step_seconds($time_zone, start_at, $end) AS step
+    FROM (
+        SELECT from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone) AS start_at
+    ) AS first
 ),
 contacts AS (
     SELECT
         i.team,
-        CAST(floor(date_part('epoch', i.created_at) / 3600) AS BIGINT) AS h,
+        CAST(floor(date_part('epoch', to_local(i.created_at, $time_zone)) / 3600) AS BIGINT) AS h,
         i.handle_seconds,
         i.agent_id IS NOT NULL AND NOT i.abandoned AS handled
     FROM interactions i
-    WHERE i.created_at >= arrow_cast(to_timestamp_micros(CAST((date_part('epoch', $end) - 604800.0 * $weeks) * 1000000 AS BIGINT)), 'Timestamp(Microsecond, Some("UTC"))')
+    WHERE i.created_at >= from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone)
         AND i.created_at < $end
         AND array_has(string_to_array($channels, ','), i.channel)
 ),
@@ -55,18 +62,23 @@ spans AS (
     SELECT
         a.team,
         greatest(date_part('epoch', a.started_at), b.start_s) AS s,
-        least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e
+        least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e,
+        b.step
     FROM agent_states a
     CROSS JOIN bounds b
     WHERE a.started_at < $end
         AND date_part('epoch', a.started_at) + a.seconds > b.start_s
 ),
 hours AS (
-    -- One row per span and hour it covers, with the seconds inside it.
-    SELECT team, h, least(e, (h + 1) * 3600.0) - greatest(s, h * 3600.0) AS seconds
+    -- One row per span and step it covers, with the seconds inside it and
+    -- the zone's hour the step is in.
+    SELECT
+        team,
+        CAST(floor(date_part('epoch', to_local(arrow_cast(q * step, 'Timestamp(Second, None)'), $time_zone)) / 3600) AS BIGINT) AS h,
+        least(e, (q + 1) * step) - greatest(s, q * step) AS seconds
     FROM (
-        SELECT team, s, e,
-            unnest(generate_series(CAST(floor(s / 3600) AS BIGINT), CAST(ceil(e / 3600) AS BIGINT) - 1)) AS h
+        SELECT team, s, e, step,
+            unnest(generate_series(CAST(floor(s / step) AS BIGINT), CAST(ceil(e / step) AS BIGINT) - 1)) AS q
         FROM spans
         WHERE e > s
     ) AS split

@@ -13,12 +13,13 @@
 -- @column csat_answers count | Number of those CSAT answers.
 -- @chart lines x=month y=aht_seconds facet=team | Average handle time per month, per team
 -- @chart lines x=month y=csat_pct facet=team | CSAT per month, per team
--- Months are cut from the UTC instants relabelled as zone-less: the same
--- month, without DataFusion's per-value time-zone path (docs/upstream/).
+-- Months are the report time zone's ($time_zone): the instants' wall
+-- clock there (to_local), cut with date_trunc on zone-less timestamps,
+-- not DataFusion's per-value time-zone path (docs/upstream/).
 WITH work AS (
     SELECT
         team,
-        CAST(date_trunc('month', arrow_cast(created_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        CAST(date_trunc('month', to_local(created_at, $time_zone)) AS DATE) AS month,
         count(*) AS interactions,
         avg(handle_seconds) AS aht_seconds
     FROM interactions
@@ -28,7 +29,7 @@ WITH work AS (
 answers AS (
     SELECT
         i.team,
-        CAST(date_trunc('month', arrow_cast(s.submitted_at, 'Timestamp(Microsecond, None)')) AS DATE) AS month,
+        CAST(date_trunc('month', to_local(s.submitted_at, $time_zone)) AS DATE) AS month,
         csat(s.score) FILTER (WHERE s.kind = 'csat') AS csat_pct,
         count(*) FILTER (WHERE s.kind = 'csat') AS csat_answers
     FROM surveys s
@@ -40,8 +41,8 @@ answers AS (
 SELECT
     w.team,
     w.month,
-    arrow_cast(w.month, 'Timestamp(Microsecond, Some("UTC"))') < $start
-        OR arrow_cast(w.month + INTERVAL '1 month', 'Timestamp(Microsecond, Some("UTC"))') > $end AS partial,
+    from_local(w.month, $time_zone) < $start
+        OR from_local(w.month + INTERVAL '1 month', $time_zone) > $end AS partial,
     w.interactions,
     round(w.aht_seconds, 1) AS aht_seconds,
     round(a.csat_pct, 2) AS csat_pct,

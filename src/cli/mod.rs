@@ -38,6 +38,11 @@ pub struct Cli {
     // hung the process starting them.
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
+    /// The report time zone: periods, months, weekdays and hours are cut at its
+    /// midnights and hours. An IANA name (America/New_York, Europe/Warsaw) or UTC.
+    #[arg(long, global = true, env = "KPIQL_TIME_ZONE", value_name = "ZONE", default_value = "UTC",
+          value_parser = crate::zone::Zone::parse)]
+    pub time_zone: crate::zone::Zone,
     /// A folder of your own report files; one named like a built-in replaces it.
     #[arg(long, global = true, env = "KPIQL_QUERIES", value_name = "DIR")]
     pub queries: Option<std::path::PathBuf>,
@@ -193,6 +198,7 @@ impl Cli {
                 _ => None,
             },
             threads: self.threads.map(usize::from),
+            time_zone: self.time_zone,
             storage_options: self.storage_options.clone(),
             cluster: self.cluster.clone(),
             // A server and the REPL, which run for hours, see the lake as

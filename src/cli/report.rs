@@ -15,7 +15,8 @@ use crate::reports::{Catalog, bind};
 pub struct ReportArgs {
     /// The report (see `kpiql reports`).
     pub name: String,
-    /// Start of the period, inclusive: YYYY-MM-DD, YYYY-MM or RFC 3339 (the report's $start).
+    /// Start of the period, inclusive: YYYY-MM-DD, YYYY-MM (midnight in --time-zone) or RFC 3339
+    /// (the report's $start).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
     /// End of the period, exclusive (the report's $end).

@@ -120,7 +120,8 @@ pub fn page(
     let others: Vec<String> = info
         .params
         .iter()
-        .filter(|(n, _)| n != "start" && n != "end")
+        // The zone is shown with the period.
+        .filter(|(n, _)| n != "start" && n != "end" && n != crate::reports::TIME_ZONE)
         .map(|(n, v)| format!("{n} = {}", scalar_text(v)))
         .collect();
     if !others.is_empty() {
@@ -170,16 +171,19 @@ fn meta_row(html: &mut String, term: &str, value: &str) {
     let _ = writeln!(html, "<dt>{}</dt><dd>{}</dd>", escape(term), escape(value));
 }
 
-/// `1 Oct 2026 – 31 Oct 2026` from `$start` and `$end` (exclusive).
+/// `1 Oct 2026 – 31 Oct 2026 (Europe/Warsaw)` from `$start` and `$end`
+/// (exclusive), as dates of the report time zone.
 fn period_text(params: &ParamValues) -> Option<String> {
+    let zone = crate::reports::zone_of(params);
     let get = |name: &str| {
         params
             .iter()
             .find(|(n, _)| n == name)
             .and_then(|(_, v)| instant(v))
+            .map(|t| zone.local(t))
     };
-    let day = |t: DateTime<Utc>| t.format("%-d %b %Y").to_string();
-    match (get("start"), get("end")) {
+    let day = |t: chrono::NaiveDateTime| t.format("%-d %b %Y").to_string();
+    let text = match (get("start"), get("end")) {
         (Some(a), Some(b)) => {
             // The end is exclusive: a period ending at midnight ends the day before.
             let last = if b.time() == chrono::NaiveTime::MIN {
@@ -187,12 +191,13 @@ fn period_text(params: &ParamValues) -> Option<String> {
             } else {
                 b
             };
-            Some(format!("{} – {}", day(a), day(last)))
+            format!("{} – {}", day(a), day(last))
         }
-        (None, Some(b)) => Some(format!("until {}", day(b))),
-        (Some(a), None) => Some(format!("from {}", day(a))),
-        (None, None) => None,
-    }
+        (None, Some(b)) => format!("until {}", day(b)),
+        (Some(a), None) => format!("from {}", day(a)),
+        (None, None) => return None,
+    };
+    Some(format!("{text} ({zone})"))
 }
 
 fn instant(v: &ScalarValue) -> Option<DateTime<Utc>> {

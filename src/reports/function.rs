@@ -122,12 +122,15 @@ impl TableFunctionImpl for ReportFunction {
             ));
         }
         // Every given value is checked now, against the report's header.
+        let zone = crate::settings::Settings::of(session_state(args.session())?.config_options())
+            .time_zone;
         let stand_ins = bind_to(
             &report,
             from.as_deref(),
             to.as_deref(),
             &given,
             Latest::NotYet,
+            zone,
         )
         .map_err(|e| DataFusionError::Plan(e.to_string()))?;
         let ctx = SessionContext::new_with_state(session_state(args.session())?.clone());

@@ -14,7 +14,9 @@
 //! `float` or `text`; DEFAULT is a literal, `-` for none (required), or a rule
 //! computed from the data: `latest_full_month_start`, `latest_full_month_end`,
 //! `fiscal_year_start` (uses the `fiscal_year_start_month` parameter).
-//! `@column NAME UNIT | meaning` documents an output column.
+//! `@column NAME UNIT | meaning` documents an output column. Every report
+//! is also given `$time_zone`, the report time zone's name (`--time-zone`),
+//! for `to_local` and `from_local` (`crate::zone`).
 //!
 //! Built-in files are compiled in; a folder given with `--queries` adds
 //! reports, and a file there with a built-in's name replaces it. To add a
@@ -37,7 +39,7 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
 
 pub use chart::{Chart, ChartKind};
-pub use params::{ParamValues, bind, latest_full_month};
+pub use params::{ParamValues, TIME_ZONE, bind, latest_full_month, zone_of};
 
 static BUILTIN_REPORTS: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries/reports");
@@ -286,15 +288,16 @@ pub async fn plan(
 }
 
 /// The day whose targets a run uses: the period's first ($start, else
-/// $end).
+/// $end), a date of the report time zone ($time_zone).
 pub fn targets_start(params: &ParamValues) -> Option<chrono::NaiveDate> {
+    let zone = zone_of(params);
     ["start", "end"].iter().find_map(|name| {
         params
             .iter()
             .find(|(n, _)| n == name)
             .and_then(|(_, v)| match v {
                 ScalarValue::TimestampMicrosecond(Some(us), _) => {
-                    chrono::DateTime::from_timestamp_micros(*us).map(|t| t.date_naive())
+                    chrono::DateTime::from_timestamp_micros(*us).map(|t| zone.local(t).date())
                 }
                 ScalarValue::Date32(Some(days)) => crate::dates::date_of_days(*days),
                 _ => None,

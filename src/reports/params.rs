@@ -8,7 +8,9 @@ use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 
 use super::{Param, ParamDefault, ParamType, Query, ReportError};
-use crate::dates::{days_since_epoch, parse_date, parse_instant};
+use crate::dates::{days_since_epoch, parse_date, parse_instant_in};
+use crate::settings::Settings;
+use crate::zone::Zone;
 
 /// Bound parameter values, by name.
 pub type ParamValues = Vec<(String, ScalarValue)>;
@@ -23,14 +25,15 @@ pub async fn bind(
     to: Option<&str>,
     given: &[(String, String)],
 ) -> Result<ParamValues, ReportError> {
+    let zone = Settings::of(ctx.state_ref().read().config_options()).time_zone;
     // Checked first without the data, so a bad parameter costs no query.
-    bind_to(report, from, to, given, Latest::NotYet)?;
+    bind_to(report, from, to, given, Latest::NotYet, zone)?;
     let latest = if needs_data(report, from, to, given) {
-        Facts::of(ctx).await?.latest_full_month
+        Facts::of(ctx, zone).await?.latest_full_month
     } else {
         None
     };
-    bind_to(report, from, to, given, Latest::Known(latest))
+    bind_to(report, from, to, given, Latest::Known(latest), zone)
 }
 
 /// The latest full month of data, which data-derived defaults count from.
@@ -59,13 +62,17 @@ fn needs_data(
     })
 }
 
-/// [`bind`] once the data's latest full month is known (or not needed).
+/// [`bind`] once the data's latest full month is known (or not needed), in
+/// the report time zone `zone`: dates and months given or defaulted are
+/// the zone's midnights, and `$time_zone` is its name (for every report;
+/// the one a report's SQL cuts months and hours with, `crate::zone`).
 pub fn bind_to(
     report: &Query,
     from: Option<&str>,
     to: Option<&str>,
     given: &[(String, String)],
     latest: Latest,
+    zone: Zone,
 ) -> Result<ParamValues, ReportError> {
     let fail = |problem: String| ReportError::Param {
         report: report.name.clone(),
@@ -129,11 +136,17 @@ pub fn bind_to(
                 };
                 instant
                     .and_hms_opt(0, 0, 0)
-                    .map(|d| d.and_utc().to_rfc3339())
+                    .map(|d| zone.instant(d).to_rfc3339())
                     .unwrap_or_default()
             }
         };
-        bound.push((p.name.clone(), scalar(p, &text).map_err(fail)?));
+        bound.push((p.name.clone(), scalar(p, &text, zone).map_err(fail)?));
+    }
+    if report.params.iter().all(|p| p.name != TIME_ZONE) {
+        bound.push((
+            TIME_ZONE.to_string(),
+            ScalarValue::Utf8(Some(zone.name().to_string())),
+        ));
     }
     let instant = |name: &str| {
         bound.iter().find_map(|(n, v)| match v {
@@ -171,12 +184,28 @@ fn fiscal_start_month(
     }
 }
 
-/// A parameter's text as a typed value.
-fn scalar(p: &Param, text: &str) -> Result<ScalarValue, String> {
+/// The parameter every report is given: the report time zone's name.
+pub const TIME_ZONE: &str = "time_zone";
+
+/// The report time zone bound values were bound in (`$time_zone`; UTC
+/// when they have none).
+pub fn zone_of(params: &[(String, ScalarValue)]) -> Zone {
+    params
+        .iter()
+        .find_map(|(n, v)| match v {
+            ScalarValue::Utf8(Some(name)) if n == TIME_ZONE => Zone::parse(name).ok(),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// A parameter's text as a typed value (a timestamp's date or wall-clock
+/// time in `zone`).
+fn scalar(p: &Param, text: &str, zone: Zone) -> Result<ScalarValue, String> {
     let bad = |expected: &str| format!("parameter {} = {text:?} is not {expected}", p.name);
     Ok(match p.ty {
         ParamType::Timestamp => {
-            let t = parse_instant(text)
+            let t = parse_instant_in(text, zone)
                 .ok_or_else(|| bad("a timestamp (YYYY-MM-DD, YYYY-MM or RFC 3339)"))?;
             ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("UTC".into()))
         }
@@ -205,12 +234,13 @@ fn scalar(p: &Param, text: &str) -> Result<ScalarValue, String> {
 
 /// What defaults are computed from.
 struct Facts {
-    /// First day of the latest full month of interactions.
+    /// First day of the latest full month of interactions, in the report
+    /// time zone.
     latest_full_month: Option<NaiveDate>,
 }
 
 impl Facts {
-    async fn of(ctx: &SessionContext) -> Result<Facts, ReportError> {
+    async fn of(ctx: &SessionContext, zone: Zone) -> Result<Facts, ReportError> {
         let batches = ctx
             .sql("SELECT max(created_at) FROM interactions")
             .await?
@@ -226,7 +256,7 @@ impl Facts {
             .filter(|a| !a.is_empty() && a.is_valid(0))
             .and_then(|a| DateTime::<Utc>::from_timestamp_micros(a.value(0)));
         Ok(Facts {
-            latest_full_month: latest.and_then(|t| latest_full_month(t.date_naive())),
+            latest_full_month: latest.and_then(|t| latest_full_month(zone.local(t).date())),
         })
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Each top-level module of `src/` with its layer: 0 face, 1 core, 2 parts.
-const LAYERS: [(&str, u8); 25] = [
+const LAYERS: [(&str, u8); 27] = [
     ("cli", 0),
     ("repl", 0),
     ("serve", 0),
@@ -22,6 +22,8 @@ const LAYERS: [(&str, u8); 25] = [
     ("store", 2),
     ("spill", 2),
     ("dates", 2),
+    ("zone", 2),
+    ("settings", 2),
     ("calendar", 2),
     ("staffing", 2),
     ("targets", 2),

@@ -16,3 +16,4 @@ mod repl;
 mod reports;
 mod serve;
 mod validate;
+mod zone;
