@@ -49,7 +49,7 @@ pub(crate) async fn publish(
     let table = match table.version() {
         Some(_) => {
             ensure_ours(dest, &url, &table).await?;
-            note_stale_manifest(dest, &url, &table, report, progress).await?;
+            check_manifest(dest, &url, &table, report, computed, progress).await?;
             table
         }
         None => create(dest, table, report, computed).await?,
@@ -87,7 +87,7 @@ pub(crate) async fn publish(
 /// are two objects, so a run killed between them leaves the manifest of
 /// the version before: `delta_version` names the commit a manifest
 /// describes, and one is current when no later commit adds or removes
-/// files (a vacuum's commits do not); [`note_stale_manifest`] checks that.
+/// files (a vacuum's commits do not); [`check_manifest`] checks that.
 /// Returns the bytes of the period's files.
 async fn write_manifest(
     table: &DeltaTable,
@@ -126,20 +126,26 @@ async fn write_manifest(
     Ok(bytes)
 }
 
-/// Reads the existing table's manifest and says so when it describes an
-/// older version than the table's ([`write_manifest`]): a run was killed
-/// between its commit and its manifest. This run writes a new one; the
-/// note tells whoever read the old one.
-async fn note_stale_manifest(
+/// Reads the existing table's manifest: refuses a run in another time zone
+/// than the table's ([`super::manifest::check_zone`]), and says so when it
+/// describes an older version than the table's ([`write_manifest`]): a run
+/// was killed between its commit and its manifest. This run writes a new
+/// one; the note tells whoever read the old one.
+async fn check_manifest(
     dest: &Destination,
     url: &Url,
     table: &DeltaTable,
     report: &Query,
+    computed: &Computed,
     progress: &dyn Progress,
 ) -> anyhow::Result<()> {
     let manifest_url = url.join(MANIFEST)?;
     let described = match Manifest::read(dest.store.as_ref(), &manifest_url).await {
-        Ok(manifest) => manifest.and_then(|m| m.delta_version),
+        Ok(Some(manifest)) => {
+            super::manifest::check_zone(&manifest, computed, url)?;
+            manifest.delta_version
+        }
+        Ok(None) => None,
         // The Delta publisher takes nothing from it; this run replaces it.
         Err(e) => {
             progress.note(&format!(

@@ -83,6 +83,10 @@ pub struct Manifest {
     pub finished_at: String,
     /// The parameters the report ran with.
     pub parameters: std::collections::BTreeMap<String, String>,
+    /// The report time zone the run cut its periods in (`--time-zone`);
+    /// manifests written before this field existed were all UTC.
+    #[serde(default = "utc")]
+    pub time_zone: String,
     /// The period the run replaced.
     pub period: String,
     /// Its first instant (RFC 3339), when the report has `$start`.
@@ -172,6 +176,7 @@ impl Manifest {
                 .iter()
                 .map(|(n, v)| (n.clone(), param_text(v)))
                 .collect(),
+            time_zone: crate::reports::zone_of(&computed.params).name().to_string(),
             period: computed.period.key.clone(),
             period_start: computed.period.start.as_ref().map(rfc),
             period_end: computed.period.end.as_ref().map(rfc),
@@ -236,6 +241,31 @@ impl Manifest {
         store.put(path, PutPayload::from(self.to_bytes()?)).await?;
         Ok(())
     }
+}
+
+fn utc() -> String {
+    crate::zone::Zone::UTC.name().to_string()
+}
+
+/// Refuses to add `computed`'s period to the table `url` whose manifest
+/// `previous` says it was published in another time zone: its periods and
+/// months are another zone's midnights and would not line up.
+pub(crate) fn check_zone(
+    previous: &Manifest,
+    computed: &Computed,
+    url: &Url,
+) -> anyhow::Result<()> {
+    let zone = crate::reports::zone_of(&computed.params);
+    if previous.time_zone != zone.name() {
+        anyhow::bail!(
+            "{url} was published in time zone {} (its {MANIFEST} says so) and this run is in \
+             {zone}: the table's periods and months would be cut at two zones' midnights; run \
+             with --time-zone {}, or publish to another --out",
+            previous.time_zone,
+            previous.time_zone
+        );
+    }
+    Ok(())
 }
 
 /// Why `path`, listed in a manifest, is not a path inside the table folder

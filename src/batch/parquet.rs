@@ -179,7 +179,10 @@ async fn previous_manifest(
                 manifest.table_format
             );
         }
-        Some(manifest) => check_same_layout(manifest, computed)?,
+        Some(manifest) => {
+            super::manifest::check_zone(manifest, computed, &dest.table_url(&report.name)?)?;
+            check_same_layout(manifest, computed)?
+        }
         None => {
             dest.refuse_foreign(&report.name, Some(RUNS), MANIFEST)
                 .await?

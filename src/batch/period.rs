@@ -1,15 +1,18 @@
 //! The period a batch run computes, and its key in the `period` column.
 
-use chrono::{DateTime, Datelike, Months, Timelike, Utc};
+use chrono::{DateTime, Datelike, Months, Utc};
 use datafusion::common::ScalarValue;
 
-/// The period of a run: the report's bound `$start` and `$end`.
+use crate::zone::Zone;
+
+/// The period of a run: the report's bound `$start` and `$end`, in the
+/// report time zone it was bound in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
     /// The value of the `period` column and partition: `2026-10` for a
-    /// calendar month, `2026-07-01_2026-11-01` for other whole days,
-    /// `20260701T120000Z_20261101T000000Z` otherwise, and `all` for a
-    /// report without `$start`/`$end`.
+    /// calendar month, `2026-07-01_2026-11-01` for other whole days (of
+    /// the report time zone: its midnights), `20260701T120000Z_20261101T000000Z`
+    /// otherwise, and `all` for a report without `$start`/`$end`.
     pub key: String,
     /// First instant, inclusive.
     pub start: Option<DateTime<Utc>>,
@@ -30,22 +33,29 @@ impl Period {
         };
         let (start, end) = (instant("start"), instant("end"));
         Period {
-            key: key(start, end),
+            key: key(start, end, crate::reports::zone_of(params)),
             start,
             end,
         }
     }
 }
 
-fn key(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> String {
-    let midnight = |t: &DateTime<Utc>| t.num_seconds_from_midnight() == 0 && t.nanosecond() == 0;
+fn key(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>, zone: Zone) -> String {
+    // A local midnight (or, on a day whose midnight the clocks skip, the
+    // instant they jump at: the day's start).
+    let day_start = |t: &DateTime<Utc>| {
+        zone.local(*t)
+            .date()
+            .and_hms_opt(0, 0, 0)
+            .is_some_and(|midnight| zone.instant(midnight) == *t)
+    };
     match (start, end) {
-        (Some(s), Some(e)) if midnight(&s) && midnight(&e) => {
-            let month_after = s.date_naive().checked_add_months(Months::new(1));
-            if s.day() == 1 && month_after == Some(e.date_naive()) {
-                s.format("%Y-%m").to_string()
+        (Some(s), Some(e)) if day_start(&s) && day_start(&e) => {
+            let (first, after) = (zone.local(s).date(), zone.local(e).date());
+            if first.day() == 1 && first.checked_add_months(Months::new(1)) == Some(after) {
+                first.format("%Y-%m").to_string()
             } else {
-                format!("{}_{}", s.format("%Y-%m-%d"), e.format("%Y-%m-%d"))
+                format!("{}_{}", first.format("%Y-%m-%d"), after.format("%Y-%m-%d"))
             }
         }
         (Some(s), Some(e)) => format!(
@@ -65,6 +75,30 @@ mod tests {
 
     fn at(text: &str) -> Option<DateTime<Utc>> {
         crate::dates::parse_instant(text)
+    }
+
+    fn key(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> String {
+        super::key(start, end, Zone::UTC)
+    }
+
+    #[test]
+    fn a_local_month_is_keyed_by_the_month_in_its_zone() {
+        // October in New York: 04:00Z on 1 October (EDT) to 05:00Z on 1
+        // November (EST). In UTC the same instants are not midnights.
+        let ny = Zone::parse("America/New_York").expect("zone");
+        let local = |t: &str| crate::dates::parse_instant_in(t, ny);
+        assert_eq!(
+            super::key(local("2026-10-01"), local("2026-11-01"), ny),
+            "2026-10"
+        );
+        assert_eq!(
+            super::key(local("2026-10-01"), local("2026-11-01"), Zone::UTC),
+            "20261001T040000Z_20261101T050000Z"
+        );
+        assert_eq!(
+            super::key(local("2026-10-02"), local("2026-10-09"), ny),
+            "2026-10-02_2026-10-09"
+        );
     }
 
     #[test]
