@@ -8,7 +8,7 @@ use std::sync::Arc;
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::{ObjectName, ObjectNamePart, Set, Statement};
+use datafusion::sql::sqlparser::ast::{Expr, ObjectName, ObjectNamePart, Set, Statement, Value};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 use datafusion_postgres::arrow_pg::datatypes::df;
@@ -33,6 +33,7 @@ use pgwire::types::format::FormatOptions;
 
 use super::auth::{logged_in, not_logged_in};
 use super::cancel::Cancel;
+use crate::zone::Zone;
 
 /// One connection's query handlers.
 pub struct Session {
@@ -54,6 +55,10 @@ impl Session {
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(ReadOnly {
                 default_timeout: cancel.default_timeout(),
+                default_zone: crate::settings::Settings::of(
+                    ctx.state_ref().read().config_options(),
+                )
+                .time_zone,
             }),
             Arc::new(super::transactions::Transactions),
             Arc::new(CursorStatementHook),
@@ -217,6 +222,55 @@ fn statement_timeout_of(set: &Set) -> Option<u64> {
     super::cancel::duration_ms(text.trim_matches(|c| c == '\'' || c == '"'))
 }
 
+/// The zone a `SET TIME ZONE 'X'` or `SET timezone = 'X'` names, as
+/// written (`DEFAULT` and `LOCAL` as such); `None` for another statement.
+fn time_zone_set(statement: &Statement) -> Option<String> {
+    let Statement::Set(set) = statement else {
+        return None;
+    };
+    let value = match set {
+        Set::SetTimeZone { value, .. } => value,
+        Set::SingleAssignment {
+            variable, values, ..
+        } if variable.to_string().eq_ignore_ascii_case("timezone") => values.first()?,
+        _ => return None,
+    };
+    Some(match value {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(text) | Value::DoubleQuotedString(text) => text.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    })
+}
+
+/// A session's `SET TIME ZONE` is its report time zone (`kpiql.time_zone`,
+/// which `report(...)` binds its periods in; DESIGN §5 "kpiql serve"):
+/// an IANA name or UTC, `DEFAULT`/`LOCAL` the server's `--time-zone`.
+/// Another zone is refused (22023) before anything changes.
+fn set_report_zone(statement: &Statement, ctx: &SessionContext, default: Zone) -> PgWireResult<()> {
+    let Some(text) = time_zone_set(statement) else {
+        return Ok(());
+    };
+    let zone = if ["default", "local"].contains(&text.to_ascii_lowercase().as_str()) {
+        default
+    } else {
+        Zone::parse(&text).map_err(|e| {
+            PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".into(),
+                "22023".into(),
+                format!("invalid value for parameter \"TimeZone\": {e}"),
+            )))
+        })?
+    };
+    ctx.state_ref()
+        .write()
+        .config_mut()
+        .options_mut()
+        .set("kpiql.time_zone", zone.name())
+        .map_err(|e| PgWireError::ApiError(Box::new(e)))
+}
+
 /// Records a client's `SET statement_timeout` for [`super::cancel`] (0
 /// turns the server's default off; datafusion-postgres, which also sees
 /// the statement, keeps it for `SHOW`).
@@ -247,7 +301,8 @@ fn statement_timeout_text(
     }
 }
 
-/// `SHOW server_version` (the version the server gave at login), `SHOW
+/// `SHOW timezone` (the session's report time zone), `SHOW
+/// server_version` (the version the server gave at login), `SHOW
 /// statement_timeout` (the client's, else the server's default) and `SHOW
 /// memory_limit` (the server's pool, shared by every connection).
 fn show(
@@ -259,11 +314,19 @@ fn show(
     let Statement::ShowVariable { variable } = statement else {
         return None;
     };
-    if variable.len() != 1 {
-        return None;
-    }
-    let name = variable[0].value.to_ascii_lowercase();
+    let name = variable
+        .iter()
+        .map(|v| v.value.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
     let value = match name.as_str() {
+        // The session's report time zone (`SET TIME ZONE`).
+        "timezone" | "time zone" => {
+            crate::settings::Settings::of(ctx.state_ref().read().config_options())
+                .time_zone
+                .name()
+                .to_string()
+        }
         "server_version" => super::auth::SERVER_VERSION.to_string(),
         "statement_timeout" => statement_timeout_text(client, default_timeout),
         "memory_limit" => super::memory_limit_text(ctx),
@@ -325,6 +388,8 @@ async fn run_query(
 struct ReadOnly {
     /// The server's `--statement-timeout`, for `SHOW statement_timeout`.
     default_timeout: Option<std::time::Duration>,
+    /// The server's `--time-zone`, for `SET TIME ZONE DEFAULT`.
+    default_zone: Zone,
 }
 
 #[async_trait::async_trait]
@@ -351,6 +416,9 @@ impl QueryHook for ReadOnly {
             return Some(Err(e));
         }
         if let Err(e) = check_queries(statement, ctx).await {
+            return Some(Err(e));
+        }
+        if let Err(e) = set_report_zone(statement, ctx, self.default_zone) {
             return Some(Err(e));
         }
         note_statement_timeout(statement, client);
@@ -421,6 +489,9 @@ impl QueryHook for ReadOnly {
         if matches!(statement, Statement::Declare { .. })
             && let Err(e) = check_queries(statement, ctx).await
         {
+            return Some(Err(e));
+        }
+        if let Err(e) = set_report_zone(statement, ctx, self.default_zone) {
             return Some(Err(e));
         }
         note_statement_timeout(statement, client);

@@ -43,13 +43,13 @@ pub fn all(options: &ConfigOptions) -> Vec<(String, String)> {
     out
 }
 
-/// The session's time zone (DataFusion's, which `SET TIME ZONE` sets).
+/// The session's report time zone (`--time-zone`, which `SET TIME ZONE`
+/// sets for the session).
 fn time_zone(options: &ConfigOptions) -> String {
-    options
-        .execution
+    crate::settings::Settings::of(options)
         .time_zone
-        .clone()
-        .unwrap_or_else(|| "UTC".into())
+        .name()
+        .to_string()
 }
 
 /// One setting by name (case-insensitive, as PostgreSQL reads it).
