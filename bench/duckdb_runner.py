@@ -214,7 +214,7 @@ def param_types(report):
     """NAME -> TYPE of the kpiql report's `@param` header lines."""
     types = {}
     for line in sql_text(os.path.join(REPORTS, report + ".sql")).splitlines():
-        m = re.match(r"--\s*@param\s+(\w+)\s+(\w+)\s", line)
+        m = re.match(r"--\s*@param\s+(\w+)\s+(\S+)\s", line)
         if m:
             types[m.group(1)] = m.group(2)
     return types

@@ -62,7 +62,7 @@ def header_params(report):
     """[(name, type, default)] of the kpiql report's `@param` lines."""
     params = []
     for line in duckdb_runner.sql_text(os.path.join(REPORTS, report + ".sql")).splitlines():
-        m = re.match(r"--\s*@param\s+(\w+)\s+(\w+)\s+(\S+)", line)
+        m = re.match(r"--\s*@param\s+(\w+)\s+(\S+)\s+(\S+)", line)
         if m:
             params.append(m.groups())
     return params

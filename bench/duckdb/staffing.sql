@@ -1,32 +1,39 @@
 -- DuckDB twin of queries/reports/staffing.sql (kpiql report staffing),
 -- clause by clause. Parameters: $end (TIMESTAMPTZ), $weeks (BIGINT),
 -- $service_level_pct, $answer_seconds, $max_occupancy_pct, $shrinkage_pct
--- (DOUBLE), $channels (VARCHAR). Tables: views.sql.
+-- (DOUBLE), $channels, $hours_in (VARCHAR). Tables: views.sql.
 -- erlang_c_agents is a Python function the runner registers
 -- (duckdb_runner.py): the textbook Erlang C formula term by term, not
 -- kpiql's Erlang B recursion. DuckDB's `/` divides as doubles, so the hour
 -- arithmetic uses `//`; string_to_array / array_has are string_split /
 -- list_contains; round(x, d) is df_round(x, d).
 -- Hours and weekdays are DuckDB's own of the TIMESTAMPTZ values in the
--- session TimeZone (the runner's --time-zone): date_part('isodow') and
--- date_part('hour'), not kpiql's hour numbers. The weeks are calendar days
--- of that zone before $end. Agent spans are cut at every UTC quarter hour
--- (every hour in UTC), which every zone's hours start at, and each piece
--- takes the weekday and hour of its start.
-WITH bounds AS (
+-- session TimeZone (the runner's --time-zone), or with hours_in=team in the
+-- team's calendar's zone: date_part('isodow') and date_part('hour') of
+-- timezone(zone, ts), not kpiql's hour numbers. The weeks are calendar
+-- days of the session zone before $end. Agent spans are cut at every UTC
+-- quarter hour (every hour in UTC), which every zone's hours start at, and
+-- each piece takes the weekday and hour of its start.
+WITH team_zones AS (
+    SELECT tc.team, min(bh.time_zone) AS time_zone
+    FROM team_calendars tc
+    JOIN business_hours bh ON bh.calendar_id = tc.calendar_id
+    WHERE $hours_in = 'team'
+    GROUP BY tc.team
+),
+bounds AS (
     SELECT
         epoch($end - to_days(CAST(7 * $weeks AS INTEGER))) AS start_s,
-        epoch($end) AS end_s,
-        CASE WHEN current_setting('TimeZone') = 'UTC' THEN 3600 ELSE 900 END AS step
+        epoch($end) AS end_s
 ),
 contacts AS (
     SELECT
         i.team,
-        CAST(date_part('isodow', i.created_at) AS INT) AS weekday,
-        CAST(date_part('hour', i.created_at) AS INT) AS hour,
+        timezone(coalesce(z.time_zone, current_setting('TimeZone')), i.created_at) AS wall,
         i.handle_seconds,
         i.agent_id IS NOT NULL AND NOT i.abandoned AS handled
     FROM interactions i
+    LEFT JOIN team_zones z ON z.team = i.team
     WHERE i.created_at >= $end - to_days(CAST(7 * $weeks AS INTEGER))
         AND i.created_at < $end
         AND list_contains(string_split($channels, ','), i.channel)
@@ -34,8 +41,8 @@ contacts AS (
 demand AS (
     SELECT
         team,
-        weekday,
-        hour,
+        CAST(date_part('isodow', wall) AS INT) AS weekday,
+        CAST(date_part('hour', wall) AS INT) AS hour,
         count(*) / CAST($weeks AS DOUBLE) AS contacts_per_hour,
         avg(handle_seconds) FILTER (WHERE handled) AS aht_seconds
     FROM contacts
@@ -46,26 +53,30 @@ spans AS (
         a.team,
         greatest(date_part('epoch', a.started_at), b.start_s) AS s,
         least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e,
-        b.step
+        coalesce(z.time_zone, current_setting('TimeZone')) AS zone
     FROM agent_states a
     CROSS JOIN bounds b
+    LEFT JOIN team_zones z ON z.team = a.team
     WHERE a.started_at < $end
         AND date_part('epoch', a.started_at) + a.seconds > b.start_s
 ),
 pieces AS (
-    SELECT team, to_timestamp(q * step) AS piece_start, least(e, (q + 1) * step) - greatest(s, q * step) AS seconds
+    SELECT
+        team,
+        timezone(zone, to_timestamp(q * step)) AS wall,
+        least(e, (q + 1) * step) - greatest(s, q * step) AS seconds
     FROM (
-        SELECT team, s, e, step,
+        SELECT team, s, e, zone, step,
             unnest(generate_series(CAST(floor(s / step) AS BIGINT), CAST(ceil(e / step) AS BIGINT) - 1)) AS q
-        FROM spans
+        FROM (SELECT *, CASE WHEN zone = 'UTC' THEN 3600 ELSE 900 END AS step FROM spans) AS stepped
         WHERE e > s
     ) AS split
 ),
 supply AS (
     SELECT
         team,
-        CAST(date_part('isodow', piece_start) AS INT) AS weekday,
-        CAST(date_part('hour', piece_start) AS INT) AS hour,
+        CAST(date_part('isodow', wall) AS INT) AS weekday,
+        CAST(date_part('hour', wall) AS INT) AS hour,
         sum(seconds) / 3600.0 / $weeks AS agents_logged_in
     FROM pieces
     GROUP BY 1, 2, 3

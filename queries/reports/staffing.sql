@@ -7,9 +7,10 @@
 -- @param max_occupancy_pct float 85 | Highest share of logged-in time agents may spend handling (Erlang C agents are raised until occupancy is at most this).
 -- @param shrinkage_pct float 30 | Share of paid time agents are not available for contacts (breaks, meetings, training): agents scheduled = agents needed / (1 - shrinkage).
 -- @param channels text phone,chat | Comma-separated channels whose contacts queue for an agent (Erlang C's model); other channels are left out.
+-- @param hours_in report/team report | Whose clock weekdays and hours are read on: report, the report time zone (--time-zone) for every team; team, each team's own calendar's zone (teams -> business_hours.time_zone), the report zone for a team without a calendar.
 -- @column team - | The team (NULL: contacts or agent time without a team).
--- @column weekday - | ISO day of week, 1 = Monday ... 7 = Sunday, in the report time zone.
--- @column hour - | Hour of the day, 0-23, in the report time zone (a day the clocks skip an hour has no such hour; an hour they repeat counts both).
+-- @column weekday - | ISO day of week, 1 = Monday ... 7 = Sunday, in the report time zone (or the team's, hours_in=team).
+-- @column hour - | Hour of the day, 0-23, in the report time zone (or the team's; a day the clocks skip an hour has no such hour, an hour they repeat counts both).
 -- @column contacts_per_hour count | Contacts created in that hour, on those channels, averaged over the weeks.
 -- @column aht_seconds seconds | Average handle time of those contacts that an agent handled.
 -- @column agents_needed agents | Erlang C: the fewest agents on the phones to meet the service level at that load (and the occupancy cap).
@@ -26,12 +27,22 @@
 -- an offset like +05:45), each piece inside one hour of the zone, and each
 -- piece's seconds count in its hour, clipped to the weeks measured. Every
 -- (team, weekday, hour) with a contact or logged-in time in the weeks has
--- a row; contacts_per_hour 0 needs 0 agents.
-WITH bounds AS (
+-- a row; contacts_per_hour 0 needs 0 agents. With hours_in=team each
+-- team's contacts and spans are read on its calendar's zone instead (the
+-- weeks measured stay the report zone's); with report, team_zones is empty
+-- and the zone a constant.
+WITH team_zones AS (
+    SELECT tc.team, min(bh.time_zone) AS time_zone
+    FROM team_calendars tc
+    JOIN business_hours bh ON bh.calendar_id = tc.calendar_id
+    WHERE $hours_in = 'team'
+    GROUP BY tc.team
+),
+bounds AS (
     SELECT
         date_part('epoch', start_at) AS start_s,
         date_part('epoch', $end) AS end_s,
-        zone_step_seconds($time_zone, start_at, $end) AS step
+        start_at
     FROM (
         SELECT from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone) AS start_at
     ) AS first
@@ -39,10 +50,11 @@ WITH bounds AS (
 contacts AS (
     SELECT
         i.team,
-        CAST(floor(date_part('epoch', to_local(i.created_at, $time_zone)) / 3600) AS BIGINT) AS h,
+        CAST(floor(date_part('epoch', to_local(i.created_at, coalesce(z.time_zone, $time_zone))) / 3600) AS BIGINT) AS h,
         i.handle_seconds,
         i.agent_id IS NOT NULL AND NOT i.abandoned AS handled
     FROM interactions i
+    LEFT JOIN team_zones z ON z.team = i.team
     WHERE i.created_at >= from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone)
         AND i.created_at < $end
         AND array_has(string_to_array($channels, ','), i.channel)
@@ -63,9 +75,11 @@ spans AS (
         a.team,
         greatest(date_part('epoch', a.started_at), b.start_s) AS s,
         least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e,
-        b.step
+        coalesce(z.time_zone, $time_zone) AS zone,
+        zone_step_seconds(coalesce(z.time_zone, $time_zone), b.start_at, $end) AS step
     FROM agent_states a
     CROSS JOIN bounds b
+    LEFT JOIN team_zones z ON z.team = a.team
     WHERE a.started_at < $end
         AND date_part('epoch', a.started_at) + a.seconds > b.start_s
 ),
@@ -74,10 +88,10 @@ hours AS (
     -- the zone's hour the step is in.
     SELECT
         team,
-        CAST(floor(date_part('epoch', to_local(arrow_cast(q * step, 'Timestamp(Second, None)'), $time_zone)) / 3600) AS BIGINT) AS h,
+        CAST(floor(date_part('epoch', to_local(arrow_cast(q * step, 'Timestamp(Second, None)'), zone)) / 3600) AS BIGINT) AS h,
         least(e, (q + 1) * step) - greatest(s, q * step) AS seconds
     FROM (
-        SELECT team, s, e, step,
+        SELECT team, s, e, step, zone,
             unnest(generate_series(CAST(floor(s / step) AS BIGINT), CAST(ceil(e / step) AS BIGINT) - 1)) AS q
         FROM spans
         WHERE e > s

@@ -83,8 +83,9 @@ mod tests {
 
     #[test]
     fn a_local_month_is_keyed_by_the_month_in_its_zone() {
-        // October in New York: 04:00Z on 1 October (EDT) to 05:00Z on 1
-        // November (EST). In UTC the same instants are not midnights.
+        // October in New York: 04:00Z on 1 October to 04:00Z on 1 November
+        // (both midnights are EDT, UTC-4: the clocks go back at 02:00 that
+        // day). In UTC the same instants are not midnights.
         let ny = Zone::parse("America/New_York").expect("zone");
         let local = |t: &str| crate::dates::parse_instant_in(t, ny);
         assert_eq!(
@@ -93,7 +94,7 @@ mod tests {
         );
         assert_eq!(
             super::key(local("2026-10-01"), local("2026-11-01"), Zone::UTC),
-            "20261001T040000Z_20261101T050000Z"
+            "20261001T040000Z_20261101T040000Z"
         );
         assert_eq!(
             super::key(local("2026-10-02"), local("2026-10-09"), ny),

@@ -168,9 +168,11 @@ impl Shell {
             let _ = editor.load_history(path);
         }
         println!(
-            "kpiql {} on {}. \\? for help, \\q to quit.",
+            "kpiql {} on {}, reports in {} (--time-zone). \\? for help, \\q to quit.",
             env!("CARGO_PKG_VERSION"),
-            self.kpiql.location.display()
+            self.kpiql.location.display(),
+            crate::settings::Settings::of(self.kpiql.ctx.state_ref().read().config_options())
+                .time_zone
         );
         let (prompt, _) = self.prompt();
         loop {

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! `@param NAME TYPE DEFAULT | meaning`: TYPE is `timestamp`, `date`, `int`,
-//! `float` or `text`; DEFAULT is a literal, `-` for none (required), or a rule
+//! `float`, `text`, `bool` or a choice of words `a/b` (bound as text); DEFAULT is a literal, `-` for none (required), or a rule
 //! computed from the data: `latest_full_month_start`, `latest_full_month_end`,
 //! `fiscal_year_start` (uses the `fiscal_year_start_month` parameter).
 //! `@column NAME UNIT | meaning` documents an output column. Every report
@@ -97,7 +97,7 @@ pub struct Param {
 }
 
 /// Types a parameter may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamType {
     /// A UTC instant; accepts `YYYY-MM-DD`, `YYYY-MM` or RFC 3339.
     Timestamp,
@@ -111,6 +111,8 @@ pub enum ParamType {
     Text,
     /// `true` or `false`.
     Bool,
+    /// One of a few words, written `a/b/c` in the header; bound as text.
+    Choice(Vec<String>),
 }
 
 /// A parameter's default.
@@ -214,14 +216,15 @@ impl Param {
 
 impl ParamType {
     /// As written in headers.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> String {
         match self {
-            ParamType::Timestamp => "timestamp",
-            ParamType::Date => "date",
-            ParamType::Int => "int",
-            ParamType::Float => "float",
-            ParamType::Text => "text",
-            ParamType::Bool => "bool",
+            ParamType::Timestamp => "timestamp".into(),
+            ParamType::Date => "date".into(),
+            ParamType::Int => "int".into(),
+            ParamType::Float => "float".into(),
+            ParamType::Text => "text".into(),
+            ParamType::Bool => "bool".into(),
+            ParamType::Choice(words) => words.join("/"),
         }
     }
 
@@ -233,6 +236,13 @@ impl ParamType {
             "float" => ParamType::Float,
             "text" => ParamType::Text,
             "bool" => ParamType::Bool,
+            choice if choice.contains('/') => {
+                let words: Vec<String> = choice.split('/').map(str::to_string).collect();
+                if !words.iter().all(|w| valid_name(w)) {
+                    return None;
+                }
+                ParamType::Choice(words)
+            }
             _ => return None,
         })
     }
@@ -373,7 +383,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
                     bad(
                         n,
                         format!(
-                            "unknown type {ty:?}; expected timestamp, date, int, float or text"
+                            "unknown type {ty:?}; expected timestamp, date, int, float, text, bool or word/word/..."
                         ),
                     )
                 })?;

@@ -203,7 +203,7 @@ pub fn zone_of(params: &[(String, ScalarValue)]) -> Zone {
 /// time in `zone`).
 fn scalar(p: &Param, text: &str, zone: Zone) -> Result<ScalarValue, String> {
     let bad = |expected: &str| format!("parameter {} = {text:?} is not {expected}", p.name);
-    Ok(match p.ty {
+    Ok(match &p.ty {
         ParamType::Timestamp => {
             let t = parse_instant_in(text, zone)
                 .ok_or_else(|| bad("a timestamp (YYYY-MM-DD, YYYY-MM or RFC 3339)"))?;
@@ -224,6 +224,10 @@ fn scalar(p: &Param, text: &str, zone: Zone) -> Result<ScalarValue, String> {
             ScalarValue::Float64(Some(v))
         }
         ParamType::Text => ScalarValue::Utf8(Some(text.to_string())),
+        ParamType::Choice(words) => match words.iter().find(|w| *w == text.trim()) {
+            Some(word) => ScalarValue::Utf8(Some(word.clone())),
+            None => return Err(bad(&format!("one of {}", words.join(", ")))),
+        },
         ParamType::Bool => match text.trim() {
             "true" => ScalarValue::Boolean(Some(true)),
             "false" => ScalarValue::Boolean(Some(false)),

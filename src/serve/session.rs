@@ -240,6 +240,8 @@ fn time_zone_set(statement: &Statement) -> Option<String> {
             Value::SingleQuotedString(text) | Value::DoubleQuotedString(text) => text.clone(),
             other => other.to_string(),
         },
+        // pgcli sends `set time zone "Etc/UTC"`, a quoted identifier.
+        Expr::Identifier(ident) => ident.value.clone(),
         other => other.to_string(),
     })
 }
@@ -678,6 +680,28 @@ mod tests {
         ] {
             assert_eq!(statement_timeout_of(&set(sql)), ms, "{sql}");
         }
+    }
+
+    #[test]
+    fn the_zone_of_each_form_of_set_time_zone_clients_send() {
+        let zone = |sql: &str| {
+            let statement = SqlParser::parse_sql(&PostgreSqlDialect {}, sql)
+                .expect("parses")
+                .remove(0);
+            time_zone_set(&statement)
+        };
+        // psql users, SQLAlchemy's docs, and pgcli (a quoted identifier).
+        for sql in [
+            "SET TIME ZONE 'Europe/Warsaw'",
+            "SET timezone = 'Europe/Warsaw'",
+            "SET TimeZone TO 'Europe/Warsaw'",
+            "set time zone \"Europe/Warsaw\"",
+        ] {
+            assert_eq!(zone(sql).as_deref(), Some("Europe/Warsaw"), "{sql}");
+        }
+        assert_eq!(zone("SET TIME ZONE DEFAULT").as_deref(), Some("DEFAULT"));
+        assert_eq!(zone("SET application_name = 'x'"), None);
+        assert_eq!(zone("SELECT 1"), None);
     }
 
     #[test]

@@ -4,10 +4,15 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{ArrayRef, AsArray, TimestampMicrosecondArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Int32Array, Int64Array, TimestampMicrosecondArray, new_null_array,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::kernels::cmp::eq;
+use datafusion::arrow::compute::kernels::zip::zip;
 use datafusion::arrow::compute::{max, min};
-use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::arrow::datatypes::{DataType, Int32Type, TimeUnit, TimestampMicrosecondType};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{
     ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -76,7 +81,10 @@ fn to_local_doc() -> &'static Documentation {
             "ts",
             "An instant (a timestamp with a zone; a zone-less one is read as UTC).",
         )
-        .with_argument("zone", "A constant time zone name.")
+        .with_argument(
+            "zone",
+            "A time zone name: a constant, or a column of a few zones (a NULL zone gives NULL).",
+        )
         .with_sql_example(
             "SELECT to_local(TIMESTAMP '2026-11-01T03:30:00Z', 'America/New_York')  \
              -- 2026-10-31T23:30:00",
@@ -95,7 +103,10 @@ fn from_local_doc() -> &'static Documentation {
             "from_local(local, zone)",
         )
         .with_argument("local", "A zone-less timestamp or a date (its midnight).")
-        .with_argument("zone", "A constant time zone name.")
+        .with_argument(
+            "zone",
+            "A time zone name: a constant, or a column of a few zones (a NULL zone gives NULL).",
+        )
         .with_sql_example(
             "SELECT from_local(DATE '2026-10-01', 'Europe/Warsaw')  -- 2026-09-30T22:00:00Z",
         )
@@ -136,9 +147,11 @@ impl ScalarUDFImpl for Convert {
             (_, other) => return plan_err!("{name}: argument 1 is {other}, expected a timestamp"),
         };
         let zone = match zone {
-            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null => {
-                DataType::Utf8
-            }
+            DataType::Utf8
+            | DataType::Utf8View
+            | DataType::LargeUtf8
+            | DataType::Null
+            | DataType::Dictionary(_, _) => DataType::Utf8,
             other => {
                 return plan_err!(
                     "{name}: argument 2 (zone) is {other}, expected a time zone name"
@@ -157,16 +170,22 @@ impl ScalarUDFImpl for Convert {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let name = self.name();
-        let zone = zone_arg(name, &args.args[1])?;
-        let scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
-        let values = args.args[0].to_array(if scalar { 1 } else { args.number_rows })?;
-        let out = convert(
-            self.way,
-            values.as_primitive::<TimestampMicrosecondType>(),
-            zone,
-        )
-        .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{name}: {e}")))?;
-        let out: ArrayRef = Arc::new(match self.way {
+        let way = self.way;
+        let scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let rows = if scalar { 1 } else { args.number_rows };
+        let values = args.args[0].to_array(rows)?;
+        let values = values.as_primitive::<TimestampMicrosecondType>();
+        let out = by_zone(name, &args.args[1], rows, values.data_type(), |zone| {
+            let out = convert(way, values, zone).map_err(|e| {
+                datafusion::error::DataFusionError::Execution(format!("{name}: {e}"))
+            })?;
+            Ok(Arc::new(out) as ArrayRef)
+        })?;
+        let out = out.as_primitive::<TimestampMicrosecondType>().clone();
+        let out: ArrayRef = Arc::new(match way {
             Way::ToLocal => out.with_timezone_opt(None::<String>),
             Way::FromLocal => out.with_timezone("UTC"),
         });
@@ -192,13 +211,14 @@ pub fn convert(
     values: &TimestampMicrosecondArray,
     zone: Zone,
 ) -> Result<TimestampMicrosecondArray, String> {
-    let (Some(lo), Some(hi)) = (min(values), max(values)) else {
-        return Ok(values.clone());
-    };
+    // UTC's wall clock is the instant: nothing to read.
     if zone.is_utc() {
         return Ok(values.clone());
     }
-    Ok(match way {
+    let (Some(lo), Some(hi)) = (min(values), max(values)) else {
+        return Ok(values.clone());
+    };
+    let out = match way {
         Way::ToLocal => {
             let offsets = Offsets::over(zone, lo, hi)?;
             match offsets.single() {
@@ -213,7 +233,9 @@ pub fn convert(
                 None => values.unary(|v| offsets.instant(v)),
             }
         }
-    })
+    };
+    // `unary` drops the zone; the caller labels the result.
+    Ok(out.with_timezone_opt(values.timezone()))
 }
 
 /// `zone_step_seconds(zone, from, to)`: what `staffing` splits agent time
@@ -234,7 +256,10 @@ fn zone_step_doc() -> &'static Documentation {
              hour each.",
             "zone_step_seconds(zone, from, to)",
         )
-        .with_argument("zone", "A constant time zone name.")
+        .with_argument(
+            "zone",
+            "A time zone name: a constant, or a column of a few zones (a NULL zone gives NULL).",
+        )
         .with_argument("from", "The first instant.")
         .with_argument("to", "The last instant.")
         .with_sql_example("SELECT zone_step_seconds('Asia/Kathmandu', now(), now())  -- 900")
@@ -262,9 +287,11 @@ impl ScalarUDFImpl for ZoneStep {
                     }
                 };
                 let zone = match zone {
-                    DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null => {
-                        DataType::Utf8
-                    }
+                    DataType::Utf8
+                    | DataType::Utf8View
+                    | DataType::LargeUtf8
+                    | DataType::Null
+                    | DataType::Dictionary(_, _) => DataType::Utf8,
                     other => {
                         return plan_err!(
                             "zone_step_seconds: zone is {other}, expected a time zone name"
@@ -285,7 +312,6 @@ impl ScalarUDFImpl for ZoneStep {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let zone = zone_arg("zone_step_seconds", &args.args[0])?;
         // The range of every from and to given (constants in `staffing`).
         let mut range: Option<(i64, i64)> = None;
         for arg in &args.args[1..] {
@@ -298,12 +324,25 @@ impl ScalarUDFImpl for ZoneStep {
         let Some((from, to)) = range else {
             return Ok(ColumnarValue::Scalar(ScalarValue::Int64(None)));
         };
-        let offsets = Offsets::over(zone, from, to).map_err(|e| {
-            datafusion::error::DataFusionError::Execution(format!("zone_step_seconds: {e}"))
-        })?;
-        Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(
-            offsets.step_seconds(),
-        ))))
+        let scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
+        let rows = if scalar { 1 } else { args.number_rows };
+        let out = by_zone(
+            "zone_step_seconds",
+            &args.args[0],
+            rows,
+            &DataType::Int64,
+            |zone| {
+                let offsets = Offsets::over(zone, from, to).map_err(|e| {
+                    datafusion::error::DataFusionError::Execution(format!("zone_step_seconds: {e}"))
+                })?;
+                Ok(Arc::new(Int64Array::from_value(offsets.step_seconds(), rows)) as ArrayRef)
+            },
+        )?;
+        if scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(out))
+        }
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -311,15 +350,40 @@ impl ScalarUDFImpl for ZoneStep {
     }
 }
 
-/// A constant zone argument.
-fn zone_arg(name: &str, arg: &ColumnarValue) -> Result<Zone> {
+/// `f`'s rows for the zone argument `arg` of `name`: for a constant zone
+/// `f` of it; for a column of zones (`staffing`'s team zones), each zone
+/// the column holds (a few: it is cast to a dictionary once) computed
+/// over the whole batch with `f` and kept where the column names it. A
+/// NULL zone gives NULL.
+fn by_zone(
+    name: &str,
+    arg: &ColumnarValue,
+    rows: usize,
+    ty: &DataType,
+    f: impl Fn(Zone) -> Result<ArrayRef>,
+) -> Result<ArrayRef> {
+    let parse = |text: &str| {
+        Zone::parse(text)
+            .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{name}: {e}")))
+    };
     match arg {
-        ColumnarValue::Scalar(ScalarValue::Utf8(Some(z))) => Zone::parse(z)
-            .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{name}: {e}"))),
-        ColumnarValue::Scalar(_) => {
-            exec_err!("{name}: the zone is NULL; expected a time zone name")
+        ColumnarValue::Scalar(ScalarValue::Utf8(Some(z))) => f(parse(z)?),
+        ColumnarValue::Scalar(_) => Ok(new_null_array(ty, rows)),
+        ColumnarValue::Array(zones) => {
+            let dictionary = cast(
+                zones,
+                &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            )?;
+            let dictionary = dictionary.as_dictionary::<Int32Type>();
+            let names = dictionary.values().as_string::<i32>();
+            let mut out = new_null_array(ty, rows);
+            for (key, zone) in names.iter().enumerate() {
+                let Some(zone) = zone else { continue };
+                let here = eq(dictionary.keys(), &Int32Array::new_scalar(key as i32))?;
+                out = zip(&here, &f(parse(zone)?)?, &out)?;
+            }
+            Ok(out)
         }
-        ColumnarValue::Array(_) => exec_err!("{name}: the zone must be a constant, not a column"),
     }
 }
 

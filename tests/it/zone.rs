@@ -415,3 +415,103 @@ fn set_time_zone_over_serve_is_that_sessions_report_zone_only() {
         "{err}"
     );
 }
+
+#[test]
+fn staffing_reads_each_teams_hours_on_its_calendars_zone_with_hours_in_team() {
+    use crate::fixtures::{bools, ints};
+    // Monday 2026-10-05 07:30Z: 09:30 in Warsaw (CEST, +2), billing's
+    // calendar's zone; sales has no calendar and stays on the report zone
+    // (UTC): hour 7. Each team has one agent logged in 07:00Z-08:00Z:
+    // billing's hour 9 in Warsaw, sales' hour 7.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let teams = ["billing", "sales"];
+    let created = [Some("2026-10-05 07:30:00"); 2];
+    write_parquet(
+        &dir.path().join("interactions/part-0.parquet"),
+        vec![
+            ("interaction_id", strings(&["i1", "i2"])),
+            ("ticket_id", strings(&["i1", "i2"])),
+            ("contact_seq", ints(&[1, 1])),
+            ("customer_id", strings(&["c1", "c2"])),
+            ("agent_id", opt_strings(&[Some("a1"), Some("a2")])),
+            ("team", opt_strings(&teams.map(Some))),
+            ("channel", strings(&["phone", "phone"])),
+            ("priority", opt_strings(&[Some("normal"); 2])),
+            ("created_at", times(&created)),
+            ("first_response_at", times(&created)),
+            ("ended_at", times(&created)),
+            ("resolved_at", times(&[None, None])),
+            ("wait_seconds", floats(&[Some(0.0); 2])),
+            ("hold_seconds", floats(&[None, None])),
+            ("handle_seconds", floats(&[Some(60.0); 2])),
+            ("resolved", bools(&[false, false])),
+            ("escalated", bools(&[false, false])),
+            ("abandoned", bools(&[false, false])),
+        ],
+    );
+    surveys(
+        &dir.path().join("surveys/part-0.parquet"),
+        &[("s1", Some("i1"), "csat", 5)],
+    );
+    crate::fixtures::costs(&dir.path().join("costs.parquet"));
+    write_parquet(
+        &dir.path().join("agent_states/part-0.parquet"),
+        vec![
+            ("agent_id", strings(&["a1", "a2"])),
+            ("team", opt_strings(&teams.map(Some))),
+            ("state", strings(&["available", "available"])),
+            ("started_at", times(&[Some("2026-10-05 07:00:00"); 2])),
+            ("seconds", floats(&[Some(3600.0); 2])),
+        ],
+    );
+    write_parquet(
+        &dir.path().join("business_hours.parquet"),
+        vec![
+            ("calendar_id", strings(&["eu"])),
+            ("time_zone", strings(&["Europe/Warsaw"])),
+            ("weekday", ints(&[1])),
+            ("open_minute", ints(&[480])),
+            ("close_minute", ints(&[1080])),
+        ],
+    );
+    write_parquet(
+        &dir.path().join("teams.parquet"),
+        vec![
+            ("team", strings(&["billing"])),
+            ("calendar_id", opt_strings(&[Some("eu")])),
+        ],
+    );
+    let staffing = |hours_in: &str| {
+        let rows = csv(
+            dir.path(),
+            "UTC",
+            &[
+                "staffing",
+                "--to",
+                "2026-10-12",
+                "--param",
+                "weeks=1",
+                "--param",
+                &format!("hours_in={hours_in}"),
+            ],
+        );
+        (
+            column(&rows, 3, "contacts_per_hour"),
+            column(&rows, 3, "agents_logged_in"),
+        )
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let team = [pair("billing 1 9", "1.0"), pair("sales 1 7", "1.0")];
+    assert_eq!(staffing("team"), (team.to_vec(), team.to_vec()));
+    let report = [pair("billing 1 7", "1.0"), pair("sales 1 7", "1.0")];
+    assert_eq!(staffing("report"), (report.to_vec(), report.to_vec()));
+    // Another word is refused, naming the choices.
+    let out = kpiql(
+        dir.path(),
+        "UTC",
+        &["report", "staffing", "--param", "hours_in=teams"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is not one of report, team"), "{err}");
+}
