@@ -67,6 +67,7 @@ pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     scalars.extend(crate::staffing::functions::functions());
     scalars.push(crate::targets::status::kpi_status());
     scalars.push(crate::feedback::comment_terms());
+    scalars.extend(crate::zone::functions::all());
     let scalars = scalars
         .into_iter()
         .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, LazyLock};
 
+use chrono::{DateTime, Datelike};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Int32Array, Int64Array, TimestampMicrosecondArray, new_null_array,
 };
@@ -12,6 +13,7 @@ use datafusion::arrow::compute::kernels::cmp::eq;
 use datafusion::arrow::compute::kernels::zip::zip;
 use datafusion::arrow::compute::{max, min};
 use datafusion::arrow::datatypes::{DataType, Int32Type, TimeUnit, TimestampMicrosecondType};
+use datafusion::arrow::error::ArrowError;
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{
@@ -215,9 +217,32 @@ pub fn convert(
     if zone.is_utc() {
         return Ok(values.clone());
     }
-    let (Some(lo), Some(hi)) = (min(values), max(values)) else {
+    let Some((lo, hi)) = range(values) else {
         return Ok(values.clone());
     };
+    let year = |us: i64| {
+        DateTime::from_timestamp_micros(us)
+            .map(|t| t.year())
+            .ok_or_else(|| {
+                format!("the timestamp {us} µs is outside the dates kpiql can place in a time zone")
+            })
+    };
+    if year(hi)? - year(lo)? >= super::offsets::MAX_YEARS {
+        // A batch spanning centuries (a placeholder date beside real ones):
+        // each value on its own, rather than centuries of offset tables.
+        let out = values
+            .try_unary::<_, TimestampMicrosecondType, ArrowError>(|v| {
+                let t = DateTime::from_timestamp_micros(v).ok_or_else(|| {
+                    ArrowError::ComputeError(format!("the timestamp {v} µs is out of range"))
+                })?;
+                Ok(match way {
+                    Way::ToLocal => zone.local(t).and_utc().timestamp_micros(),
+                    Way::FromLocal => zone.instant(t.naive_utc()).timestamp_micros(),
+                })
+            })
+            .map_err(|e| e.to_string())?;
+        return Ok(out.with_timezone_opt(values.timezone()));
+    }
     let out = match way {
         Way::ToLocal => {
             let offsets = Offsets::over(zone, lo, hi)?;
@@ -236,6 +261,20 @@ pub fn convert(
     };
     // `unary` drops the zone; the caller labels the result.
     Ok(out.with_timezone_opt(values.timezone()))
+}
+
+/// The smallest and largest value, in one pass when there are no NULLs
+/// (a NULL's slot holds any value); None when all are NULL.
+fn range(values: &TimestampMicrosecondArray) -> Option<(i64, i64)> {
+    if values.null_count() == 0 {
+        let v = values.values();
+        (!v.is_empty()).then(|| {
+            v.iter()
+                .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+        })
+    } else {
+        Some((min(values)?, max(values)?))
+    }
 }
 
 /// `zone_step_seconds(zone, from, to)`: what `staffing` splits agent time

@@ -178,3 +178,16 @@ fn zone_names_are_iana_or_utc_and_the_rest_is_explained() {
         assert!(err(text).contains("IANA time zone name"), "{}", err(text));
     }
 }
+
+#[test]
+fn a_batch_spanning_centuries_is_converted_value_by_value() {
+    // A placeholder year-1 date beside a real one: more than MAX_YEARS in
+    // one batch takes the per-value path, with the same answers.
+    let waw = zone("Europe/Warsaw");
+    let values = [utc("0001-01-01T00:00:00Z"), utc("2026-10-25T00:30:00Z")];
+    let local = run(Way::ToLocal, waw, &values);
+    assert_eq!(local[1], wall("2026-10-25T02:30:00"));
+    let first = DateTime::from_timestamp_micros(values[0]).expect("instant");
+    assert_eq!(local[0], waw.local(first).and_utc().timestamp_micros());
+    assert_eq!(run(Way::FromLocal, waw, &local)[1], values[1]);
+}

@@ -222,6 +222,17 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
         compared += 1;
     }
     assert_eq!(compared, 13);
+    // In a report time zone (issue 28): the zone is bound into the plan on
+    // the client, so the executors cut the same months and hours.
+    for name in ["management", "staffing", "feedback"] {
+        let args = ["--time-zone", "Asia/Kathmandu", "report", name];
+        let here = ok(&run(None, &args), name);
+        assert_eq!(
+            on_cluster(&sample(), &args, name),
+            here,
+            "{name} in Asia/Kathmandu: cluster and in-process differ"
+        );
+    }
     // As this cluster's client plans them, the ticket reports restrict the
     // contacts below the grouping: Ballista passes no dynamic filter
     // (issue 27; DESIGN §3).

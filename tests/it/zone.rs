@@ -515,3 +515,28 @@ fn staffing_reads_each_teams_hours_on_its_calendars_zone_with_hours_in_team() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("is not one of report, team"), "{err}");
 }
+
+#[test]
+fn a_page_shows_its_period_as_the_zones_dates_and_names_the_zone() {
+    // October in Warsaw starts at 22:00Z on 30 September: a page that
+    // printed the instant's UTC date would say 30 Sep.
+    let out = tempfile::tempdir().expect("tempdir");
+    let page = out.path().join("management.html");
+    let run = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .args(["-q", "--time-zone", "Europe/Warsaw", "report", "management"])
+        .args(["--from", "2026-10-01", "--to", "2026-11-01", "--out"])
+        .arg(&page)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(
+        html.contains("1 Oct 2026 – 31 Oct 2026 (Europe/Warsaw)"),
+        "no local period on the page"
+    );
+}
