@@ -28,6 +28,19 @@ use super::offsets::Offsets;
 /// clock times lie within it.
 const SLACK: i64 = 2 * 86_400 * 1_000_000;
 
+/// What a zone argument of `name` is read as: a string (a dictionary of
+/// strings, from a Parquet column, too).
+fn zone_type(name: &str, t: &DataType) -> Result<DataType> {
+    match t {
+        DataType::Utf8
+        | DataType::Utf8View
+        | DataType::LargeUtf8
+        | DataType::Null
+        | DataType::Dictionary(_, _) => Ok(DataType::Utf8),
+        other => plan_err!("{name}: the zone argument is {other}, expected a time zone name"),
+    }
+}
+
 fn local_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, None)
 }
@@ -148,18 +161,7 @@ impl ScalarUDFImpl for Convert {
             }
             (_, other) => return plan_err!("{name}: argument 1 is {other}, expected a timestamp"),
         };
-        let zone = match zone {
-            DataType::Utf8
-            | DataType::Utf8View
-            | DataType::LargeUtf8
-            | DataType::Null
-            | DataType::Dictionary(_, _) => DataType::Utf8,
-            other => {
-                return plan_err!(
-                    "{name}: argument 2 (zone) is {other}, expected a time zone name"
-                );
-            }
-        };
+        let zone = zone_type(name, zone)?;
         Ok(vec![value, zone])
     }
 
@@ -325,18 +327,7 @@ impl ScalarUDFImpl for ZoneStep {
                         plan_err!("zone_step_seconds: {what} is {other}, expected a timestamp")
                     }
                 };
-                let zone = match zone {
-                    DataType::Utf8
-                    | DataType::Utf8View
-                    | DataType::LargeUtf8
-                    | DataType::Null
-                    | DataType::Dictionary(_, _) => DataType::Utf8,
-                    other => {
-                        return plan_err!(
-                            "zone_step_seconds: zone is {other}, expected a time zone name"
-                        );
-                    }
-                };
+                let zone = zone_type("zone_step_seconds", zone)?;
                 Ok(vec![zone, instant(from, "from")?, instant(to, "to")?])
             }
             _ => plan_err!(
