@@ -128,10 +128,17 @@ UTC = dt.timezone.utc
 
 
 def local_instant(zone, day, minute):
-    """The UTC instant (µs) of local minute `minute` of `day` in `zone`: a
-    time in a DST gap moves to the gap's end, an ambiguous one is its first
-    occurrence (DESIGN §2), found here with zoneinfo's fold."""
+    """The UTC instant (µs) of local minute `minute` of `day` in `zone`
+    ([`wall_instant`])."""
     naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+    u = wall_instant(naive, zone)
+    return int((u - dt.datetime(1970, 1, 1, tzinfo=UTC)) / dt.timedelta(microseconds=1))
+
+
+def wall_instant(naive, zone):
+    """The instant (aware, UTC) of wall-clock time `naive` in the tzinfo
+    `zone`: a time in a DST gap moves to the gap's end, an ambiguous one is
+    its first occurrence (DESIGN §2, §4), found here with zoneinfo's fold."""
 
     def local(u):
         return u.astimezone(zone).replace(tzinfo=None)
@@ -139,19 +146,18 @@ def local_instant(zone, day, minute):
     candidates = [naive.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1)]
     real = [u for u in candidates if local(u) == naive]
     if real:
-        u = min(real)
-    else:  # a gap: the first second whose local time is past `naive`
-        lo, hi = min(candidates), max(candidates)
-        lo -= dt.timedelta(hours=1)
-        while (hi - lo) > dt.timedelta(seconds=1):
-            mid = lo + (hi - lo) / 2
-            mid = mid.replace(microsecond=0)
-            if local(mid) > naive:
-                hi = mid
-            else:
-                lo = mid
-        u = hi
-    return int((u - dt.datetime(1970, 1, 1, tzinfo=UTC)) / dt.timedelta(microseconds=1))
+        return min(real)
+    # A gap: the first second whose local time is past `naive`.
+    lo, hi = min(candidates), max(candidates)
+    lo -= dt.timedelta(hours=1)
+    while (hi - lo) > dt.timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        mid = mid.replace(microsecond=0)
+        if local(mid) > naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def expand_calendars(con):
@@ -230,29 +236,10 @@ def parse_instant(text, zone="UTC"):
         text += "-01"
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = zone_instant(value, zone)
+        from zoneinfo import ZoneInfo
+
+        value = wall_instant(value, UTC if zone == "UTC" else ZoneInfo(zone))
     return value.astimezone(dt.timezone.utc)
-
-
-def zone_instant(wall, zone):
-    """The instant of wall-clock time `wall` (naive) in `zone`."""
-    from zoneinfo import ZoneInfo
-
-    tz = UTC if zone == "UTC" else ZoneInfo(zone)
-    first = wall.replace(tzinfo=tz, fold=0)
-    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall:
-        return first
-    # In a gap (PEP 495 gives the time before the jump's offset): the jump,
-    # the first whole second whose wall clock is past `wall`.
-    lo = int(first.astimezone(UTC).timestamp()) - 2 * 86400
-    hi = lo + 4 * 86400
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if dt.datetime.fromtimestamp(mid, tz).replace(tzinfo=None) < wall:
-            lo = mid
-        else:
-            hi = mid
-    return dt.datetime.fromtimestamp(hi, UTC)
 
 
 def typed(ty, text, zone="UTC"):

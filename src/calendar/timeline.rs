@@ -3,10 +3,11 @@
 //! open time before any instant is one binary search, and business time
 //! between two instants is a difference of two such lookups (DESIGN §2).
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 
 use super::Calendar;
+use crate::zone::Zone;
 
 /// The most years one timeline may span: instants further apart than this
 /// in one query are an error, not a silent multi-gigabyte build.
@@ -142,39 +143,10 @@ fn day_start_utc(day: NaiveDate) -> i64 {
 /// The instant of local minute `minute` (0-1440; 1440 is the next day's
 /// midnight) of local date `day` in `zone`, µs. A time that does not exist
 /// (a DST gap) moves to the end of the gap; an ambiguous one (clocks going
-/// back) is its first occurrence.
+/// back) is its first occurrence ([`Zone::instant`], the one rule for both
+/// calendars and report periods).
 pub fn local_instant(zone: Tz, day: NaiveDate, minute: u32) -> i64 {
     let local =
         day.and_hms_opt(0, 0, 0).expect("midnight exists") + Duration::minutes(minute as i64);
-    match zone.from_local_datetime(&local) {
-        LocalResult::Single(t) => t.timestamp_micros(),
-        LocalResult::Ambiguous(a, b) => a.timestamp_micros().min(b.timestamp_micros()),
-        LocalResult::None => gap_end(zone, local),
-    }
-}
-
-/// The first instant whose local time is after `local`, which lies in a
-/// gap: the transition, whose local time is the gap's end.
-fn gap_end(zone: Tz, local: NaiveDateTime) -> i64 {
-    let naive = local.and_utc().timestamp();
-    let local_at = |s: i64| -> i64 {
-        let utc = DateTime::from_timestamp(s, 0).expect("in range");
-        zone.from_utc_datetime(&utc.naive_utc())
-            .naive_local()
-            .and_utc()
-            .timestamp()
-    };
-    // Offsets lie within ±26 h, so local time at naive - 26 h is before
-    // `local` and at naive + 26 h after it. Local time only jumps forward
-    // around a gap, so the first instant after `local` is found by halving.
-    let (mut lo, mut hi) = (naive - 26 * 3600, naive + 26 * 3600);
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if local_at(mid) > naive {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    hi * 1_000_000
+    Zone::from(zone).instant(local).timestamp_micros()
 }

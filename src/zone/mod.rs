@@ -132,6 +132,14 @@ impl fmt::Display for Zone {
     }
 }
 
+/// Any tz-database zone, as calendars name them (`business_hours`
+/// checks its own names).
+impl From<Tz> for Zone {
+    fn from(tz: Tz) -> Zone {
+        Zone(tz)
+    }
+}
+
 impl std::str::FromStr for Zone {
     type Err = BadZone;
     fn from_str(s: &str) -> Result<Zone, BadZone> {
