@@ -21,6 +21,7 @@ pub mod reports;
 pub mod serve;
 pub mod session;
 pub mod settings;
+pub mod source;
 pub mod spill;
 pub mod sql;
 pub mod staffing;

@@ -307,11 +307,18 @@ pub async fn install(
     location: Location,
     reading: &Reading,
 ) -> Result<Installed, OpenError> {
-    let lake = Lake::open(state, location, reading).await?;
-    let mut warnings = lake.warnings;
+    let mut lake = Lake::open(state, location, reading).await?;
+    let mut warnings = std::mem::take(&mut lake.warnings);
     let schema = default_schema(state)?;
-    for (table, provider) in lake.tables {
+    for (table, provider) in std::mem::take(&mut lake.tables) {
         schema.register_table(table.name().to_string(), provider)?;
+    }
+    // A source's raw tables, then the contract's tables as its views
+    // (issue 29), before the calendars are read from them.
+    if let Some(source) = &reading.source {
+        let at = lake.location.clone();
+        let place = move |name: &str| at.places_of(name).join(" or ");
+        warnings.extend(crate::source::install(state, source, &mut lake.own, &place).await?);
     }
     // The calendars are read once here (small tables; none when absent),
     // by this process even on a cluster: three jobs' worth of latency for

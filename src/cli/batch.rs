@@ -54,7 +54,7 @@ pub struct BatchArgs {
 }
 
 pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
-    let catalog = Catalog::load(cli.queries.as_deref())?;
+    let catalog = Catalog::load(cli.queries.as_deref(), cli.source.as_deref())?;
     let reports = if args.reports.trim() == "all" {
         catalog.reports().cloned().collect()
     } else {

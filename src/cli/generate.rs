@@ -15,7 +15,7 @@ pub struct GenerateArgs {
     /// The folder to create (must not exist, or be empty).
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
-    /// Number of interactions.
+    /// Number of interactions (with --source zendesk: of tickets).
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub rows: u64,
     /// Random seed: the same seed gives the same lake, byte for byte.
@@ -41,6 +41,9 @@ pub(super) fn run(cli: &Cli, args: &GenerateArgs) -> anyhow::Result<ExitStatus> 
         .threads
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if let Some(source) = &cli.source {
+        return zendesk(cli, args, source, threads);
+    }
     let options = GenerateOptions {
         out: args.out.clone(),
         rows: args.rows,
@@ -71,6 +74,50 @@ pub(super) fn run(cli: &Cli, args: &GenerateArgs) -> anyhow::Result<ExitStatus> 
             summary.bytes as f64 / 1e6,
             interactions as f64 / secs.max(1e-9),
             if threads == 1 { "" } else { "s" },
+        );
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `generate --source zendesk`: Fivetran's Zendesk tables (issue 29).
+fn zendesk(
+    cli: &Cli,
+    args: &GenerateArgs,
+    source: &crate::source::Source,
+    threads: usize,
+) -> anyhow::Result<ExitStatus> {
+    if source.name != "zendesk" {
+        anyhow::bail!(
+            "kpiql generate writes kpiql's own tables or, with --source zendesk, Zendesk's; \
+             it cannot write the tables of the source {} ({})",
+            source.name,
+            source.origin
+        );
+    }
+    let options = crate::generate::zendesk::ZendeskOptions {
+        out: args.out.clone(),
+        tickets: args.rows,
+        seed: args.seed,
+        start: args.start,
+        months: args.months,
+        threads,
+    };
+    let summary = crate::generate::zendesk::generate(&options)
+        .with_context(|| format!("cannot generate a Zendesk lake in {}", args.out.display()))?;
+    if !cli.quiet {
+        let tables: Vec<String> = summary
+            .rows
+            .iter()
+            .map(|(table, rows)| format!("{table} {rows}"))
+            .collect();
+        eprintln!(
+            "wrote the Zendesk lake {} ({}) in {} files, {:.1} MB, in {:.2}s; read it with \
+             --source zendesk",
+            args.out.display(),
+            tables.join(", "),
+            summary.files,
+            summary.bytes as f64 / 1e6,
+            summary.elapsed.as_secs_f64(),
         );
     }
     Ok(ExitStatus::Success)

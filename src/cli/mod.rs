@@ -43,6 +43,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "KPIQL_TIME_ZONE", value_name = "ZONE", default_value = "UTC",
           value_parser = crate::zone::Zone::parse)]
     pub time_zone: crate::zone::Zone,
+    /// The lake holds another schema's raw tables, read through a source's views as
+    /// kpiql's tables: a built-in source (zendesk: Fivetran's Zendesk tables) or a
+    /// folder of your own views (source.sql and one .sql per table).
+    #[arg(long, global = true, env = "KPIQL_SOURCE", value_name = "NAME|DIR",
+          value_parser = parse_source)]
+    pub source: Option<std::sync::Arc<crate::source::Source>>,
     /// A folder of your own report files; one named like a built-in replaces it.
     #[arg(long, global = true, env = "KPIQL_QUERIES", value_name = "DIR")]
     pub queries: Option<std::path::PathBuf>,
@@ -109,6 +115,13 @@ fn parse_table(text: &str) -> Result<(String, crate::store::Place), String> {
     }
     let place = crate::store::Place::parse(location).map_err(|e| e.to_string())?;
     Ok((name.to_string(), place))
+}
+
+/// `--source NAME|DIR`, read and checked before the lake is opened.
+fn parse_source(text: &str) -> Result<std::sync::Arc<crate::source::Source>, String> {
+    crate::source::Source::load(text.trim())
+        .map(std::sync::Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 /// The most `--threads` accepted: far more than any machine's cores.
@@ -212,6 +225,7 @@ impl Cli {
                 },
                 as_of: self.as_of,
                 tables: self.tables.clone(),
+                source: self.source.clone(),
             },
         })
     }
@@ -227,7 +241,7 @@ impl Cli {
         Option<std::sync::Arc<crate::targets::Targets>>,
     )> {
         let kpiql = self.open().await?;
-        let catalog = crate::reports::Catalog::load(self.queries.as_deref())?;
+        let catalog = crate::reports::Catalog::load(self.queries.as_deref(), self.source.as_deref())?;
         let targets = kpiql
             .load_targets(
                 self.targets.as_deref(),

@@ -49,13 +49,13 @@ pub(super) fn parse_param(text: &str) -> Result<(String, String), String> {
 }
 
 pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
-    let catalog = Catalog::load(cli.queries.as_deref())?;
+    let catalog = Catalog::load(cli.queries.as_deref(), cli.source.as_deref())?;
     print(&reports_text(&catalog))?;
     Ok(ExitStatus::Success)
 }
 
 pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
-    let catalog = Catalog::load(cli.queries.as_deref())?;
+    let catalog = Catalog::load(cli.queries.as_deref(), cli.source.as_deref())?;
     let report = catalog.get(&args.name)?;
     if let Some(out) = &args.out {
         out_file(out)?;

@@ -57,6 +57,7 @@ mod rng;
 mod surveys;
 mod world;
 mod writer;
+pub mod zendesk;
 
 #[cfg(test)]
 mod tests;

@@ -119,19 +119,20 @@ impl Location {
 
     /// The places a table may be, as a user would write them.
     pub fn table_places(&self, table: Table) -> Vec<String> {
+        self.places_of(table.name())
+    }
+
+    /// Where a table named `name` is looked for: `<name>/` and
+    /// `<name>.parquet` at the root.
+    pub fn places_of(&self, name: &str) -> Vec<String> {
         match self {
             Location::Local(path) => vec![
-                format!("{}/", path.join(table.name()).display()),
-                path.join(format!("{}.parquet", table.name()))
-                    .display()
-                    .to_string(),
+                format!("{}/", path.join(name).display()),
+                path.join(format!("{name}.parquet")).display().to_string(),
             ],
             _ => {
                 let base = self.base_url();
-                vec![
-                    format!("{base}{}/", table.name()),
-                    format!("{base}{}.parquet", table.name()),
-                ]
+                vec![format!("{base}{name}/"), format!("{base}{name}.parquet")]
             }
         }
     }

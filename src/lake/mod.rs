@@ -95,6 +95,14 @@ pub enum LakeError {
         /// What is wrong.
         reason: String,
     },
+    /// A lake that does not fit its source (issue 29, `crate::source`).
+    #[error("the lake does not fit the {origin}:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Source {
+        /// The source (`built-in source zendesk`, or its folder).
+        origin: String,
+        /// Each mismatch.
+        problems: Vec<String>,
+    },
     /// Files that do not follow the contract.
     #[error("{} not follow the lake contract:\n{}", plural(problems.len()), list(problems))]
     Contract {
@@ -169,6 +177,9 @@ pub struct Reading {
     pub as_of: Option<formats::delta::AsOf>,
     /// Tables from elsewhere, `--table NAME=LOCATION` ([`own`]).
     pub tables: Vec<(String, crate::store::Place)>,
+    /// The source whose raw tables the lake holds (`--source`): the
+    /// contract's tables are then its views, not folders of the lake.
+    pub source: Option<std::sync::Arc<crate::source::Source>>,
 }
 
 /// A table as read, for a batch manifest: where, in which format, which
@@ -234,7 +245,11 @@ impl Lake {
         reading: &Reading,
     ) -> Result<Lake, LakeError> {
         let as_of = reading.as_of;
-        let found = location.find_tables(state, as_of).await?;
+        let found = match reading.source {
+            // The contract's tables are the source's views (`crate::source`).
+            Some(_) => Vec::new(),
+            None => location.find_tables(state, as_of).await?,
+        };
         let mut problems = Vec::new();
         let mut tables = Vec::new();
         let mut warnings = Vec::new();

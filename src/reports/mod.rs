@@ -70,6 +70,12 @@ pub struct Query {
     pub needs: Vec<crate::lake::Table>,
     /// The charts of its HTML page (`-- @chart ...`, [`chart`]).
     pub charts: Vec<Chart>,
+    /// Columns the lake's source cannot give (`-- @blank` of a source,
+    /// issue 29): NULL in the result, with why, said when it runs.
+    pub blank: Vec<(String, String)>,
+    /// Why the lake's source cannot give this report at all (`-- @cannot`
+    /// of a source): planning it is that error.
+    pub cannot: Option<String>,
     /// The whole file.
     pub sql: String,
 }
@@ -128,6 +134,9 @@ pub enum ParamDefault {
     LatestFullMonthEnd,
     /// Start of the fiscal year holding the latest full month.
     FiscalYearStart,
+    /// The instant the run binds its parameters (`now`): what a status
+    /// still open counts up to (the Zendesk `ticket_metrics`, issue 29).
+    Now,
 }
 
 /// A documented output column.
@@ -204,6 +213,7 @@ impl Param {
             }
             ParamDefault::LatestFullMonthEnd => "default: end of the latest full month".to_string(),
             ParamDefault::FiscalYearStart => "default: start of the fiscal year".to_string(),
+            ParamDefault::Now => "default: now".to_string(),
         };
         format!(
             "{} ({}, {default}): {}",
@@ -276,6 +286,9 @@ pub async fn plan(
         Origin::Builtin => format!("the built-in report {}", report.name),
         Origin::File(path) => format!("report {} ({})", report.name, path.display()),
     };
+    if let Some(why) = &report.cannot {
+        return Err(DataFusionError::Plan(format!("{origin} cannot run here: {why}")));
+    }
     for table in &report.needs {
         let provider = ctx.table_provider(table.name()).await?;
         if crate::lake::is_missing(provider.as_ref()) {
@@ -291,10 +304,38 @@ pub async fn plan(
         .await
         .map_err(|e| e.context(format!("planning {origin}")))?
         .with_param_values(params)?;
+    let df = blank(df, &report.blank)?;
     match targets {
         Some(t) => crate::targets::apply(df, &report.name, start, t),
         None => Ok(df),
     }
+}
+
+/// `df` with the `columns` its lake's source cannot give as NULLs of
+/// their types.
+fn blank(df: DataFrame, columns: &[(String, String)]) -> Result<DataFrame, DataFusionError> {
+    if columns.is_empty() {
+        return Ok(df);
+    }
+    let exprs: Vec<datafusion::prelude::Expr> = df
+        .schema()
+        .iter()
+        .map(|(q, f)| {
+            if columns.iter().any(|(c, _)| c == f.name()) {
+                datafusion::logical_expr::cast(
+                    datafusion::prelude::lit(datafusion::scalar::ScalarValue::Null),
+                    f.data_type().clone(),
+                )
+                .alias(f.name())
+            } else {
+                datafusion::prelude::Expr::Column(datafusion::common::Column::new(
+                    q.cloned(),
+                    f.name(),
+                ))
+            }
+        })
+        .collect();
+    df.select(exprs)
 }
 
 /// The day whose targets a run uses: the period's first ($start, else
@@ -392,6 +433,7 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
                     "latest_full_month_start" => ParamDefault::LatestFullMonthStart,
                     "latest_full_month_end" => ParamDefault::LatestFullMonthEnd,
                     "fiscal_year_start" => ParamDefault::FiscalYearStart,
+                    "now" => ParamDefault::Now,
                     literal => ParamDefault::Literal(literal.to_string()),
                 };
                 params.push(Param {
@@ -475,6 +517,8 @@ pub fn parse(kind: &str, file: &str, sql: &str, origin: Origin) -> Result<Query,
         columns,
         warns,
         needs,
+        blank: Vec::new(),
+        cannot: None,
         charts,
         sql: sql.to_string(),
     })
@@ -487,12 +531,26 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads the built-in reports and those of `user_dir`.
-    pub fn load(user_dir: Option<&Path>) -> Result<Catalog, ReportError> {
+    /// Loads the built-in reports, those of the lake's `source` (issue 29)
+    /// and those of `user_dir`, each over the ones before.
+    pub fn load(
+        user_dir: Option<&Path>,
+        source: Option<&crate::source::Source>,
+    ) -> Result<Catalog, ReportError> {
         let mut reports = BTreeMap::new();
         for q in builtin(&BUILTIN_REPORTS, "report", "reports")? {
             reports.insert(q.name.clone(), q);
         }
+        for q in source.iter().flat_map(|s| s.reports.iter()) {
+            reports.insert(q.name.clone(), q.clone());
+        }
+        let limits = |reports: &mut BTreeMap<String, Query>| {
+            if let Some(source) = source {
+                for q in reports.values_mut() {
+                    source.limit(q);
+                }
+            }
+        };
         if let Some(dir) = user_dir {
             let folder_err = |source| ReportError::Folder {
                 path: dir.to_path_buf(),
@@ -518,6 +576,7 @@ impl Catalog {
                 reports.insert(q.name.clone(), q);
             }
         }
+        limits(&mut reports);
         Ok(Catalog { reports })
     }
 
@@ -552,11 +611,21 @@ pub async fn check_warnings(
 ) -> Result<Vec<String>, ReportError> {
     use datafusion::arrow::array::AsArray;
     use datafusion::arrow::datatypes::Int64Type;
-    if report.warns.is_empty() {
+    if report.warns.is_empty() && report.blank.is_empty() {
         return Ok(Vec::new());
     }
     let all = warnings()?;
     let mut messages = Vec::new();
+    let mut blanks: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (column, why) in &report.blank {
+        match blanks.iter_mut().find(|(w, _)| w == why) {
+            Some((_, cols)) => cols.push(column),
+            None => blanks.push((why, vec![column])),
+        }
+    }
+    for (why, columns) in blanks {
+        messages.push(format!("{} NULL here: {why}", columns.join(", ") + if columns.len() == 1 { " is" } else { " are" }));
+    }
     for name in &report.warns {
         // Names are checked when the header is read (`parse`).
         let Some(warning) = all.iter().find(|w| &w.name == name) else {

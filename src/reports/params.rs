@@ -58,7 +58,10 @@ fn needs_data(
         let set = (p.name == "start" && from.is_some())
             || (p.name == "end" && to.is_some())
             || given.iter().any(|(n, _)| n == &p.name);
-        !set && !matches!(p.default, ParamDefault::Literal(_) | ParamDefault::None)
+        !set && !matches!(
+            p.default,
+            ParamDefault::Literal(_) | ParamDefault::None | ParamDefault::Now
+        )
     })
 }
 
@@ -108,6 +111,7 @@ pub fn bind_to(
         let text = match (value_of(&p.name), &p.default) {
             (Some(v), _) => v,
             (None, ParamDefault::Literal(v)) => v.clone(),
+            (None, ParamDefault::Now) => chrono::Utc::now().to_rfc3339(),
             (None, ParamDefault::None) => {
                 return Err(fail(format!(
                     "report {} needs a value for {}",

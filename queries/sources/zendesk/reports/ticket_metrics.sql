@@ -1,0 +1,238 @@
+-- @report ticket_metrics
+-- @description One row per Zendesk ticket with the columns and meanings of dbt_zendesk's zendesk__ticket_metrics (1.7.0): reply, resolution and wait times in calendar and business minutes, comment and touch counts (with --source zendesk; differences from dbt_zendesk in DESIGN §4).
+-- @param now timestamp now | What a status still open counts up to (dbt_zendesk: the warehouse's current time; default: when the report runs). Give it to get the same numbers twice.
+-- @column ticket_id - | The ticket (`ticket.id`).
+-- @column status - | Its current status.
+-- @column priority - | Its current priority.
+-- @column group_name - | Its current group's name; NULL when it has none or the group is deleted.
+-- @column created_channel - | `ticket.via_channel`, as Zendesk writes it.
+-- @column created_at - | When the ticket was created (UTC).
+-- @column first_reply_time_calendar_minutes minutes | From creation to the first agent reply, (whole seconds) / 60, 4 decimals. The reply is the first public agent comment after the ticket's first public comment; when an agent wrote that one after an internal note, it is the reply itself. NULL without a public agent comment or a reply.
+-- @column first_reply_time_business_minutes minutes | The same span in the business minutes of the ticket's schedules (each schedule over the part of the span it was the ticket's). NULL when the calendar value is, or the lake has no schedule.
+-- @column first_resolution_calendar_minutes minutes | Minute boundaries crossed from creation to the first solve (the first close when never solved); NULL without one.
+-- @column final_resolution_calendar_minutes minutes | The same to the last solve (else the last close).
+-- @column first_resolution_business_minutes minutes | Business minutes from creation to the first solve; NULL unless the ticket is solved or closed now.
+-- @column full_resolution_business_minutes minutes | Business minutes from creation to the last solve; NULL unless the ticket is solved or closed now.
+-- @column count_resolutions count | Times the status became solved (0 for a ticket only ever closed); NULL when never solved or closed.
+-- @column count_reopens count | count_resolutions - 1, at least 0; NULL likewise.
+-- @column count_agent_comments count | Comments, public or internal, by agents and admins.
+-- @column count_public_agent_comments count | Public comments by agents and admins.
+-- @column count_end_user_comments count | Comments by end users.
+-- @column total_agent_replies count | Public agent comments, except the ticket's first public comment.
+-- @column count_ticket_handoffs count | Different agents who commented (dbt_zendesk's meaning: not assignment changes).
+-- @column unique_assignee_count count | Different assignees in the ticket's history; NULL without assignee history.
+-- @column is_one_touch_resolution - | Solved or closed with exactly one public agent comment.
+-- @column is_two_touch_resolution - | Solved or closed with exactly two.
+-- @column is_multi_touch_resolution - | Solved or closed with any other number, none included; false for a ticket without comments.
+-- @column agent_wait_time_in_calendar_minutes minutes | Minutes pending (each status span's minute boundaries, summed); NULL without status history.
+-- @column requester_wait_time_in_calendar_minutes minutes | Minutes new, open or on hold.
+-- @column on_hold_time_in_calendar_minutes minutes | Minutes on hold.
+-- How each column follows dbt_zendesk, and where it does not (every ticket
+-- is a row; exact duplicate history rows count once; business time with
+-- the tz database at the true instant and holidays as whole local days;
+-- no reply or no solve is NULL in business time too): DESIGN §4
+-- "ticket_metrics". Times are floored to whole seconds, as dbt's datediff
+-- in seconds is.
+WITH ordered_public AS (
+  SELECT
+    ticket_id, created, commenter_role,
+    row_number() OVER (PARTITION BY ticket_id ORDER BY created, commenter_role) AS n
+  FROM zendesk_comments
+  WHERE public
+),
+first_public AS (
+  SELECT ticket_id, created AS first_at, commenter_role AS first_role
+  FROM ordered_public
+  WHERE n = 1
+),
+comments AS (
+  SELECT
+    c.ticket_id,
+    count(*) FILTER (WHERE c.commenter_role = 'internal_comment') AS agent_comments,
+    count(*) FILTER (WHERE c.commenter_role = 'internal_comment' AND c.public) AS public_agent_comments,
+    count(*) FILTER (WHERE c.commenter_role = 'external_comment') AS end_user_comments,
+    count(DISTINCT c.user_id) FILTER (WHERE c.commenter_role = 'internal_comment') AS handoffs,
+    count(*) FILTER (WHERE NOT c.public AND c.created <= f.first_at) AS notes_before_first,
+    min(c.created) FILTER (
+      WHERE c.public AND c.commenter_role = 'internal_comment' AND c.created > f.first_at
+    ) AS next_agent_reply,
+    max(f.first_at) AS first_at,
+    max(f.first_role) AS first_role
+  FROM zendesk_comments c
+  LEFT JOIN first_public f ON f.ticket_id = c.ticket_id
+  GROUP BY c.ticket_id
+),
+replies AS (
+  SELECT
+    *,
+    CASE
+      WHEN first_role <> 'external_comment' AND notes_before_first > 0 THEN first_at
+      ELSE next_agent_reply
+    END AS reply_at
+  FROM comments
+),
+status AS (
+  SELECT DISTINCT ticket_id, updated, value
+  FROM ticket_field_history
+  WHERE field_name = 'status'
+),
+segments AS (
+  SELECT
+    ticket_id, updated, value,
+    arrow_cast(coalesce(lead(updated) OVER (PARTITION BY ticket_id ORDER BY updated, value), $now), 'Int64') / 60000000
+      - arrow_cast(updated, 'Int64') / 60000000 AS minutes
+  FROM status
+),
+statuses AS (
+  SELECT
+    ticket_id,
+    min(updated) FILTER (WHERE value = 'solved') AS first_solved,
+    max(updated) FILTER (WHERE value = 'solved') AS last_solved,
+    min(updated) FILTER (WHERE value = 'closed') AS first_closed,
+    max(updated) FILTER (WHERE value = 'closed') AS last_closed,
+    count(*) FILTER (WHERE value = 'solved') AS solves,
+    count(*) FILTER (WHERE value IN ('solved', 'closed')) AS solves_or_closes,
+    coalesce(sum(minutes) FILTER (WHERE value = 'pending'), 0) AS agent_wait,
+    coalesce(sum(minutes) FILTER (WHERE value IN ('new', 'open', 'hold')), 0) AS requester_wait,
+    coalesce(sum(minutes) FILTER (WHERE value = 'hold'), 0) AS on_hold
+  FROM segments
+  GROUP BY ticket_id
+),
+assignees AS (
+  SELECT ticket_id, count(DISTINCT value) AS assignees
+  FROM ticket_field_history
+  WHERE field_name = 'assignee_id'
+  GROUP BY ticket_id
+),
+tickets AS (
+  SELECT
+    t.id AS ticket_id,
+    t.status,
+    t.priority,
+    t.via_channel,
+    t.created_at,
+    t.group_id,
+    arrow_cast(t.created_at, 'Int64') / 1000000 AS created_second,
+    arrow_cast(r.reply_at, 'Int64') / 1000000 AS reply_second,
+    arrow_cast(coalesce(s.first_solved, s.first_closed), 'Int64') / 1000000 AS first_solved_second,
+    arrow_cast(coalesce(s.last_solved, s.last_closed), 'Int64') / 1000000 AS last_solved_second,
+    coalesce(s.first_solved, s.first_closed) AS first_solved_at,
+    coalesce(s.last_solved, s.last_closed) AS last_solved_at,
+    r.ticket_id IS NOT NULL AS has_comments,
+    coalesce(r.agent_comments, 0) AS agent_comments,
+    coalesce(r.public_agent_comments, 0) AS public_agent_comments,
+    coalesce(r.end_user_comments, 0) AS end_user_comments,
+    coalesce(r.handoffs, 0) AS handoffs,
+    coalesce(r.public_agent_comments, 0)
+      - CASE WHEN r.first_role = 'internal_comment' THEN 1 ELSE 0 END AS agent_replies,
+    s.ticket_id IS NOT NULL AS has_status,
+    s.solves, s.solves_or_closes, s.agent_wait, s.requester_wait, s.on_hold,
+    a.assignees
+  FROM ticket t
+  LEFT JOIN replies r ON r.ticket_id = t.id
+  LEFT JOIN statuses s ON s.ticket_id = t.id
+  LEFT JOIN assignees a ON a.ticket_id = t.id
+),
+triggered AS (
+  SELECT DISTINCT ticket_id, CAST(schedule_id AS VARCHAR) AS calendar_id, created_at
+  FROM ticket_schedule
+),
+events AS (
+  -- The ticket's schedules: the default one from its creation unless a
+  -- trigger set another within 5 seconds, then each trigger's, each until
+  -- the next.
+  SELECT t.ticket_id, d.calendar_id, t.created_second AS valid_from
+  FROM tickets t
+  CROSS JOIN zendesk_default_schedule d
+  WHERE NOT EXISTS (
+    SELECT 1 FROM triggered s
+    WHERE s.ticket_id = t.ticket_id
+      AND s.created_at >= t.created_at
+      AND s.created_at <= t.created_at + INTERVAL '5 seconds'
+  )
+  UNION ALL
+  SELECT ticket_id, calendar_id, arrow_cast(created_at, 'Int64') / 1000000 AS valid_from
+  FROM triggered
+),
+calendars AS (
+  SELECT DISTINCT calendar_id FROM business_hours
+),
+spans AS (
+  SELECT
+    e.ticket_id, e.calendar_id, e.valid_from,
+    lead(e.valid_from) OVER (PARTITION BY e.ticket_id ORDER BY e.valid_from, e.calendar_id) AS valid_until,
+    k.calendar_id IS NOT NULL AS known
+  FROM events e
+  LEFT JOIN calendars k ON k.calendar_id = e.calendar_id
+),
+business AS (
+  -- A schedule counts the part of [creation, target) it was the ticket's;
+  -- a deleted schedule counts nothing. Times in whole seconds.
+  SELECT
+    s.ticket_id,
+    sum(CASE
+      WHEN s.known AND t.reply_second > s.valid_from THEN business_seconds(
+        arrow_cast(s.valid_from * 1000000, 'Timestamp(Microsecond, None)'),
+        arrow_cast(least(coalesce(s.valid_until, t.reply_second), t.reply_second) * 1000000, 'Timestamp(Microsecond, None)'),
+        s.calendar_id)
+      ELSE 0 END) AS reply_seconds,
+    sum(CASE
+      WHEN s.known AND t.first_solved_second > s.valid_from THEN business_seconds(
+        arrow_cast(s.valid_from * 1000000, 'Timestamp(Microsecond, None)'),
+        arrow_cast(least(coalesce(s.valid_until, t.first_solved_second), t.first_solved_second) * 1000000, 'Timestamp(Microsecond, None)'),
+        s.calendar_id)
+      ELSE 0 END) AS first_solved_seconds,
+    sum(CASE
+      WHEN s.known AND t.last_solved_second > s.valid_from THEN business_seconds(
+        arrow_cast(s.valid_from * 1000000, 'Timestamp(Microsecond, None)'),
+        arrow_cast(least(coalesce(s.valid_until, t.last_solved_second), t.last_solved_second) * 1000000, 'Timestamp(Microsecond, None)'),
+        s.calendar_id)
+      ELSE 0 END) AS last_solved_seconds
+  FROM spans s
+  JOIN tickets t ON t.ticket_id = s.ticket_id
+  GROUP BY s.ticket_id
+)
+SELECT
+  t.ticket_id,
+  t.status,
+  t.priority,
+  g.name AS group_name,
+  t.via_channel AS created_channel,
+  t.created_at,
+  CASE WHEN t.public_agent_comments > 0 THEN
+    round((t.reply_second - t.created_second) / 60.0, 4)
+  END AS first_reply_time_calendar_minutes,
+  CASE WHEN t.public_agent_comments > 0 AND t.reply_second IS NOT NULL THEN
+    round(b.reply_seconds / 60.0, 4)
+  END AS first_reply_time_business_minutes,
+  arrow_cast(t.first_solved_at, 'Int64') / 60000000
+    - arrow_cast(t.created_at, 'Int64') / 60000000 AS first_resolution_calendar_minutes,
+  arrow_cast(t.last_solved_at, 'Int64') / 60000000
+    - arrow_cast(t.created_at, 'Int64') / 60000000 AS final_resolution_calendar_minutes,
+  CASE WHEN t.status IN ('solved', 'closed') AND t.first_solved_at IS NOT NULL THEN
+    round(b.first_solved_seconds / 60.0, 4)
+  END AS first_resolution_business_minutes,
+  CASE WHEN t.status IN ('solved', 'closed') AND t.last_solved_at IS NOT NULL THEN
+    round(b.last_solved_seconds / 60.0, 4)
+  END AS full_resolution_business_minutes,
+  CASE WHEN t.solves_or_closes > 0 THEN t.solves END AS count_resolutions,
+  CASE WHEN t.solves_or_closes > 0 THEN greatest(t.solves - 1, 0) END AS count_reopens,
+  t.agent_comments AS count_agent_comments,
+  t.public_agent_comments AS count_public_agent_comments,
+  t.end_user_comments AS count_end_user_comments,
+  t.agent_replies AS total_agent_replies,
+  t.handoffs AS count_ticket_handoffs,
+  t.assignees AS unique_assignee_count,
+  t.has_comments AND lower(t.status) IN ('solved', 'closed') AND t.public_agent_comments = 1
+    AS is_one_touch_resolution,
+  t.has_comments AND lower(t.status) IN ('solved', 'closed') AND t.public_agent_comments = 2
+    AS is_two_touch_resolution,
+  t.has_comments AND lower(t.status) IN ('solved', 'closed') AND t.public_agent_comments NOT IN (1, 2)
+    AS is_multi_touch_resolution,
+  t.agent_wait AS agent_wait_time_in_calendar_minutes,
+  t.requester_wait AS requester_wait_time_in_calendar_minutes,
+  t.on_hold AS on_hold_time_in_calendar_minutes
+FROM tickets t
+LEFT JOIN "group" g ON g.id = t.group_id AND NOT coalesce(g._fivetran_deleted, false)
+LEFT JOIN business b ON b.ticket_id = t.ticket_id
+ORDER BY t.ticket_id

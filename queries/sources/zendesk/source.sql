@@ -1,0 +1,16 @@
+-- @source zendesk
+-- @description Zendesk Support as Fivetran's connector lands it (table and column names of the Fivetran Zendesk schema; timestamps without a zone are UTC). A ticket is a contact, and each reopen the ticket's next contact; CSAT is the ticket's good/bad satisfaction rating; business hours are Zendesk's schedules.
+-- @table ticket required | id int, created_at timestamp, status string, priority string?, via_channel string?, group_id int?, assignee_id int?, requester_id int?, submitter_id int?, organization_id int?, brand_id int?, type string?, subject string?
+-- @table ticket_comment required | id int, ticket_id int, user_id int?, created timestamp, public bool
+-- @table ticket_field_history required | ticket_id int, field_name string, updated timestamp, value string?, user_id int?
+-- @table user required | id int, role string?, name string?, email string?
+-- @table group required | id int, name string?, _fivetran_deleted bool?
+-- @table schedule optional | id int, name string?, start_time int, end_time int, time_zone string, created_at timestamp?, _fivetran_deleted bool?
+-- @table schedule_holiday optional | id int?, schedule_id int, name string?, start_date date, end_date date, _fivetran_deleted bool?
+-- @table ticket_schedule optional | ticket_id int, schedule_id int, created_at timestamp
+--
+-- What each contract table is made of, column by column, is in DESIGN §1
+-- "The zendesk source"; the views are the files beside this one.
+-- @blank abandonment_rate_pct | makes a ticket only of a customer who reached support (a call or chat abandoned in the queue leaves no ticket)
+-- @blank csat_mean_score | rates good or bad, not 1-5: the mean of its 5s and 1s is no score (csat_pct, the share of good ratings, is)
+-- @cannot bots | records no bot contacts (Zendesk's bots leave no marked comment in Fivetran's tables)
