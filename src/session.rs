@@ -68,6 +68,9 @@ pub struct Options {
     pub storage_options: StorageOptions,
     /// A Ballista scheduler (`df://host:port`) to run queries on.
     pub cluster: Option<String>,
+    /// The source whose raw tables the lake holds (`--source`, issue 29):
+    /// the contract's tables are its views.
+    pub source: Option<Arc<crate::source::Source>>,
     /// How the lake is read: when the tables' files are listed (at open,
     /// or at every scan for a server; a cluster's scheduler lists them
     /// itself), the Delta version read (`--as-of`), tables from elsewhere
@@ -85,6 +88,7 @@ impl Default for Options {
             time_zone: crate::zone::Zone::UTC,
             storage_options: StorageOptions::new(),
             cluster: None,
+            source: None,
             reading: Reading::default(),
         }
     }
@@ -154,7 +158,14 @@ impl Kpiql {
         if options.cluster.is_some() {
             reading.listing = Listing::AtOpen;
         }
-        let mut installed = install(&mut state, options.location.clone(), &reading).await?;
+        reading.raw = options.source.is_some();
+        let mut installed = install(
+            &mut state,
+            options.location.clone(),
+            &reading,
+            options.source.as_deref(),
+        )
+        .await?;
         if options.cluster.is_some()
             && !options.storage_options.is_empty()
             && matches!(options.location, Location::Remote(_))
@@ -299,13 +310,15 @@ pub fn in_process(state: &SessionState) -> SessionState {
 }
 
 /// Registers the lake at `location` (tables checked against the contract,
-/// read as `reading` says) into `state`'s default schema, the KPI
-/// functions, the views, then the analyst's own tables under the names
-/// left.
+/// read as `reading` says; or, with a `source`, its raw tables and the
+/// source's views as the contract's tables) into `state`'s default schema,
+/// the KPI functions, the views, then the analyst's own tables under the
+/// names left.
 pub async fn install(
     state: &mut SessionState,
     location: Location,
     reading: &Reading,
+    source: Option<&crate::source::Source>,
 ) -> Result<Installed, OpenError> {
     let mut lake = Lake::open(state, location, reading).await?;
     let mut warnings = std::mem::take(&mut lake.warnings);
@@ -315,7 +328,7 @@ pub async fn install(
     }
     // A source's raw tables, then the contract's tables as its views
     // (issue 29), before the calendars are read from them.
-    if let Some(source) = &reading.source {
+    if let Some(source) = source {
         let at = lake.location.clone();
         let place = move |name: &str| at.places_of(name).join(" or ");
         warnings.extend(crate::source::install(state, source, &mut lake.own, &place).await?);

@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Cli, ExitStatus};
 use crate::batch::{Destination, Job, Progress, Published, Stage, TableFormat};
-use crate::reports::Catalog;
+
 
 /// Arguments of `kpiql batch`.
 #[derive(Debug, Args)]
@@ -54,7 +54,7 @@ pub struct BatchArgs {
 }
 
 pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
-    let catalog = Catalog::load(cli.queries.as_deref(), cli.source.as_deref())?;
+    let catalog = cli.catalog()?;
     let reports = if args.reports.trim() == "all" {
         catalog.reports().cloned().collect()
     } else {

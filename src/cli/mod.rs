@@ -117,6 +117,20 @@ fn parse_table(text: &str) -> Result<(String, crate::store::Place), String> {
     Ok((name.to_string(), place))
 }
 
+impl Cli {
+    /// The reports: built-in, the source's (`--source`), the user's
+    /// (`--queries`), each over the ones before; marked with what the
+    /// source cannot give.
+    pub fn catalog(&self) -> Result<crate::reports::Catalog, crate::reports::ReportError> {
+        let extra = self.source.as_ref().map_or(&[][..], |s| &s.reports[..]);
+        let mut catalog = crate::reports::Catalog::load(self.queries.as_deref(), extra)?;
+        if let Some(source) = &self.source {
+            catalog.each_mut(|q| source.limit(q));
+        }
+        Ok(catalog)
+    }
+}
+
 /// `--source NAME|DIR`, read and checked before the lake is opened.
 fn parse_source(text: &str) -> Result<std::sync::Arc<crate::source::Source>, String> {
     crate::source::Source::load(text.trim())
@@ -214,6 +228,7 @@ impl Cli {
             time_zone: self.time_zone,
             storage_options: self.storage_options.clone(),
             cluster: self.cluster.clone(),
+            source: self.source.clone(),
             // A server and the REPL, which run for hours, see the lake as
             // it is at each query (DESIGN §5).
             reading: crate::lake::Reading {
@@ -225,7 +240,7 @@ impl Cli {
                 },
                 as_of: self.as_of,
                 tables: self.tables.clone(),
-                source: self.source.clone(),
+                raw: self.source.is_some(),
             },
         })
     }
@@ -241,7 +256,7 @@ impl Cli {
         Option<std::sync::Arc<crate::targets::Targets>>,
     )> {
         let kpiql = self.open().await?;
-        let catalog = crate::reports::Catalog::load(self.queries.as_deref(), self.source.as_deref())?;
+        let catalog = self.catalog()?;
         let targets = kpiql
             .load_targets(
                 self.targets.as_deref(),

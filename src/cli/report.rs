@@ -8,7 +8,7 @@ use clap::Args;
 use super::{Cli, ExitStatus, default_format, out_file, print};
 use crate::help::reports_text;
 use crate::output::{Format, Output};
-use crate::reports::{Catalog, bind};
+use crate::reports::bind;
 
 /// Arguments of `kpiql report`.
 #[derive(Debug, Args)]
@@ -49,13 +49,13 @@ pub(super) fn parse_param(text: &str) -> Result<(String, String), String> {
 }
 
 pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
-    let catalog = Catalog::load(cli.queries.as_deref(), cli.source.as_deref())?;
+    let catalog = cli.catalog()?;
     print(&reports_text(&catalog))?;
     Ok(ExitStatus::Success)
 }
 
 pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
-    let catalog = Catalog::load(cli.queries.as_deref(), cli.source.as_deref())?;
+    let catalog = cli.catalog()?;
     let report = catalog.get(&args.name)?;
     if let Some(out) = &args.out {
         out_file(out)?;

@@ -177,9 +177,10 @@ pub struct Reading {
     pub as_of: Option<formats::delta::AsOf>,
     /// Tables from elsewhere, `--table NAME=LOCATION` ([`own`]).
     pub tables: Vec<(String, crate::store::Place)>,
-    /// The source whose raw tables the lake holds (`--source`): the
-    /// contract's tables are then its views, not folders of the lake.
-    pub source: Option<std::sync::Arc<crate::source::Source>>,
+    /// The lake holds another schema's raw tables (`--source`): the
+    /// contract's tables are not looked for in it, a source's views
+    /// define them (`crate::source`, which registers them).
+    pub raw: bool,
 }
 
 /// A table as read, for a batch manifest: where, in which format, which
@@ -245,10 +246,10 @@ impl Lake {
         reading: &Reading,
     ) -> Result<Lake, LakeError> {
         let as_of = reading.as_of;
-        let found = match reading.source {
-            // The contract's tables are the source's views (`crate::source`).
-            Some(_) => Vec::new(),
-            None => location.find_tables(state, as_of).await?,
+        let found = if reading.raw {
+            Vec::new()
+        } else {
+            location.find_tables(state, as_of).await?
         };
         let mut problems = Vec::new();
         let mut tables = Vec::new();

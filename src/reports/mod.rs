@@ -531,26 +531,16 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads the built-in reports, those of the lake's `source` (issue 29)
+    /// Loads the built-in reports, the `extra` ones (a source's, issue 29)
     /// and those of `user_dir`, each over the ones before.
-    pub fn load(
-        user_dir: Option<&Path>,
-        source: Option<&crate::source::Source>,
-    ) -> Result<Catalog, ReportError> {
+    pub fn load(user_dir: Option<&Path>, extra: &[Query]) -> Result<Catalog, ReportError> {
         let mut reports = BTreeMap::new();
         for q in builtin(&BUILTIN_REPORTS, "report", "reports")? {
             reports.insert(q.name.clone(), q);
         }
-        for q in source.iter().flat_map(|s| s.reports.iter()) {
+        for q in extra {
             reports.insert(q.name.clone(), q.clone());
         }
-        let limits = |reports: &mut BTreeMap<String, Query>| {
-            if let Some(source) = source {
-                for q in reports.values_mut() {
-                    source.limit(q);
-                }
-            }
-        };
         if let Some(dir) = user_dir {
             let folder_err = |source| ReportError::Folder {
                 path: dir.to_path_buf(),
@@ -576,8 +566,12 @@ impl Catalog {
                 reports.insert(q.name.clone(), q);
             }
         }
-        limits(&mut reports);
         Ok(Catalog { reports })
+    }
+
+    /// Changes every report with `f` (a source marks what it cannot give).
+    pub fn each_mut(&mut self, f: impl Fn(&mut Query)) {
+        self.reports.values_mut().for_each(f);
     }
 
     /// Every report, by name.

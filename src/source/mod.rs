@@ -59,6 +59,9 @@ pub struct Source {
     pub views: Vec<(Table, String, String)>,
     /// Reports shipped with the source.
     pub reports: Vec<Query>,
+    /// Its own row checks of a contract table (`checks/<table>.sql`: rows
+    /// of `problem`, `detail`, as `queries/checks/`), run by `validate`.
+    pub checks: Vec<(Table, String)>,
     /// Report columns it cannot give, and why (`-- @blank col, ... | why`).
     pub blank: Vec<(Vec<String>, String)>,
     /// Reports it cannot give, and why (`-- @cannot report, ... | why`).
@@ -265,7 +268,17 @@ impl Source {
         let mut helpers = Vec::new();
         let mut views = Vec::new();
         let mut reports = Vec::new();
+        let mut checks = Vec::new();
         for (file, sql) in &files {
+            if let Some(check) = file.strip_prefix("checks/") {
+                let stem = check.trim_end_matches(".sql");
+                let table = Table::from_name(stem).ok_or_else(|| SourceError::Bad {
+                    file: at(file),
+                    reason: format!("checks/ holds one file per contract table, and `{stem}` is none"),
+                })?;
+                checks.push((table, sql.clone()));
+                continue;
+            }
             if file == "source.sql" || !file.ends_with(".sql") {
                 continue;
             }
@@ -324,6 +337,7 @@ impl Source {
             helpers,
             views,
             reports,
+            checks,
             blank,
             cannot,
         })
@@ -332,6 +346,15 @@ impl Source {
     /// Marks what of `report` this source cannot give (its `@blank`
     /// columns, its `@cannot` reports).
     pub fn limit(&self, report: &mut Query) {
+        for table in &report.needs {
+            if !self.views.iter().any(|(t, _, _)| t == table) {
+                report.cannot = Some(format!(
+                    "it needs the table {table}, which the {} source does not define (a \
+                     source of your own, --source DIR, may: a view {table}.sql)",
+                    self.name
+                ));
+            }
+        }
         for (reports, why) in &self.cannot {
             if reports.contains(&report.name) {
                 report.cannot = Some(format!("the {} source {why}", self.name));
@@ -388,7 +411,7 @@ fn collect_folder(
             .to_string_lossy()
             .replace('\\', "/");
         if path.is_dir() {
-            if rel == "reports" {
+            if rel == "reports" || rel == "checks" {
                 collect_folder(base, &path, out)?;
             }
         } else if rel.ends_with(".sql") {
