@@ -163,7 +163,10 @@ impl Kpiql {
             &mut state,
             options.location.clone(),
             &reading,
-            options.source.as_deref(),
+            options
+                .source
+                .as_deref()
+                .map(|s| (s, options.cluster.is_none())),
         )
         .await?;
         if options.cluster.is_some()
@@ -311,14 +314,15 @@ pub fn in_process(state: &SessionState) -> SessionState {
 
 /// Registers the lake at `location` (tables checked against the contract,
 /// read as `reading` says; or, with a `source`, its raw tables and the
-/// source's views as the contract's tables) into `state`'s default schema,
+/// source's views as the contract's tables, each computed once per session
+/// when the flag says so) into `state`'s default schema,
 /// the KPI functions, the views, then the analyst's own tables under the
 /// names left.
 pub async fn install(
     state: &mut SessionState,
     location: Location,
     reading: &Reading,
-    source: Option<&crate::source::Source>,
+    source: Option<(&crate::source::Source, bool)>,
 ) -> Result<Installed, OpenError> {
     let mut lake = Lake::open(state, location, reading).await?;
     let mut warnings = std::mem::take(&mut lake.warnings);
@@ -328,10 +332,10 @@ pub async fn install(
     }
     // A source's raw tables, then the contract's tables as its views
     // (issue 29), before the calendars are read from them.
-    if let Some(source) = source {
+    if let Some((source, cache)) = source {
         let at = lake.location.clone();
         let place = move |name: &str| at.places_of(name).join(" or ");
-        warnings.extend(crate::source::install(state, source, &mut lake.own, &place).await?);
+        warnings.extend(crate::source::install(state, source, &mut lake.own, &place, cache).await?);
     }
     // The calendars are read once here (small tables; none when absent),
     // by this process even on a cluster: three jobs' worth of latency for

@@ -11,7 +11,6 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{Cli, ExitStatus};
 use crate::batch::{Destination, Job, Progress, Published, Stage, TableFormat};
 
-
 /// Arguments of `kpiql batch`.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -96,6 +95,16 @@ pub(super) async fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<ExitStatu
     if args.reports.trim() == "all" {
         let mut kept = Vec::new();
         for report in std::mem::take(&mut job.reports) {
+            if let Some(why) = &report.cannot {
+                if !cli.quiet {
+                    eprintln!(
+                        "note: report {} left out: {why} (name the report in --reports to make \
+                         that an error)",
+                        report.name
+                    );
+                }
+                continue;
+            }
             let mut missing = None;
             for table in &report.needs {
                 let provider = kpiql.ctx.table_provider(table.name()).await?;

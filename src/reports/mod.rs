@@ -287,7 +287,9 @@ pub async fn plan(
         Origin::File(path) => format!("report {} ({})", report.name, path.display()),
     };
     if let Some(why) = &report.cannot {
-        return Err(DataFusionError::Plan(format!("{origin} cannot run here: {why}")));
+        return Err(DataFusionError::Plan(format!(
+            "{origin} cannot run here: {why}"
+        )));
     }
     for table in &report.needs {
         let provider = ctx.table_provider(table.name()).await?;
@@ -618,7 +620,10 @@ pub async fn check_warnings(
         }
     }
     for (why, columns) in blanks {
-        messages.push(format!("{} NULL here: {why}", columns.join(", ") + if columns.len() == 1 { " is" } else { " are" }));
+        messages.push(format!(
+            "{} NULL here: {why}",
+            columns.join(", ") + if columns.len() == 1 { " is" } else { " are" }
+        ));
     }
     for name in &report.warns {
         // Names are checked when the header is read (`parse`).

@@ -20,12 +20,15 @@ use crate::reports::read_only;
 /// declares, taken out of `own` (the lake's own tables) and checked against
 /// its declaration; its helper views; the contract tables it defines, and
 /// the others empty. `place` names where a missing raw table was looked
-/// for. Every mismatch is listed in one error.
+/// for. Every mismatch is listed in one error. With `cache`, each contract
+/// table is computed once, at its first scan, and kept (`cached`); a
+/// cluster's plans need the views themselves.
 pub async fn install(
     state: &SessionState,
     source: &Source,
     own: &mut Vec<OwnTable>,
     place: &dyn Fn(&str) -> String,
+    cache: bool,
 ) -> Result<Vec<Warning>, LakeError> {
     let schema = default_schema(state)?;
     let mut problems = Vec::new();
@@ -81,12 +84,16 @@ pub async fn install(
             match source.views.iter().find(|(t, _, _)| *t == table) {
                 Some((_, file, sql)) => {
                     let plan = plan_of(state, &source.origin, file, sql).await?;
-                    let plan = to_contract(plan, table, file)
-                        .map_err(|problems| LakeError::Source {
+                    let plan =
+                        to_contract(plan, table, file).map_err(|problems| LakeError::Source {
                             origin: source.origin.clone(),
                             problems,
                         })?;
-                    Arc::new(ViewTable::new(plan, None))
+                    if cache {
+                        Arc::new(super::cached::Cached::new(plan))
+                    } else {
+                        Arc::new(ViewTable::new(plan, None))
+                    }
                 }
                 None => empty_table(table)?,
             };
@@ -119,9 +126,9 @@ fn declared(raw: &RawTable, table: &OwnTable, source: &str) -> Result<Vec<Expr>,
                 column.kind,
                 ty
             )),
-            Err(_) if column.optional => exprs.push(
-                cast(lit(ScalarValue::Null), ty).alias(&column.name),
-            ),
+            Err(_) if column.optional => {
+                exprs.push(cast(lit(ScalarValue::Null), ty).alias(&column.name))
+            }
             Err(_) => problems.push(format!(
                 "{}: table `{}` has no column `{}` ({}), which the {source} source needs",
                 table.read.location, raw.name, column.name, column.kind
@@ -173,12 +180,10 @@ fn to_contract(plan: LogicalPlan, table: Table, file: &str) -> Result<LogicalPla
             .find(|(_, f)| f.name() == field.name())
             .map(|(q, f)| Column::new(q.cloned(), f.name()));
         match found {
-            Some(column) => exprs.push(
-                cast(Expr::Column(column), field.data_type().clone()).alias(field.name()),
-            ),
-            None if field.is_nullable() => exprs.push(
-                cast(lit(ScalarValue::Null), field.data_type().clone()).alias(field.name()),
-            ),
+            Some(column) => exprs
+                .push(cast(Expr::Column(column), field.data_type().clone()).alias(field.name())),
+            None if field.is_nullable() => exprs
+                .push(cast(lit(ScalarValue::Null), field.data_type().clone()).alias(field.name())),
             None => problems.push(format!(
                 "{file}: no column `{}`, which `{table}` requires",
                 field.name()

@@ -27,6 +27,7 @@
 //! timestamps of any unit and zone as UTC microseconds (Fivetran's have no
 //! zone and mean UTC), so the views are written once for every writer.
 
+mod cached;
 mod install;
 
 use std::path::{Path, PathBuf};
@@ -274,7 +275,9 @@ impl Source {
                 let stem = check.trim_end_matches(".sql");
                 let table = Table::from_name(stem).ok_or_else(|| SourceError::Bad {
                     file: at(file),
-                    reason: format!("checks/ holds one file per contract table, and `{stem}` is none"),
+                    reason: format!(
+                        "checks/ holds one file per contract table, and `{stem}` is none"
+                    ),
                 })?;
                 checks.push((table, sql.clone()));
                 continue;
@@ -363,9 +366,10 @@ impl Source {
         for (columns, why) in &self.blank {
             for column in &report.columns {
                 if columns.contains(&column.name) {
-                    report
-                        .blank
-                        .push((column.name.clone(), format!("the {} source {why}", self.name)));
+                    report.blank.push((
+                        column.name.clone(),
+                        format!("the {} source {why}", self.name),
+                    ));
                 }
             }
         }
@@ -458,13 +462,15 @@ fn parse_declaration(file: &str, text: &str) -> Result<Declaration, SourceError>
                 }
             }
             "table" => {
-                let (head, columns) = rest
-                    .split_once('|')
-                    .ok_or_else(|| bad("@table NAME required|optional | column type, ...".into()))?;
+                let (head, columns) = rest.split_once('|').ok_or_else(|| {
+                    bad("@table NAME required|optional | column type, ...".into())
+                })?;
                 let mut head = head.split_whitespace();
                 let (Some(tname), Some(need), None) = (head.next(), head.next(), head.next())
                 else {
-                    return Err(bad("@table NAME required|optional | column type, ...".into()));
+                    return Err(bad(
+                        "@table NAME required|optional | column type, ...".into()
+                    ));
                 };
                 if !crate::lake::own::is_table_name(tname) {
                     return Err(bad(format!("{tname:?} is not a table name")));

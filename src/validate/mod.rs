@@ -189,7 +189,9 @@ async fn validate_source(
         if present {
             report.rows = count_rows(ctx, table).await?;
             report.problems = row_problems(ctx, check_sql(table)).await?;
-            report.notes.push(format!("a view of the {}", source.origin));
+            report
+                .notes
+                .push(format!("a view of the {}", source.origin));
             if let Some((_, sql)) = source.checks.iter().find(|(t, _)| *t == table) {
                 // A finding whose name starts with `note: ` is documented
                 // handling, said but not a problem.

@@ -206,7 +206,7 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
         );
         text
     };
-    let catalog = kpiql::reports::Catalog::load(None, None).expect("reports");
+    let catalog = kpiql::reports::Catalog::load(None, &[]).expect("reports");
     let mut compared = 0;
     for report in catalog.reports() {
         let args = ["report", report.name.as_str()];

@@ -203,7 +203,7 @@ fn run_ok(args: &[&str]) {
 }
 
 fn catalog() -> kpiql::reports::Catalog {
-    kpiql::reports::Catalog::load(None, None).expect("the built-in reports")
+    kpiql::reports::Catalog::load(None, &[]).expect("the built-in reports")
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Each top-level module of `src/` with its layer: 0 face, 1 core, 2 parts.
-const LAYERS: [(&str, u8); 27] = [
+const LAYERS: [(&str, u8); 28] = [
     ("cli", 0),
     ("repl", 0),
     ("serve", 0),
@@ -14,6 +14,7 @@ const LAYERS: [(&str, u8); 27] = [
     ("output", 1),
     ("help", 1),
     ("validate", 1),
+    ("source", 1),
     ("lake", 2),
     ("functions", 2),
     ("reports", 2),

@@ -16,4 +16,5 @@ mod repl;
 mod reports;
 mod serve;
 mod validate;
+mod zendesk;
 mod zone;

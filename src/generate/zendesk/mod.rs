@@ -429,8 +429,8 @@ fn answer_mean(priority: Option<&str>) -> i64 {
 
 fn simulate(world: &World, rng: &mut Rng, id: i64, sink: &mut Sink) {
     let span = world.end - world.start;
-    let created = world.start
-        + (((id - 1) as f64 + rng.unit()) / world.tickets as f64 * span as f64) as i64;
+    let created =
+        world.start + (((id - 1) as f64 + rng.unit()) / world.tickets as f64 * span as f64) as i64;
     let created = created.min(world.end - 1);
     let weights: Vec<(usize, f64)> = GROUPS
         .iter()
@@ -499,7 +499,7 @@ fn simulate(world: &World, rng: &mut Rng, id: i64, sink: &mut Sink) {
         round += 1;
         if t.status == "pending" {
             // Waiting on the customer: an answer, else solved by automation.
-            if rng.chance(0.85) {
+            if rng.chance(0.9) {
                 now += rng.exp(9 * HOUR) + MINUTE;
                 if !t.open(now) {
                     break;
@@ -515,14 +515,16 @@ fn simulate(world: &World, rng: &mut Rng, id: i64, sink: &mut Sink) {
             }
         }
         if t.status != "solved" {
-            // An agent's turn.
+            // An agent's turn, sometimes after the customer adds more.
             now += rng.exp(answer_mean(priority)) + 30 * SECOND;
             if !t.open(now) {
                 break;
             }
-            let agent = t
-                .assignee
-                .unwrap_or_else(|| world.agent_of(rng, g));
+            if rng.chance(0.45) {
+                let at = (now - rng.below(20) * MINUTE - SECOND).max(t.updated + SECOND);
+                t.comment(requester, at, true, BODIES[1]);
+            }
+            let agent = t.assignee.unwrap_or_else(|| world.agent_of(rng, g));
             t.assign(agent, now);
             t.status("open", now, Some(agent));
             if !replied && rng.chance(0.02) {
@@ -533,7 +535,7 @@ fn simulate(world: &World, rng: &mut Rng, id: i64, sink: &mut Sink) {
                 s.s_schedule.push(other);
                 s.s_created.push(now);
             }
-            if rng.chance(0.15) {
+            if rng.chance(0.45) {
                 t.comment(agent, now, false, BODIES[4]);
                 now += rng.exp(10 * MINUTE) + SECOND;
                 if !t.open(now) {
@@ -557,7 +559,7 @@ fn simulate(world: &World, rng: &mut Rng, id: i64, sink: &mut Sink) {
             }
             t.comment(agent, now, true, BODIES[3]);
             replied = true;
-            let solve = if round == 1 { 0.5 } else { 0.6 };
+            let solve = if round == 1 { 0.3 } else { 0.42 };
             if rng.chance(solve) {
                 t.status("solved", now, Some(agent));
                 if rng.chance(0.005) {
@@ -670,7 +672,10 @@ fn write_chunk(world: &World, chunk: u64, dir: &Path) -> Result<Vec<Written>, Ge
         ("created_at", ts(sink.t_created)),
         ("updated_at", ts(sink.t_updated)),
         ("type", Arc::new(StringArray::from(sink.t_type))),
-        ("subject", Arc::new(StringArray::from(vec!["Help needed"; n]))),
+        (
+            "subject",
+            Arc::new(StringArray::from(vec!["Help needed"; n])),
+        ),
         ("status", Arc::new(StringArray::from(sink.t_status))),
         ("priority", Arc::new(StringArray::from(sink.t_priority))),
         ("via_channel", Arc::new(StringArray::from(sink.t_channel))),
@@ -678,9 +683,18 @@ fn write_chunk(world: &World, chunk: u64, dir: &Path) -> Result<Vec<Written>, Ge
         ("assignee_id", Arc::new(Int64Array::from(sink.t_assignee))),
         ("requester_id", Arc::new(Int64Array::from(sink.t_requester))),
         ("submitter_id", Arc::new(Int64Array::from(sink.t_submitter))),
-        ("organization_id", Arc::new(Int64Array::from(vec![None::<i64>; n]))),
-        ("brand_id", Arc::new(Int64Array::from(vec![Some(360_000_900_001); n]))),
-        ("_fivetran_deleted", Arc::new(BooleanArray::from(vec![false; n]))),
+        (
+            "organization_id",
+            Arc::new(Int64Array::from(vec![None::<i64>; n])),
+        ),
+        (
+            "brand_id",
+            Arc::new(Int64Array::from(vec![Some(360_000_900_001); n])),
+        ),
+        (
+            "_fivetran_deleted",
+            Arc::new(BooleanArray::from(vec![false; n])),
+        ),
         ("_fivetran_synced", ts(vec![synced; n])),
     ]);
     let c = sink.c_id.len();
@@ -695,7 +709,10 @@ fn write_chunk(world: &World, chunk: u64, dir: &Path) -> Result<Vec<Written>, Ge
     ]);
     let h = sink.h_ticket.len();
     let history = RecordBatch::try_from_iter([
-        ("ticket_id", Arc::new(Int64Array::from(sink.h_ticket)) as ArrayRef),
+        (
+            "ticket_id",
+            Arc::new(Int64Array::from(sink.h_ticket)) as ArrayRef,
+        ),
         ("field_name", Arc::new(StringArray::from(sink.h_field))),
         ("updated", ts(sink.h_updated)),
         ("value", Arc::new(StringArray::from(sink.h_value))),
@@ -704,7 +721,10 @@ fn write_chunk(world: &World, chunk: u64, dir: &Path) -> Result<Vec<Written>, Ge
     ]);
     let s = sink.s_ticket.len();
     let schedule = RecordBatch::try_from_iter([
-        ("ticket_id", Arc::new(Int64Array::from(sink.s_ticket)) as ArrayRef),
+        (
+            "ticket_id",
+            Arc::new(Int64Array::from(sink.s_ticket)) as ArrayRef,
+        ),
         ("schedule_id", Arc::new(Int64Array::from(sink.s_schedule))),
         ("created_at", ts(sink.s_created)),
         ("_fivetran_synced", ts(vec![synced; s])),

@@ -201,7 +201,10 @@ pub(super) fn users(tickets: u64, synced: i64) -> Result<RecordBatch, ArrowError
         ("active", Arc::new(BooleanArray::from(vec![true; n]))),
         ("time_zone", Arc::new(StringArray::from(zone))),
         ("created_at", ts(created)),
-        ("_fivetran_deleted", Arc::new(BooleanArray::from(vec![false; n]))),
+        (
+            "_fivetran_deleted",
+            Arc::new(BooleanArray::from(vec![false; n])),
+        ),
         ("_fivetran_synced", ts(vec![synced; n])),
     ])
 }
@@ -236,7 +239,11 @@ fn standard_minutes(zone: chrono_tz::Tz, year: i32) -> i64 {
     let jul = chrono::Utc.with_ymd_and_hms(year, 7, 15, 0, 0, 0).single();
     let offset = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or(0, |t| {
-            i64::from(zone.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()) / 60
+            i64::from(
+                zone.offset_from_utc_datetime(&t.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            ) / 60
         })
     };
     // The standard offset is the smaller of winter's and summer's.
@@ -276,7 +283,10 @@ pub(super) fn schedules(synced: i64) -> Result<RecordBatch, ArrowError> {
         ("end_time_utc", Arc::new(Int64Array::from(end_utc))),
         ("time_zone", Arc::new(StringArray::from(zone))),
         ("created_at", ts(created)),
-        ("_fivetran_deleted", Arc::new(BooleanArray::from(vec![false; n]))),
+        (
+            "_fivetran_deleted",
+            Arc::new(BooleanArray::from(vec![false; n])),
+        ),
         ("_fivetran_synced", ts(vec![synced; n])),
     ])
 }
@@ -310,7 +320,10 @@ pub(super) fn holidays(first: i32, last: i32, synced: i64) -> Result<RecordBatch
         ("name", Arc::new(StringArray::from(name))),
         ("start_date", Arc::new(StringArray::from(start))),
         ("end_date", Arc::new(StringArray::from(end))),
-        ("_fivetran_deleted", Arc::new(BooleanArray::from(vec![false; n]))),
+        (
+            "_fivetran_deleted",
+            Arc::new(BooleanArray::from(vec![false; n])),
+        ),
         ("_fivetran_synced", ts(vec![synced; n])),
     ])
 }
@@ -352,8 +365,12 @@ pub(super) fn daylight(first: i32, last: i32, synced: i64) -> Result<RecordBatch
                 continue;
             };
             let offset_at = |t: chrono::DateTime<chrono::Utc>| {
-                i64::from(s.iana.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc())
-                    / 60
+                i64::from(
+                    s.iana
+                        .offset_from_utc_datetime(&t.naive_utc())
+                        .fix()
+                        .local_minus_utc(),
+                ) / 60
             };
             let mut previous = offset_at(t);
             let (mut start, mut end, mut dst) = (None, None, 0);
