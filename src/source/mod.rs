@@ -313,10 +313,9 @@ impl Source {
             if !views.iter().any(|(t, _, _)| *t == required) {
                 return Err(SourceError::Bad {
                     file: at(&format!("{required}.sql")),
-                    reason: format!(
-                        "missing: every source defines the contract's required tables \
-                         (interactions, surveys)"
-                    ),
+                    reason: "missing: every source defines the contract's required tables \
+                             (interactions, surveys)"
+                        .to_string(),
                 });
             }
         }

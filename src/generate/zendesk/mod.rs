@@ -495,7 +495,10 @@ fn simulate(world: &World, rng: &mut Rng, id: i64, sink: &mut Sink) {
     let mut moved = false;
     let mut reopens = 0;
     let mut round = 0;
-    'ticket: while !never_answered {
+    'ticket: loop {
+        if never_answered {
+            break;
+        }
         round += 1;
         if t.status == "pending" {
             // Waiting on the customer: an answer, else solved by automation.

@@ -476,7 +476,7 @@ impl Cell for i64 {
 
 impl Cell for &'static str {
     fn cell(&self) -> Want {
-        Want::Text(*self)
+        Want::Text(self)
     }
 }
 
