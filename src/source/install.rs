@@ -75,9 +75,14 @@ pub async fn install(
             problems,
         });
     }
-    for (name, sql) in &source.helpers {
+    for (name, sql, cached) in &source.helpers {
         let plan = plan_of(state, &source.origin, &format!("{name}.sql"), sql).await?;
-        schema.register_table(name.clone(), Arc::new(ViewTable::new(plan, None)))?;
+        let view: Arc<dyn TableProvider> = if cache && *cached {
+            Arc::new(super::cached::Cached::new(plan))
+        } else {
+            Arc::new(ViewTable::new(plan, None))
+        };
+        schema.register_table(name.clone(), view)?;
     }
     for table in Table::ALL {
         let provider: Arc<dyn TableProvider> =

@@ -17,7 +17,8 @@
 //!   registered empty, as a lake's missing optional table is, so the
 //!   reports that `@needs` it say so.
 //! - any other `<name>.sql`: a helper view the others read, registered
-//!   first, in name order.
+//!   first, in name order; a line `-- @cached` in it has it computed once
+//!   per session, like the contract's tables.
 //! - `reports/*.sql`: reports shipped with the source (Zendesk's
 //!   `ticket_metrics`), beside the preset ones.
 //!
@@ -54,8 +55,10 @@ pub struct Source {
     pub description: String,
     /// The raw tables, in declaration order.
     pub tables: Vec<RawTable>,
-    /// Helper views, in name order: (name, SQL).
-    pub helpers: Vec<(String, String)>,
+    /// Helper views, in name order: (name, SQL, whether it is `-- @cached`:
+    /// computed once per session, for a helper several queries or one
+    /// query twice read).
+    pub helpers: Vec<(String, String, bool)>,
     /// The contract tables it defines: (table, file, SQL).
     pub views: Vec<(Table, String, String)>,
     /// Reports shipped with the source.
@@ -306,7 +309,11 @@ impl Source {
             }
             match Table::from_name(stem) {
                 Some(table) => views.push((table, at(file), sql.clone())),
-                None => helpers.push((stem.to_string(), sql.clone())),
+                None => helpers.push((
+                    stem.to_string(),
+                    sql.clone(),
+                    sql.lines().any(|l| l.trim() == "-- @cached"),
+                )),
             }
         }
         for required in Table::ALL.into_iter().filter(|t| t.required()) {

@@ -78,7 +78,7 @@ events AS (
   SELECT c.ticket_id, c.created, 3
   FROM zendesk_comments c
   JOIN first_public f ON f.ticket_id = c.ticket_id
-  WHERE c.public AND c.commenter_role = 'internal_comment' AND c.created > f.at
+  WHERE c.public AND c.internal AND c.created > f.at
   UNION ALL
   SELECT h.ticket_id, h.updated, 4
   FROM ticket_field_history h

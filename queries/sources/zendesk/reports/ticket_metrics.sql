@@ -32,119 +32,9 @@
 -- the tz database at the true instant and holidays as whole local days;
 -- no reply or no solve is NULL in business time too): DESIGN §4
 -- "ticket_metrics". Times are floored to whole seconds, as dbt's datediff
--- in seconds is. Each raw table is grouped once per ticket: a view or CTE
--- read twice is computed twice.
-WITH firsts AS (
-  -- The ticket's first public comment: the least (time, role) as one
-  -- number, time in microseconds * 4 + the role's rank (external 0,
-  -- internal 1, unknown 2: dbt orders the role text).
-  SELECT
-    ticket_id,
-    min(arrow_cast(created, 'Int64') * 4 + CASE commenter_role
-      WHEN 'external_comment' THEN 0 WHEN 'internal_comment' THEN 1 ELSE 2 END) AS first_key
-  FROM zendesk_comments
-  WHERE public
-  GROUP BY ticket_id
-),
-comments AS (
-  SELECT
-    c.ticket_id,
-    count(*) FILTER (WHERE c.commenter_role = 'internal_comment') AS agent_comments,
-    count(*) FILTER (WHERE c.commenter_role = 'internal_comment' AND c.public) AS public_agent_comments,
-    count(*) FILTER (WHERE c.commenter_role = 'external_comment') AS end_user_comments,
-    count(DISTINCT c.user_id) FILTER (WHERE c.commenter_role = 'internal_comment') AS handoffs,
-    min(arrow_cast(c.created, 'Int64')) FILTER (WHERE NOT c.public) AS first_note,
-    min(arrow_cast(c.created, 'Int64')) FILTER (
-      WHERE c.public AND c.commenter_role = 'internal_comment'
-        AND arrow_cast(c.created, 'Int64') > f.first_key / 4
-    ) AS next_agent_reply,
-    max(f.first_key) AS first_key
-  FROM zendesk_comments c
-  LEFT JOIN firsts f ON f.ticket_id = c.ticket_id
-  GROUP BY c.ticket_id
-),
-replies AS (
-  -- The reply: the first public comment itself when a non-end-user wrote
-  -- it after an internal note, else the next public agent comment.
-  SELECT
-    *,
-    first_key % 4 AS first_role,
-    CASE
-      WHEN first_key % 4 <> 0 AND first_note <= first_key / 4 THEN first_key / 4
-      ELSE next_agent_reply
-    END AS reply_us
-  FROM comments
-),
-statuses AS (
-  -- Each status row's span runs to the next row of its ticket (the last
-  -- to $now), in one pass over the history sorted by ticket and time; a
-  -- row with the same ticket, time and value as the next is an exact
-  -- duplicate: its span is empty and its solve is not counted.
-  SELECT
-    ticket_id,
-    min(updated) FILTER (WHERE value = 'solved') AS first_solved,
-    max(updated) FILTER (WHERE value = 'solved') AS last_solved,
-    min(updated) FILTER (WHERE value = 'closed') AS first_closed,
-    max(updated) FILTER (WHERE value = 'closed') AS last_closed,
-    count(*) FILTER (WHERE value = 'solved' AND NOT duplicate) AS solves,
-    count(*) FILTER (WHERE value IN ('solved', 'closed')) AS solves_or_closes,
-    coalesce(sum(minutes) FILTER (WHERE value = 'pending'), 0) AS agent_wait,
-    coalesce(sum(minutes) FILTER (WHERE value IN ('new', 'open', 'hold')), 0) AS requester_wait,
-    coalesce(sum(minutes) FILTER (WHERE value = 'hold'), 0) AS on_hold
-  FROM (
-    SELECT
-      ticket_id, updated, value,
-      coalesce(next_ticket = ticket_id AND next_updated = updated AND next_value = value, false)
-        AS duplicate,
-      arrow_cast(CASE WHEN next_ticket = ticket_id THEN next_updated ELSE $now END, 'Int64') / 60000000
-        - arrow_cast(updated, 'Int64') / 60000000 AS minutes
-    FROM (
-      SELECT
-        ticket_id, updated, value,
-        lead(ticket_id) OVER (ORDER BY ticket_id, updated, value) AS next_ticket,
-        lead(updated) OVER (ORDER BY ticket_id, updated, value) AS next_updated,
-        lead(value) OVER (ORDER BY ticket_id, updated, value) AS next_value
-      FROM ticket_field_history
-      WHERE field_name = 'status'
-    ) AS ordered
-  ) AS segments
-  GROUP BY ticket_id
-),
-assignees AS (
-  SELECT ticket_id, count(DISTINCT value) AS assignees
-  FROM ticket_field_history
-  WHERE field_name = 'assignee_id'
-  GROUP BY ticket_id
-),
-tickets AS (
-  SELECT
-    t.id AS ticket_id,
-    t.status,
-    t.priority,
-    t.via_channel,
-    t.created_at,
-    t.group_id,
-    arrow_cast(t.created_at, 'Int64') / 1000000 AS created_second,
-    r.reply_us / 1000000 AS reply_second,
-    arrow_cast(coalesce(s.first_solved, s.first_closed), 'Int64') / 1000000 AS first_solved_second,
-    arrow_cast(coalesce(s.last_solved, s.last_closed), 'Int64') / 1000000 AS last_solved_second,
-    coalesce(s.first_solved, s.first_closed) AS first_solved_at,
-    coalesce(s.last_solved, s.last_closed) AS last_solved_at,
-    r.ticket_id IS NOT NULL AS has_comments,
-    coalesce(r.agent_comments, 0) AS agent_comments,
-    coalesce(r.public_agent_comments, 0) AS public_agent_comments,
-    coalesce(r.end_user_comments, 0) AS end_user_comments,
-    coalesce(r.handoffs, 0) AS handoffs,
-    coalesce(r.public_agent_comments, 0)
-      - CASE WHEN r.first_role = 1 THEN 1 ELSE 0 END AS agent_replies,
-    s.solves, s.solves_or_closes, s.agent_wait, s.requester_wait, s.on_hold,
-    a.assignees
-  FROM ticket t
-  LEFT JOIN replies r ON r.ticket_id = t.id
-  LEFT JOIN statuses s ON s.ticket_id = t.id
-  LEFT JOIN assignees a ON a.ticket_id = t.id
-),
-triggered AS (
+-- in seconds is. The per-ticket facts are `zendesk_ticket_facts`, computed
+-- once per session (a view or CTE read twice is computed twice).
+WITH triggered AS (
   SELECT DISTINCT ticket_id, CAST(schedule_id AS VARCHAR) AS calendar_id, created_at
   FROM ticket_schedule
 ),
@@ -183,54 +73,33 @@ spans AS (
   ) AS e
   LEFT JOIN calendars k ON k.calendar_id = e.calendar_id
 ),
-measured AS (
+business AS (
   -- A schedule counts the part of [creation, target) it was the ticket's;
   -- a deleted schedule counts nothing. Times in whole seconds. A ticket
   -- with no schedule at all (a lake without schedules) has no span: NULL.
   SELECT
-    t.ticket_id,
-    max(t.status) AS status,
-    max(t.priority) AS priority,
-    max(t.via_channel) AS via_channel,
-    max(t.created_at) AS created_at,
-    max(t.group_id) AS group_id,
-    max(t.created_second) AS created_second,
-    max(t.reply_second) AS reply_second,
-    max(t.first_solved_at) AS first_solved_at,
-    max(t.last_solved_at) AS last_solved_at,
-    bool_or(t.has_comments) AS has_comments,
-    max(t.agent_comments) AS agent_comments,
-    max(t.public_agent_comments) AS public_agent_comments,
-    max(t.end_user_comments) AS end_user_comments,
-    max(t.handoffs) AS handoffs,
-    max(t.agent_replies) AS agent_replies,
-    max(t.solves) AS solves,
-    max(t.solves_or_closes) AS solves_or_closes,
-    max(t.agent_wait) AS agent_wait,
-    max(t.requester_wait) AS requester_wait,
-    max(t.on_hold) AS on_hold,
-    max(t.assignees) AS assignees,
+    s.ticket_id,
     sum(CASE
       WHEN s.known AND t.reply_second > s.valid_from THEN business_seconds(
         arrow_cast(s.valid_from * 1000000, 'Timestamp(Microsecond, None)'),
         arrow_cast(least(coalesce(s.valid_until, t.reply_second), t.reply_second) * 1000000, 'Timestamp(Microsecond, None)'),
         s.calendar_id)
-      WHEN s.ticket_id IS NOT NULL THEN 0 END) AS reply_seconds,
+      ELSE 0 END) AS reply_seconds,
     sum(CASE
       WHEN s.known AND t.first_solved_second > s.valid_from THEN business_seconds(
         arrow_cast(s.valid_from * 1000000, 'Timestamp(Microsecond, None)'),
         arrow_cast(least(coalesce(s.valid_until, t.first_solved_second), t.first_solved_second) * 1000000, 'Timestamp(Microsecond, None)'),
         s.calendar_id)
-      WHEN s.ticket_id IS NOT NULL THEN 0 END) AS first_solved_seconds,
+      ELSE 0 END) AS first_solved_seconds,
     sum(CASE
       WHEN s.known AND t.last_solved_second > s.valid_from THEN business_seconds(
         arrow_cast(s.valid_from * 1000000, 'Timestamp(Microsecond, None)'),
         arrow_cast(least(coalesce(s.valid_until, t.last_solved_second), t.last_solved_second) * 1000000, 'Timestamp(Microsecond, None)'),
         s.calendar_id)
-      WHEN s.ticket_id IS NOT NULL THEN 0 END) AS last_solved_seconds
-  FROM tickets t
-  LEFT JOIN spans s ON s.ticket_id = t.ticket_id
-  GROUP BY t.ticket_id
+      ELSE 0 END) AS last_solved_seconds
+  FROM spans s
+  JOIN zendesk_ticket_facts t ON t.ticket_id = s.ticket_id
+  GROUP BY s.ticket_id
 )
 SELECT
   t.ticket_id,
@@ -243,17 +112,17 @@ SELECT
     round((t.reply_second - t.created_second) / 60.0, 4)
   END AS first_reply_time_calendar_minutes,
   CASE WHEN t.public_agent_comments > 0 AND t.reply_second IS NOT NULL THEN
-    round(t.reply_seconds / 60.0, 4)
+    round(b.reply_seconds / 60.0, 4)
   END AS first_reply_time_business_minutes,
   arrow_cast(t.first_solved_at, 'Int64') / 60000000
     - arrow_cast(t.created_at, 'Int64') / 60000000 AS first_resolution_calendar_minutes,
   arrow_cast(t.last_solved_at, 'Int64') / 60000000
     - arrow_cast(t.created_at, 'Int64') / 60000000 AS final_resolution_calendar_minutes,
   CASE WHEN t.status IN ('solved', 'closed') AND t.first_solved_at IS NOT NULL THEN
-    round(t.first_solved_seconds / 60.0, 4)
+    round(b.first_solved_seconds / 60.0, 4)
   END AS first_resolution_business_minutes,
   CASE WHEN t.status IN ('solved', 'closed') AND t.last_solved_at IS NOT NULL THEN
-    round(t.last_solved_seconds / 60.0, 4)
+    round(b.last_solved_seconds / 60.0, 4)
   END AS full_resolution_business_minutes,
   CASE WHEN t.solves_or_closes > 0 THEN t.solves END AS count_resolutions,
   CASE WHEN t.solves_or_closes > 0 THEN greatest(t.solves - 1, 0) END AS count_reopens,
@@ -269,9 +138,19 @@ SELECT
     AS is_two_touch_resolution,
   t.has_comments AND lower(t.status) IN ('solved', 'closed') AND t.public_agent_comments NOT IN (1, 2)
     AS is_multi_touch_resolution,
-  t.agent_wait AS agent_wait_time_in_calendar_minutes,
-  t.requester_wait AS requester_wait_time_in_calendar_minutes,
-  t.on_hold AS on_hold_time_in_calendar_minutes
-FROM measured t
+  t.agent_wait + CASE WHEN t.last_value = 'pending' THEN open_minutes ELSE 0 END
+    AS agent_wait_time_in_calendar_minutes,
+  t.requester_wait + CASE WHEN t.last_value IN ('new', 'open', 'hold') THEN open_minutes ELSE 0 END
+    AS requester_wait_time_in_calendar_minutes,
+  t.on_hold + CASE WHEN t.last_value = 'hold' THEN open_minutes ELSE 0 END
+    AS on_hold_time_in_calendar_minutes
+FROM (
+  -- The still open last status span, to $now.
+  SELECT
+    *,
+    arrow_cast($now, 'Int64') / 60000000 - arrow_cast(last_updated, 'Int64') / 60000000 AS open_minutes
+  FROM zendesk_ticket_facts
+) AS t
+LEFT JOIN business b ON b.ticket_id = t.ticket_id
 LEFT JOIN "group" g ON g.id = t.group_id AND NOT coalesce(g._fivetran_deleted, false)
 ORDER BY t.ticket_id
