@@ -57,6 +57,10 @@ pub(super) fn list(cli: &Cli) -> anyhow::Result<ExitStatus> {
 pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     let catalog = cli.catalog()?;
     let report = catalog.get(&args.name)?;
+    // Before the lake is read: binding the default period reads it.
+    if let Some(why) = &report.cannot {
+        anyhow::bail!("report {}: the report {} cannot run here: {why}", report.name, report.name);
+    }
     if let Some(out) = &args.out {
         out_file(out)?;
     }
