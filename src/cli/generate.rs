@@ -86,7 +86,7 @@ fn zendesk(
     source: &crate::source::Source,
     threads: usize,
 ) -> anyhow::Result<ExitStatus> {
-    if source.name != "zendesk" {
+    if source.origin != "built-in source zendesk" {
         anyhow::bail!(
             "kpiql generate writes kpiql's own tables or, with --source zendesk, Zendesk's; \
              it cannot write the tables of the source {} ({})",

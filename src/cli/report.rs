@@ -59,7 +59,11 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
     let report = catalog.get(&args.name)?;
     // Before the lake is read: binding the default period reads it.
     if let Some(why) = &report.cannot {
-        anyhow::bail!("report {}: the report {} cannot run here: {why}", report.name, report.name);
+        anyhow::bail!(
+            "report {}: the report {} cannot run here: {why}",
+            report.name,
+            report.name
+        );
     }
     if let Some(out) = &args.out {
         out_file(out)?;

@@ -511,7 +511,11 @@ fn parse_declaration(file: &str, text: &str) -> Result<Declaration, SourceError>
                 match tables.iter_mut().find(|t| t.name == tname) {
                     // A long declaration may continue on another line.
                     Some(t) if t.required == required => t.columns.extend(cols),
-                    Some(_) => return Err(bad(format!("{tname} declared twice"))),
+                    Some(_) => {
+                        return Err(bad(format!(
+                            "{tname} is declared both required and optional"
+                        )));
+                    }
                     None => tables.push(RawTable {
                         name: tname.to_string(),
                         required,

@@ -32,7 +32,6 @@ starts AS (
 ordered AS (
   SELECT
     ticket_id, at, reopen,
-    lag(ticket_id) OVER (ORDER BY ticket_id, reopen, at) AS previous_ticket,
     lead(ticket_id) OVER (ORDER BY ticket_id, reopen, at) AS next_ticket,
     lead(at) OVER (ORDER BY ticket_id, reopen, at) AS next_at,
     sum(reopen) OVER (
@@ -62,7 +61,7 @@ first_public AS (
 first_group AS (
   SELECT ticket_id, min(updated) AS at
   FROM ticket_field_history
-  WHERE field_name = 'group_id'
+  WHERE field_name = 'group_id' AND value IS NOT NULL
   GROUP BY ticket_id
 ),
 events AS (

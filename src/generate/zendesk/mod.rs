@@ -29,7 +29,8 @@
 //!   close four days later;
 //! - the schedule: the default (the oldest, Americas) unless the group's
 //!   trigger sets EMEA (Warsaw) or APAC (Sydney) a second after creation;
-//!   2 % get another schedule at their first reply;
+//!   about 2 % get another schedule at an agent's turn before the first
+//!   reply;
 //! - 0.5 % of solves written twice (a re-sync), 0.5 % of tickets from a
 //!   via channel the source does not map (`side_conversation`).
 //!
@@ -286,7 +287,13 @@ impl Rng {
             }
             x -= w;
         }
-        &items[items.len() - 1].0
+        // Rounding left over: the last item that can be drawn.
+        &items
+            .iter()
+            .rev()
+            .find(|(_, w)| *w > 0.0)
+            .unwrap_or(&items[0])
+            .0
     }
 }
 

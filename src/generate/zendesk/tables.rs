@@ -351,7 +351,7 @@ pub(super) fn time_zones(synced: i64) -> Result<RecordBatch, ArrowError> {
 }
 
 /// `daylight_time`: each zone's DST start and end (UTC) in each year of
-/// `first..=last`, found from the tz database hour by hour.
+/// `first..=last`, found from the tz database every 15 minutes.
 pub(super) fn daylight(first: i32, last: i32, synced: i64) -> Result<RecordBatch, ArrowError> {
     let mut zone = Vec::new();
     let mut years = Vec::new();

@@ -665,3 +665,54 @@ fn a_source_of_ones_own_runs_team_and_channels() {
         text(&bad.stderr)
     );
 }
+
+// guards: the Zendesk generator is a function of its options, not of the
+// threads: each chunk of tickets has its own random stream and part file.
+// 120 000 tickets are three chunks, so two threads interleave them.
+#[test]
+fn the_zendesk_generator_writes_the_same_bytes_on_one_thread_or_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = |threads: &str| {
+        let out = dir.path().join(format!("zd{threads}"));
+        let run = kpiql(&[
+            "-q",
+            "--threads",
+            threads,
+            "generate",
+            "--source",
+            "zendesk",
+            "--rows",
+            "120000",
+            "--months",
+            "3",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let mut files = Vec::new();
+        let mut stack = vec![out.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("ls") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let name = path.strip_prefix(&out).expect("inside").to_path_buf();
+                    files.push((name, std::fs::read(&path).expect("read")));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let one = lake("1");
+    let two = lake("2");
+    assert!(one.len() >= 10, "{} files", one.len());
+    assert_eq!(
+        one.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        two.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    for ((name, a), (_, b)) in one.iter().zip(&two) {
+        assert!(a == b, "{} differs", name.display());
+    }
+}

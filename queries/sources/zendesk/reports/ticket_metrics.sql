@@ -132,12 +132,12 @@ SELECT
   t.agent_replies AS total_agent_replies,
   t.handoffs AS count_ticket_handoffs,
   t.assignees AS unique_assignee_count,
-  t.has_comments AND lower(t.status) IN ('solved', 'closed') AND t.public_agent_comments = 1
-    AS is_one_touch_resolution,
-  t.has_comments AND lower(t.status) IN ('solved', 'closed') AND t.public_agent_comments = 2
-    AS is_two_touch_resolution,
-  t.has_comments AND lower(t.status) IN ('solved', 'closed') AND t.public_agent_comments NOT IN (1, 2)
-    AS is_multi_touch_resolution,
+  coalesce(t.has_comments AND lower(t.status) IN ('solved', 'closed')
+    AND t.public_agent_comments = 1, false) AS is_one_touch_resolution,
+  coalesce(t.has_comments AND lower(t.status) IN ('solved', 'closed')
+    AND t.public_agent_comments = 2, false) AS is_two_touch_resolution,
+  coalesce(t.has_comments AND lower(t.status) IN ('solved', 'closed')
+    AND t.public_agent_comments NOT IN (1, 2), false) AS is_multi_touch_resolution,
   t.agent_wait + CASE WHEN t.last_value = 'pending' THEN open_minutes ELSE 0 END
     AS agent_wait_time_in_calendar_minutes,
   t.requester_wait + CASE WHEN t.last_value IN ('new', 'open', 'hold') THEN open_minutes ELSE 0 END
