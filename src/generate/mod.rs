@@ -179,25 +179,8 @@ fn arrow_err(table: Table) -> impl FnOnce(ArrowError) -> GenerateError {
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
     let started = Instant::now();
     let plans = validate(opts)?;
-    let name = opts
-        .out
-        .file_name()
-        .ok_or_else(|| GenerateError::BadOption {
-            option: "out",
-            value: opts.out.display().to_string(),
-            expected: "a path that ends in a folder name",
-        })?;
-    check_out(&opts.out)?;
-    let parent = match opts.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
     // Dropping `tmp` on any early return removes the partial lake.
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.generating-", name.to_string_lossy()))
-        .tempdir_in(&parent)
-        .map_err(io_err(&parent))?;
+    let tmp = staging(&opts.out)?;
 
     let world = World::new(opts.seed, opts.rows, &plans, writer::compression());
     let outputs = run_months(&world, &plans, tmp.path(), opts.threads)?;
@@ -315,6 +298,26 @@ fn validate(opts: &GenerateOptions) -> Result<Vec<MonthPlan>, GenerateError> {
 }
 
 /// `out` must not exist, or be an empty folder (not a link to one).
+/// The hidden sibling folder a lake is written into before [`publish`]
+/// renames it to `out` (which must be new or an empty folder).
+fn staging(out: &Path) -> Result<tempfile::TempDir, GenerateError> {
+    let name = out.file_name().ok_or_else(|| GenerateError::BadOption {
+        option: "out",
+        value: out.display().to_string(),
+        expected: "a path that ends in a folder name",
+    })?;
+    check_out(out)?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    tempfile::Builder::new()
+        .prefix(&format!(".{}.generating-", name.to_string_lossy()))
+        .tempdir_in(&parent)
+        .map_err(io_err(&parent))
+}
+
 fn check_out(out: &Path) -> Result<(), GenerateError> {
     match std::fs::symlink_metadata(out) {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),

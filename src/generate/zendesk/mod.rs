@@ -56,7 +56,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use rand::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::{GenerateError, check_out, io_err, publish};
+use super::{GenerateError, io_err, publish, staging};
 use tables::{GROUPS, SCHEDULES};
 
 /// What to generate.
@@ -115,24 +115,7 @@ pub fn generate(opts: &ZendeskOptions) -> Result<ZendeskSummary, GenerateError> 
             value: opts.months.to_string(),
             expected: "1 to 1200 months",
         })?;
-    let name = opts
-        .out
-        .file_name()
-        .ok_or_else(|| GenerateError::BadOption {
-            option: "out",
-            value: opts.out.display().to_string(),
-            expected: "a path that ends in a folder name",
-        })?;
-    check_out(&opts.out)?;
-    let parent = match opts.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.generating-", name.to_string_lossy()))
-        .tempdir_in(&parent)
-        .map_err(io_err(&parent))?;
+    let tmp = staging(&opts.out)?;
     let at = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .map_or(0, |t| t.and_utc().timestamp_micros())
