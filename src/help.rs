@@ -57,11 +57,12 @@ pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// kpiql's own functions with their documentation: the KPI aggregates,
-/// then the business-time, staffing, target and feedback functions.
+/// kpiql's own functions with their documentation: the KPI aggregates and
+/// `second_smallest`, then the business-time, staffing, target and feedback functions.
 pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let kpis = all_functions()
         .into_iter()
+        .chain([crate::functions::second_smallest::udaf()])
         .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
     let mut scalars = crate::calendar::functions::functions(Default::default());
     scalars.extend(crate::staffing::functions::functions());

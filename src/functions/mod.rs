@@ -25,6 +25,10 @@
 //!
 //! The tests below then check that its documentation agrees with its
 //! signature and that its example gives the result it claims.
+//!
+//! Two files here are not KPIs: `bounded.rs` (DataFusion's value-building
+//! functions under the memory limit) and `second_smallest.rs`, a general
+//! aggregate a source's SQL needs.
 
 pub mod abandonment_rate;
 pub mod bounded;
@@ -38,6 +42,7 @@ pub mod kernels;
 pub mod kpi;
 pub mod nps;
 pub mod occupancy;
+pub mod second_smallest;
 pub mod sla_compliance;
 pub mod utilization;
 
@@ -81,14 +86,22 @@ pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
 
 /// Registers every function kpiql adds to SQL: the KPI aggregates, the
 /// business-time functions over `calendars`, staffing, `kpi_status`,
-/// `to_local`/`from_local` and `comment_terms`. The one list, for a lake's session and for a cluster's
-/// scheduler and executors.
+/// `to_local`/`from_local`, `comment_terms` and `second_smallest`. The one
+/// list, for a lake's session and for a cluster's scheduler and executors.
 pub fn register_every(
     registry: &mut dyn FunctionRegistry,
     calendars: Arc<crate::calendar::Calendars>,
 ) -> Result<()> {
+    register_but_calendars(registry)?;
+    crate::calendar::functions::register(registry, calendars)
+}
+
+/// Every function but the business-time ones: what a source's views may
+/// use, since they are planned before the calendars (which they may
+/// define) are read.
+pub fn register_but_calendars(registry: &mut dyn FunctionRegistry) -> Result<()> {
     register_all(registry)?;
-    crate::calendar::functions::register(registry, calendars)?;
+    registry.register_udaf(Arc::new(second_smallest::udaf()))?;
     crate::staffing::functions::register(registry)?;
     crate::targets::status::register(registry)?;
     crate::zone::functions::register(registry)?;

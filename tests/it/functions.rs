@@ -1,6 +1,7 @@
 //! Every KPI function against a naive reference computed here, on random
 //! data split into random batches and partitions, grouped and not, with the
-//! partial-state merge (and the skip-partial-aggregation path) exercised.
+//! partial-state merge (and the skip-partial-aggregation path) exercised;
+//! `second_smallest` likewise.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -420,5 +421,106 @@ proptest! {
         skip_partial in any::<bool>(),
     ) {
         check(rows, batch_size, partitions, skip_partial)?;
+    }
+}
+
+/// `second_smallest` (not a KPI, but an aggregate of kpiql's) against the
+/// naive reference: per group (NULL keys included), the sorted distinct
+/// kept values' second. Values are few and repeat, so ties and groups of
+/// one distinct value are common; the table is split into random batches
+/// and partitions, with the skip-partial-aggregation path too.
+fn check_second_smallest(
+    rows: Vec<(Option<i64>, Option<i64>, bool)>,
+    batch_size: usize,
+    partitions: usize,
+    skip_partial: bool,
+) -> Result<(), TestCaseError> {
+    let mut config = SessionConfig::new().with_target_partitions(partitions);
+    if skip_partial {
+        let exec = &mut config.options_mut().execution;
+        exec.skip_partial_aggregation_probe_rows_threshold = 1;
+        exec.skip_partial_aggregation_probe_ratio_threshold = 0.0;
+    }
+    let ctx = SessionContext::new_with_config(config);
+    ctx.register_udaf(kpiql::functions::second_smallest::udaf());
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("g", DataType::Int64, true),
+        Field::new("x", DataType::Int64, true),
+        Field::new("keep", DataType::Boolean, false),
+    ]));
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
+    for (i, chunk) in rows.chunks(batch_size.max(1)).enumerate() {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter(chunk.iter().map(|r| r.0))),
+            Arc::new(Int64Array::from_iter(chunk.iter().map(|r| r.1))),
+            Arc::new(BooleanArray::from_iter(chunk.iter().map(|r| Some(r.2)))),
+        ];
+        parts[i % partitions].push(RecordBatch::try_new(schema.clone(), columns).expect("batch"));
+    }
+    let table = MemTable::try_new(schema, parts).expect("memtable");
+    ctx.register_table("t", Arc::new(table)).expect("register");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let batches = runtime
+        .block_on(async {
+            ctx.sql(
+                "SELECT g, second_smallest(x), second_smallest(x) FILTER (WHERE keep) \
+                 FROM t GROUP BY g",
+            )
+            .await?
+            .collect()
+            .await
+        })
+        .expect("query runs");
+    let second = |values: Vec<i64>| {
+        let mut values = values;
+        values.sort_unstable();
+        values.dedup();
+        values.get(1).copied()
+    };
+    let mut expected: BTreeMap<Option<i64>, (Option<i64>, Option<i64>)> = BTreeMap::new();
+    let mut groups: BTreeMap<Option<i64>, Vec<(Option<i64>, bool)>> = BTreeMap::new();
+    for (g, x, keep) in &rows {
+        groups.entry(*g).or_default().push((*x, *keep));
+    }
+    for (g, values) in groups {
+        let all = second(values.iter().filter_map(|v| v.0).collect());
+        let kept = second(values.iter().filter(|v| v.1).filter_map(|v| v.0).collect());
+        expected.insert(g, (all, kept));
+    }
+    let mut actual = BTreeMap::new();
+    for b in &batches {
+        let g = b.column(0).as_primitive::<Int64Type>();
+        let all = b.column(1).as_primitive::<Int64Type>();
+        let kept = b.column(2).as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            let value =
+                |a: &datafusion::arrow::array::Int64Array| (!a.is_null(i)).then(|| a.value(i));
+            actual.insert(value(g), (value(all), value(kept)));
+        }
+    }
+    prop_assert_eq!(actual, expected);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn second_smallest_equals_the_naive_reference(
+        rows in proptest::collection::vec(
+            (
+                proptest::option::weighted(0.9, 0i64..6),
+                proptest::option::weighted(0.85, -3i64..5),
+                any::<bool>(),
+            ),
+            0..300,
+        ),
+        batch_size in 1usize..97,
+        partitions in 1usize..=8,
+        skip_partial in any::<bool>(),
+    ) {
+        check_second_smallest(rows, batch_size, partitions, skip_partial)?;
     }
 }
