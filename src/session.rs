@@ -331,7 +331,9 @@ pub async fn install(
         schema.register_table(table.name().to_string(), provider)?;
     }
     // A source's raw tables, then the contract's tables as its views
-    // (issue 29), before the calendars are read from them.
+    // (issue 29), before the calendars are read from them: the views may
+    // use every function but the business-time ones.
+    crate::functions::register_but_calendars(state)?;
     if let Some((source, cache)) = source {
         let at = lake.location.clone();
         let place = move |name: &str| at.places_of(name).join(" or ");
@@ -342,7 +344,7 @@ pub async fn install(
     // a few rows, and an executor lost then would fail the opening.
     let calendars =
         crate::calendar::load(&SessionContext::new_with_state(in_process(state))).await?;
-    crate::functions::register_every(state, std::sync::Arc::new(calendars))?;
+    crate::calendar::functions::register(state, std::sync::Arc::new(calendars))?;
     // Over DataFusion's: the functions that build large values, bounded
     // by this session's memory limit.
     crate::functions::bounded::register(state)?;

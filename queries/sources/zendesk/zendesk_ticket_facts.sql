@@ -5,34 +5,28 @@
 -- per session, so the report groups each raw table once. Waits are of the
 -- closed status spans; the still open last span (`last_updated`,
 -- `last_value`) is the report's, which knows its `now`.
-WITH firsts AS (
-  -- The ticket's first public comment: the least (time, role) as one
-  -- number, time in microseconds * 4 + the role's rank (external 0,
-  -- internal 1, unknown 2: dbt orders the role text).
+WITH comments AS (
+  -- One pass over the comments. The first public comment F is the least
+  -- (time, role) as one number: time in microseconds * 4 + the role's rank
+  -- (external 0, internal 1, unknown 2: dbt orders the role text). The
+  -- next public agent comment after F is the least public agent comment
+  -- when that is later than F, else the second least (`second_smallest`):
+  -- no second grouping joined back to the comments.
   SELECT
     ticket_id,
+    count(*) FILTER (WHERE internal) AS agent_comments,
+    count(*) FILTER (WHERE internal AND public) AS public_agent_comments,
+    count(*) FILTER (WHERE external) AS end_user_comments,
+    count(DISTINCT user_id) FILTER (WHERE internal) AS handoffs,
+    min(arrow_cast(created, 'Int64')) FILTER (WHERE NOT public) AS first_note,
     min(arrow_cast(created, 'Int64') * 4
-      + CASE WHEN external THEN 0 WHEN internal THEN 1 ELSE 2 END) AS first_key
+      + CASE WHEN external THEN 0 WHEN internal THEN 1 ELSE 2 END) FILTER (WHERE public)
+      AS first_key,
+    min(arrow_cast(created, 'Int64')) FILTER (WHERE public AND internal) AS agent_first,
+    second_smallest(arrow_cast(created, 'Int64')) FILTER (WHERE public AND internal)
+      AS agent_second
   FROM zendesk_comments
-  WHERE public
   GROUP BY ticket_id
-),
-comments AS (
-  SELECT
-    c.ticket_id,
-    count(*) FILTER (WHERE c.internal) AS agent_comments,
-    count(*) FILTER (WHERE c.internal AND c.public) AS public_agent_comments,
-    count(*) FILTER (WHERE c.external) AS end_user_comments,
-    count(DISTINCT c.user_id) FILTER (WHERE c.internal) AS handoffs,
-    min(arrow_cast(c.created, 'Int64')) FILTER (WHERE NOT c.public) AS first_note,
-    min(arrow_cast(c.created, 'Int64')) FILTER (
-      WHERE c.public AND c.internal
-        AND arrow_cast(c.created, 'Int64') > f.first_key / 4
-    ) AS next_agent_reply,
-    max(f.first_key) AS first_key
-  FROM zendesk_comments c
-  LEFT JOIN firsts f ON f.ticket_id = c.ticket_id
-  GROUP BY c.ticket_id
 ),
 replies AS (
   -- The reply: the first public comment itself when a non-end-user wrote
@@ -42,7 +36,8 @@ replies AS (
     first_key % 4 AS first_role,
     CASE
       WHEN first_key % 4 <> 0 AND first_note <= first_key / 4 THEN first_key / 4
-      ELSE next_agent_reply
+      WHEN agent_first > first_key / 4 THEN agent_first
+      ELSE agent_second
     END AS reply_us
   FROM comments
 ),
