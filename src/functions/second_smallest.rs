@@ -290,6 +290,24 @@ struct Groups {
     pairs: Vec<Pair>,
 }
 
+impl Groups {
+    /// Inserts each valid value (all when `valid` is None) into its row's group.
+    fn insert(&mut self, raw: &[i64], valid: Option<&NullBuffer>, group_indices: &[usize]) {
+        match valid {
+            None => {
+                for (&group, &v) in group_indices.iter().zip(raw) {
+                    self.pairs[group].insert(v);
+                }
+            }
+            Some(valid) => {
+                for i in valid.valid_indices() {
+                    self.pairs[group_indices[i]].insert(raw[i]);
+                }
+            }
+        }
+    }
+}
+
 impl GroupsAccumulator for Groups {
     fn update_batch(
         &mut self,
@@ -300,19 +318,8 @@ impl GroupsAccumulator for Groups {
     ) -> Result<()> {
         self.pairs.resize(total_num_groups, Pair::default());
         let values = as_i64(&values[0])?;
-        let raw = values.values();
-        match counted(&values, opt_filter) {
-            None => {
-                for (&group, &v) in group_indices.iter().zip(raw.iter()) {
-                    self.pairs[group].insert(v);
-                }
-            }
-            Some(valid) => {
-                for i in valid.valid_indices() {
-                    self.pairs[group_indices[i]].insert(raw[i]);
-                }
-            }
-        }
+        let valid = counted(&values, opt_filter);
+        self.insert(values.values(), valid.as_ref(), group_indices);
         Ok(())
     }
 
@@ -328,19 +335,7 @@ impl GroupsAccumulator for Groups {
         }
         for state in values {
             let state = as_i64(state)?;
-            let raw = state.values();
-            match state.nulls() {
-                None => {
-                    for (&group, &v) in group_indices.iter().zip(raw.iter()) {
-                        self.pairs[group].insert(v);
-                    }
-                }
-                Some(valid) => {
-                    for i in valid.valid_indices() {
-                        self.pairs[group_indices[i]].insert(raw[i]);
-                    }
-                }
-            }
+            self.insert(state.values(), state.nulls(), group_indices);
         }
         Ok(())
     }

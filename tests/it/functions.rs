@@ -300,6 +300,18 @@ fn batch(rows: &[Row]) -> RecordBatch {
     RecordBatch::try_new(schema, columns).expect("batch")
 }
 
+/// A session of `partitions` partitions, switching to the
+/// skip-partial-aggregation path (`convert_to_state`) at once when asked.
+fn bare_session(partitions: usize, skip_partial: bool) -> SessionContext {
+    let mut config = SessionConfig::new().with_target_partitions(partitions);
+    if skip_partial {
+        let exec = &mut config.options_mut().execution;
+        exec.skip_partial_aggregation_probe_rows_threshold = 1;
+        exec.skip_partial_aggregation_probe_ratio_threshold = 0.0;
+    }
+    SessionContext::new_with_config(config)
+}
+
 /// A session whose table `t` holds `rows` in `partitions` partitions of
 /// batches of `batch_size` rows.
 fn session(
@@ -308,14 +320,7 @@ fn session(
     partitions: usize,
     skip_partial: bool,
 ) -> SessionContext {
-    let mut config = SessionConfig::new().with_target_partitions(partitions);
-    if skip_partial {
-        // Switch to convert_to_state right away.
-        let exec = &mut config.options_mut().execution;
-        exec.skip_partial_aggregation_probe_rows_threshold = 1;
-        exec.skip_partial_aggregation_probe_ratio_threshold = 0.0;
-    }
-    let ctx = SessionContext::new_with_config(config);
+    let ctx = bare_session(partitions, skip_partial);
     for udaf in kpiql::functions::all_functions() {
         ctx.register_udaf(udaf);
     }
@@ -435,13 +440,7 @@ fn check_second_smallest(
     partitions: usize,
     skip_partial: bool,
 ) -> Result<(), TestCaseError> {
-    let mut config = SessionConfig::new().with_target_partitions(partitions);
-    if skip_partial {
-        let exec = &mut config.options_mut().execution;
-        exec.skip_partial_aggregation_probe_rows_threshold = 1;
-        exec.skip_partial_aggregation_probe_ratio_threshold = 0.0;
-    }
-    let ctx = SessionContext::new_with_config(config);
+    let ctx = bare_session(partitions, skip_partial);
     ctx.register_udaf(kpiql::functions::second_smallest::udaf());
     let schema = Arc::new(Schema::new(vec![
         Field::new("g", DataType::Int64, true),
