@@ -10,12 +10,12 @@ use crate::zone::Zone;
 datafusion::common::extensions_options! {
     /// kpiql's settings (`SET kpiql.<name>`).
     pub struct Settings {
-        /// A hash join whose build side is bounded below this many bytes
-        /// stays a hash join, its build side collected once (0: only the
-        /// ones under DataFusion's single-hash-table thresholds). 1 GiB
-        /// without a memory limit, a quarter of it under one
-        /// (`crate::spill`).
-        pub hash_join_build_bytes: usize, default = 1 << 30
+        /// The hash joins of a query whose build sides are bounded
+        /// within this many bytes together stay hash joins, their build
+        /// sides collected once (0: only the ones under DataFusion's
+        /// single-hash-table thresholds). 2 GiB without a memory limit,
+        /// half of it under one (`crate::spill`).
+        pub hash_join_build_bytes: usize, default = 2 << 30
         /// The report time zone (`--time-zone`, an IANA name or UTC):
         /// reports' periods, months, weekdays and hours are cut at its
         /// midnights and hours (`crate::zone`).
@@ -29,16 +29,16 @@ impl ConfigExtension for Settings {
 
 impl Settings {
     /// The settings for a run under `limit` bytes of memory (`None`:
-    /// unbounded) in `zone`: a quarter of the limit for one join's build
-    /// side, which leaves the rest to the scans, the probe side's batches
-    /// and the aggregations above.
+    /// unbounded) in `zone`: half of the limit for the build sides a
+    /// query collects, which leaves the rest to the scans, the probe
+    /// sides' batches and the sorts and aggregations, which spill.
     pub fn new(limit: Option<usize>, zone: Zone) -> Settings {
         let mut settings = Settings {
             time_zone: zone,
             ..Settings::default()
         };
         if let Some(limit) = limit {
-            settings.hash_join_build_bytes = limit / 4;
+            settings.hash_join_build_bytes = limit / 2;
         }
         settings
     }

@@ -23,18 +23,26 @@
 //! also stays a hash join (with its build side collected once) when
 //! [`rows_at_most`] bounds its build side by the files its filter cannot
 //! rule out by their footers' min/max, and that many rows of its columns
-//! fit in `kpiql.hash_join_build_bytes` (a quarter of `--memory-limit`;
-//! [`crate::settings::Settings`]). The row count is an upper bound, never a guess; the
-//! bytes per row are estimated from the column types ([`row_bytes`]), so
-//! a side of long strings may hold more than its estimate. The bound is
-//! only as tight as the files are clustered by the filtered column (the
-//! lake's monthly files are, by time).
+//! fit in what is left of `kpiql.hash_join_build_bytes` after the build
+//! sides the same query already collects: the collected build sides of
+//! one query together stay within it (half of `--memory-limit`, the
+//! other half left to the operators that spill;
+//! [`crate::settings::Settings`]). The row count is an upper bound, never
+//! a guess; the bytes per row are estimated from the column types
+//! ([`row_bytes`]), so a side of long strings may hold more than its
+//! estimate. The bound is only as tight as the files are clustered by the
+//! filtered column (the lake's monthly files are, by time): `team_month`'s
+//! year of CSAT answers is bounded by the year's answers of every kind
+//! (22 M rows at 100 M contacts, 1.4 GB by the estimate, 2.6 times the
+//! CSAT answers), which a quarter of a 4 GiB limit per join left
+//! sort-merge (3.3x its unbounded time; 0.8x collected, bench/README.md).
 //!
-//! Without a limit the same bound (1 GiB) makes a partitioned hash join
+//! Without a limit the same bound (2 GiB) makes a partitioned hash join
 //! collect its build side once instead of hashing and repartitioning the
 //! probe side: `agent` at 100 M contacts took 9.7 s partitioned, 3.4 s
-//! collected (bench/README.md). A partitioned join holds its whole build
-//! side too, spread over the threads, so this costs no memory.
+//! collected, `team_month` 5.9 s and 4.7 s (bench/README.md). A
+//! partitioned join holds its whole build side too, spread over the
+//! threads, so this costs no memory.
 
 use std::sync::Arc;
 
@@ -202,8 +210,10 @@ fn row_bytes(schema: &Schema) -> usize {
         .sum::<usize>()
 }
 
-/// `side` is bounded under the build-side budget of [`Settings`].
-fn fits(side: &Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> bool {
+/// `side` is bounded within what is left of the build-side budget of
+/// [`Settings`] after the build sides this query already collects
+/// (`spent`, which it then joins).
+fn fits(side: &Arc<dyn ExecutionPlan>, config: &ConfigOptions, spent: &mut usize) -> bool {
     let budget = config
         .extensions
         .get::<Settings>()
@@ -214,9 +224,15 @@ fn fits(side: &Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> bool {
     let rows = rows_at_most(side, None);
     let bytes = rows.map(|rows| rows.saturating_mul(row_bytes(&side.schema())));
     log::debug!(
-        "a hash join's build side: at most {rows:?} rows, {bytes:?} bytes (budget {budget})"
+        "a hash join's build side: at most {rows:?} rows, {bytes:?} bytes (budget {budget}, {spent} spent)"
     );
-    bytes.is_some_and(|bytes| bytes <= budget)
+    match bytes {
+        Some(bytes) if bytes <= budget.saturating_sub(*spent) => {
+            *spent += bytes;
+            true
+        }
+        _ => false,
+    }
 }
 
 impl PhysicalOptimizerRule for JoinChoice {
@@ -225,6 +241,8 @@ impl PhysicalOptimizerRule for JoinChoice {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        // The build sides collected so far: together within the budget.
+        let mut spent = 0;
         plan.transform_up(|node| {
             let Some(join) = node.downcast_ref::<HashJoinExec>() else {
                 return Ok(Transformed::no(node));
@@ -235,7 +253,7 @@ impl PhysicalOptimizerRule for JoinChoice {
             {
                 return Ok(Transformed::no(node));
             }
-            if fits(&join.left, config) {
+            if fits(&join.left, config, &mut spent) {
                 return Ok(match join.mode {
                     PartitionMode::CollectLeft => Transformed::no(node),
                     _ => Transformed::yes(Arc::new(

@@ -3254,7 +3254,7 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
         // Under the single-hash-table thresholds: a hash join.
         let small = run(&limited, &format!("EXPLAIN {join}"));
         assert!(hash(&small), "{threads} thread(s), small side:\n{small}");
-        // Over them, but bounded within the budget (a quarter of 1G by
+        // Over them, but bounded within the budget (half of 1G by
         // default): still a hash join, its build side collected once.
         let bounded = run(&limited, &format!("{large}EXPLAIN {join}"));
         assert!(hash(&bounded), "{threads} thread(s), bounded:\n{bounded}");
@@ -3270,6 +3270,27 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
         assert!(merge(&whole), "{threads} thread(s), whole table:\n{whole}");
         let month = run(&limited, &format!("{large}{budget}EXPLAIN {march}"));
         assert!(hash(&month), "{threads} thread(s), one month:\n{month}");
+        // The budget is the query's, not each join's: two joins of the
+        // whole table (365 616 bytes each) within 400 000 bytes alone,
+        // not together: one collected, the other sort-merge; within
+        // 800 000 both collected. The same rows either way.
+        let twice = format!("{join} UNION ALL {join}");
+        let count = |plan: &str, what: &str| plan.matches(what).count();
+        for (bytes, collected, merged) in [(400_000, 1, 1), (800_000, 2, 0)] {
+            let set = format!("{large}SET kpiql.hash_join_build_bytes = {bytes}; ");
+            let plan = run(&limited, &format!("{set}EXPLAIN {twice}"));
+            assert_eq!(
+                (
+                    count(&plan, "HashJoinExec: mode=CollectLeft"),
+                    count(&plan, "SortMergeJoinExec")
+                ),
+                (collected, merged),
+                "{threads} thread(s), two joins in {bytes} bytes:\n{plan}"
+            );
+            let rows = run(&limited, &format!("{set}{twice}"));
+            let row = expected.lines().nth(1).expect("a row");
+            assert_eq!(rows, format!("n,teams\n{row}\n{row}\n"), "{bytes} bytes");
+        }
         for (sql, want) in [
             (join.to_string(), &expected),
             (format!("{large}{join}"), &expected),
@@ -3281,7 +3302,7 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
         }
     }
     // Without a limit the thresholds change the mode, never the join: a
-    // build side bounded within the budget (1 GiB) is collected once, and
+    // build side bounded within the budget (2 GiB) is collected once, and
     // with no budget the join is partitioned.
     let unbounded = ["--threads", "2"];
     let collected = run(&unbounded, &format!("{large}EXPLAIN {join}"));
