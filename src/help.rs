@@ -58,11 +58,11 @@ pub fn functions_text(name: Option<&str>) -> anyhow::Result<String> {
 }
 
 /// kpiql's own functions with their documentation: the KPI aggregates and
-/// `second_smallest`, then the business-time, staffing, target and feedback functions.
+/// the general aggregates, then the business-time, staffing, target and feedback functions.
 pub fn documented() -> Vec<(String, datafusion::logical_expr::Documentation)> {
     let kpis = all_functions()
         .into_iter()
-        .chain([crate::functions::second_smallest::udaf()])
+        .chain(crate::functions::general())
         .filter_map(|f| f.documentation().map(|d| (f.name().to_string(), d.clone())));
     let mut scalars = crate::calendar::functions::functions(Default::default());
     scalars.extend(crate::staffing::functions::functions());

@@ -27,8 +27,9 @@
 //! signature and that its example gives the result it claims.
 //!
 //! Two files here are not KPIs: `bounded.rs` (DataFusion's value-building
-//! functions under the memory limit) and `second_smallest.rs`, a general
-//! aggregate a source's SQL needs.
+//! functions under the memory limit), `second_smallest.rs` and
+//! `nth_largest.rs`, general aggregates a source's or a report's SQL
+//! needs ([`general`]).
 
 pub mod abandonment_rate;
 pub mod bounded;
@@ -41,6 +42,7 @@ pub mod fcr;
 pub mod kernels;
 pub mod kpi;
 pub mod nps;
+pub mod nth_largest;
 pub mod occupancy;
 pub mod second_smallest;
 pub mod sla_compliance;
@@ -75,6 +77,16 @@ pub fn all_functions() -> Vec<AggregateUDF> {
     all_kpis().into_iter().map(Kpi::udaf).collect()
 }
 
+/// The general aggregates (not KPIs): `second_smallest`, `nth_largest`,
+/// `nth_smallest`.
+pub fn general() -> Vec<AggregateUDF> {
+    vec![
+        second_smallest::udaf(),
+        nth_largest::largest(),
+        nth_largest::smallest(),
+    ]
+}
+
 /// Registers every KPI function (a `SessionState`, a `SessionContext` or a
 /// distributed engine's function registry).
 pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
@@ -86,7 +98,7 @@ pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
 
 /// Registers every function kpiql adds to SQL: the KPI aggregates, the
 /// business-time functions over `calendars`, staffing, `kpi_status`,
-/// `to_local`/`from_local`, `comment_terms` and `second_smallest`. The one
+/// `to_local`/`from_local`, `comment_terms` and the [`general`] aggregates. The one
 /// list, for a lake's session and for a cluster's scheduler and executors.
 pub fn register_every(
     registry: &mut dyn FunctionRegistry,
@@ -101,7 +113,9 @@ pub fn register_every(
 /// define) are read.
 pub fn register_but_calendars(registry: &mut dyn FunctionRegistry) -> Result<()> {
     register_all(registry)?;
-    registry.register_udaf(Arc::new(second_smallest::udaf()))?;
+    for udaf in general() {
+        registry.register_udaf(Arc::new(udaf))?;
+    }
     crate::staffing::functions::register(registry)?;
     crate::targets::status::register(registry)?;
     crate::zone::functions::register(registry)?;

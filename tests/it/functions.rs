@@ -523,3 +523,138 @@ proptest! {
         check_second_smallest(rows, batch_size, partitions, skip_partial)?;
     }
 }
+
+/// `nth_largest` and `nth_smallest` (general aggregates of kpiql's) against
+/// the naive reference: per group (NULL keys included) and over the whole
+/// table, the kept values sorted, duplicates kept, the n-th; integers and
+/// the same values as halved doubles, with and without FILTER. Values are
+/// few and repeat, so ties at the n-th place and groups of fewer than n
+/// values are common; random batches, partitions and the skip-partial
+/// path, as for `second_smallest`. The window form (`OVER ()`) is the
+/// whole table's value on every row.
+fn check_nth(
+    rows: Vec<(Option<i64>, Option<i64>, bool)>,
+    n: i64,
+    batch_size: usize,
+    partitions: usize,
+    skip_partial: bool,
+) -> Result<(), TestCaseError> {
+    let ctx = bare_session(partitions, skip_partial);
+    for udaf in kpiql::functions::general() {
+        ctx.register_udaf(udaf);
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("g", DataType::Int64, true),
+        Field::new("x", DataType::Int64, true),
+        Field::new("keep", DataType::Boolean, false),
+    ]));
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
+    for (i, chunk) in rows.chunks(batch_size.max(1)).enumerate() {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter(chunk.iter().map(|r| r.0))),
+            Arc::new(Int64Array::from_iter(chunk.iter().map(|r| r.1))),
+            Arc::new(BooleanArray::from_iter(chunk.iter().map(|r| Some(r.2)))),
+        ];
+        parts[i % partitions].push(RecordBatch::try_new(schema.clone(), columns).expect("batch"));
+    }
+    let table = MemTable::try_new(schema, parts).expect("memtable");
+    ctx.register_table("t", Arc::new(table)).expect("register");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let columns = format!(
+        "nth_largest(x, {n}), nth_smallest(x, {n}) FILTER (WHERE keep), \
+         nth_largest(x / 2.0, {n}), nth_smallest(x / 2.0, {n})"
+    );
+    let run = |sql: String| {
+        runtime
+            .block_on(async { ctx.sql(&sql).await?.collect().await })
+            .expect("query runs")
+    };
+    let grouped = run(format!("SELECT g, {columns} FROM t GROUP BY g"));
+    let whole = run(format!(
+        "SELECT CAST(NULL AS BIGINT) AS g, {columns} FROM t"
+    ));
+    let window = run(format!(
+        "SELECT DISTINCT nth_largest(x, {n}) OVER () AS w FROM t"
+    ));
+    // (n-th largest, n-th smallest of the kept rows, the same two as doubles)
+    type Nths = (Option<i64>, Option<i64>, Option<f64>, Option<f64>);
+    let nth = |mut values: Vec<i64>, largest: bool| {
+        values.sort_unstable();
+        if largest {
+            values.reverse();
+        }
+        values.get(n as usize - 1).copied()
+    };
+    let expected_of = |values: &[(Option<i64>, bool)]| -> Nths {
+        let all: Vec<i64> = values.iter().filter_map(|v| v.0).collect();
+        let kept: Vec<i64> = values.iter().filter(|v| v.1).filter_map(|v| v.0).collect();
+        let half = |v: Option<i64>| v.map(|v| v as f64 / 2.0);
+        (
+            nth(all.clone(), true),
+            nth(kept, false),
+            half(nth(all.clone(), true)),
+            half(nth(all, false)),
+        )
+    };
+    let mut groups: BTreeMap<Option<i64>, Vec<(Option<i64>, bool)>> = BTreeMap::new();
+    for (g, x, keep) in &rows {
+        groups.entry(*g).or_default().push((*x, *keep));
+    }
+    let expected: BTreeMap<Option<i64>, Nths> =
+        groups.iter().map(|(g, v)| (*g, expected_of(v))).collect();
+    let everything: Vec<(Option<i64>, bool)> = rows.iter().map(|r| (r.1, r.2)).collect();
+    let read = |batches: &[RecordBatch]| {
+        let mut out = BTreeMap::new();
+        for b in batches {
+            let g = b.column(0);
+            let int = |c: usize, i: usize| {
+                let a = b.column(c).as_primitive::<Int64Type>();
+                (!a.is_null(i)).then(|| a.value(i))
+            };
+            let float = |c: usize, i: usize| {
+                let a = b.column(c).as_primitive::<Float64Type>();
+                (!a.is_null(i)).then(|| a.value(i))
+            };
+            for i in 0..b.num_rows() {
+                let key = (!g.is_null(i)).then(|| g.as_primitive::<Int64Type>().value(i));
+                out.insert(key, (int(1, i), int(2, i), float(3, i), float(4, i)));
+            }
+        }
+        out
+    };
+    prop_assert_eq!(read(&grouped), expected);
+    prop_assert_eq!(
+        read(&whole),
+        BTreeMap::from([(None, expected_of(&everything))])
+    );
+    if !rows.is_empty() {
+        let w = window[0].column(0).as_primitive::<Int64Type>();
+        let got = (!w.is_null(0)).then(|| w.value(0));
+        prop_assert_eq!((window[0].num_rows(), got), (1, expected_of(&everything).0));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn nth_largest_and_smallest_equal_the_naive_reference(
+        rows in proptest::collection::vec(
+            (
+                proptest::option::weighted(0.9, 0i64..6),
+                proptest::option::weighted(0.85, -3i64..5),
+                any::<bool>(),
+            ),
+            0..300,
+        ),
+        n in 1i64..6,
+        batch_size in 1usize..97,
+        partitions in 1usize..=8,
+        skip_partial in any::<bool>(),
+    ) {
+        check_nth(rows, n, batch_size, partitions, skip_partial)?;
+    }
+}
