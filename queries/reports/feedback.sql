@@ -69,6 +69,18 @@ scored AS (
         ) / (1 + 3.841458820694124 / answers) END AS kpi_high
     FROM kpis
 ),
+-- Each month beside the previous month's figures (NULL when that month had
+-- no answers of the kind): a window over the months, not a join of
+-- scored with itself, which computed kpis twice.
+compared AS (
+    SELECT
+        *,
+        CASE WHEN lag(month) OVER w = month - INTERVAL '1 month' THEN lag(kpi) OVER w END AS previous_kpi,
+        CASE WHEN lag(month) OVER w = month - INTERVAL '1 month' THEN lag(kpi_low) OVER w END AS previous_kpi_low,
+        CASE WHEN lag(month) OVER w = month - INTERVAL '1 month' THEN lag(kpi_high) OVER w END AS previous_kpi_high
+    FROM scored
+    WINDOW w AS (PARTITION BY kind ORDER BY month)
+),
 low_terms AS (
     SELECT month, kind, term, count(*) AS n
     FROM (
@@ -79,16 +91,23 @@ low_terms AS (
     GROUP BY month, kind, term
 ),
 ranked AS (
-    SELECT
-        c.month,
-        c.kind,
-        c.term,
-        c.n - coalesce(p.n, 0) AS rise,
-        row_number() OVER (PARTITION BY c.month, c.kind ORDER BY c.n - coalesce(p.n, 0) DESC, c.term) AS r
-    FROM low_terms c
-    LEFT JOIN low_terms p
-        ON p.kind = c.kind AND p.term = c.term AND p.month = c.month - INTERVAL '1 month'
-    WHERE c.n - coalesce(p.n, 0) > 0
+    -- The rise over the previous month from a window over each term's
+    -- months, not a join of low_terms with itself: DataFusion computes a
+    -- CTE once per reference, and each computation splits every low
+    -- comment into words again.
+    SELECT month, kind, term, rise,
+        row_number() OVER (PARTITION BY month, kind ORDER BY rise DESC, term) AS r
+    FROM (
+        SELECT
+            month,
+            kind,
+            term,
+            n - CASE WHEN lag(month) OVER w = month - INTERVAL '1 month'
+                     THEN lag(n) OVER w ELSE 0 END AS rise
+        FROM low_terms
+        WINDOW w AS (PARTITION BY kind, term ORDER BY month)
+    ) AS t
+    WHERE rise > 0
 ),
 rising AS (
     SELECT month, kind, string_agg(concat(term, ' (+', CAST(rise AS VARCHAR), ')'), ', ' ORDER BY r) AS rising_terms
@@ -103,15 +122,14 @@ SELECT
     round(s.kpi, 2) AS kpi,
     round(s.kpi_low, 2) AS kpi_low,
     round(s.kpi_high, 2) AS kpi_high,
-    round(p.kpi, 2) AS previous,
-    round(s.kpi - p.kpi, 2) AS change,
-    CASE WHEN s.kind = 'csat' AND p.kpi IS NOT NULL
-        THEN s.kpi_low > p.kpi_high OR s.kpi_high < p.kpi_low END AS change_significant,
+    round(s.previous_kpi, 2) AS previous,
+    round(s.kpi - s.previous_kpi, 2) AS change,
+    CASE WHEN s.kind = 'csat' AND s.previous_kpi IS NOT NULL
+        THEN s.kpi_low > s.previous_kpi_high OR s.kpi_high < s.previous_kpi_low END AS change_significant,
     s.low_score_answers,
     r.rising_terms
-FROM scored s
+FROM compared s
 CROSS JOIN bounds b
-LEFT JOIN scored p ON p.kind = s.kind AND p.month = s.month - INTERVAL '1 month'
 LEFT JOIN rising r ON r.kind = s.kind AND r.month = s.month
 WHERE s.month >= b.first_month
 ORDER BY s.month, s.kind

@@ -2259,7 +2259,7 @@ fn feedback_by_hand() {
         &["2026-09-01 09:00:00"],
     );
     // (survey, kind, score, submitted, comment)
-    let rows: [(&str, &str, i32, &str, Option<&str>); 11] = [
+    let rows: [(&str, &str, i32, &str, Option<&str>); 12] = [
         ("s1", "csat", 5, "2026-09-02 10:00:00", None),
         ("s2", "csat", 4, "2026-09-03 10:00:00", Some("Great")),
         (
@@ -2301,12 +2301,20 @@ fn feedback_by_hand() {
             "2026-10-08 10:00:00",
             Some("Terrible wait"),
         ),
+        // August: read only by the run from August below.
+        (
+            "s12",
+            "nps",
+            2,
+            "2026-08-09 10:00:00",
+            Some("Terrible hold"),
+        ),
     ];
     write_parquet(
         &dir.path().join("surveys.parquet"),
         vec![
             ("survey_id", strings(&rows.map(|r| r.0))),
-            ("customer_id", strings(&["c1"; 11])),
+            ("customer_id", strings(&["c1"; 12])),
             ("kind", strings(&rows.map(|r| r.1))),
             ("score", ints(&rows.map(|r| r.2))),
             ("submitted_at", times(&rows.map(|r| Some(r.3)))),
@@ -2348,6 +2356,26 @@ low_score_answers,rising_terms\n\
         ],
     );
     assert!(one.contains(",2,forever (+1)\n"), "{one}");
+    // August to October: a month's previous is the month before it, not
+    // the last month with answers. August NPS: s12 (2, a detractor) ->
+    // -100, low, terms hold and terrible +1 (no July). September CSAT: 50,
+    // 15.00 to 85.00 as above, no August CSAT so no previous; its terms
+    // all rise +1 over August's none, the first three alphabetically. October
+    // NPS has no September NPS to compare with (August's -100 is two
+    // months back), and terrible rises +1 over September's none, not 0
+    // over August's 1.
+    assert_eq!(
+        report(
+            dir.path(),
+            &["feedback", "--from", "2026-08-01", "--to", "2026-11-01"]
+        ),
+        "month,kind,answers,kpi,kpi_low,kpi_high,previous,change,change_significant,\
+low_score_answers,rising_terms\n\
+2026-08-01,nps,1,-100.0,,,,,,1,\"hold (+1), terrible (+1)\"\n\
+2026-09-01,csat,4,50.0,15.0,85.0,,,,2,\"back (+1), called (+1), far (+1)\"\n\
+2026-10-01,csat,5,60.0,23.07,88.24,50.0,10.0,false,2,\"forever (+1), waited (+1)\"\n\
+2026-10-01,nps,2,0.0,,,,,,1,\"terrible (+1), wait (+1)\"\n"
+    );
 }
 
 #[test]
