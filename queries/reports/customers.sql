@@ -17,33 +17,26 @@
 -- @chart ranking x=customer_id y=csat_pct,csat_answers rank=rank_highest_csat | Highest CSAT
 -- Ranks are RANK(): ties share a rank, so a list may hold more than `top`
 -- customers when the last place is shared.
-WITH contacts AS (
+-- One grouping of the period's contacts and answers together, not one of
+-- each joined (FULL JOIN) on customer_id: the same rows (customer_id is
+-- never NULL), one hash table instead of three.
+WITH customers AS (
     SELECT
         customer_id,
-        count(*) AS interactions,
-        count(*) FILTER (WHERE channel = 'chat') AS chat_interactions
-    FROM interactions
-    WHERE created_at >= $start AND created_at < $end
-    GROUP BY customer_id
-),
-answers AS (
-    SELECT
-        customer_id,
+        count(*) FILTER (WHERE contact) AS interactions,
+        count(*) FILTER (WHERE contact AND channel = 'chat') AS chat_interactions,
         csat(score) FILTER (WHERE kind = 'csat') AS csat_pct,
         count(*) FILTER (WHERE kind = 'csat') AS csat_answers
-    FROM surveys
-    WHERE submitted_at >= $start AND submitted_at < $end
+    FROM (
+        SELECT customer_id, true AS contact, channel, CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS INT) AS score
+        FROM interactions
+        WHERE created_at >= $start AND created_at < $end
+        UNION ALL
+        SELECT customer_id, false, NULL, kind, score
+        FROM surveys
+        WHERE submitted_at >= $start AND submitted_at < $end
+    ) AS t
     GROUP BY customer_id
-),
-customers AS (
-    SELECT
-        coalesce(c.customer_id, a.customer_id) AS customer_id,
-        coalesce(c.interactions, 0) AS interactions,
-        coalesce(c.chat_interactions, 0) AS chat_interactions,
-        a.csat_pct,
-        coalesce(a.csat_answers, 0) AS csat_answers
-    FROM contacts c
-    FULL JOIN answers a ON a.customer_id = c.customer_id
 ),
 -- A customer is on a list (RANK() <= $top) exactly when its value is at
 -- least the $top-th best of the list's values, duplicates counted
