@@ -21,10 +21,11 @@
 -- $end; the month before the first one is read too, for its change. The
 -- Wilson interval for k satisfied of n, z = 1.959963984540054:
 -- (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), in percent.
-WITH bounds AS (
-    SELECT CAST(date_trunc('month', to_local($start, $time_zone)) AS DATE) AS first_month
-),
-answers AS (
+-- The first month is written out where it is used, not a CTE joined in:
+-- a constant expression folds to a literal that prunes the scan (a
+-- CROSS JOIN of a bounds row left it a join filter over every answer of
+-- the lake).
+WITH answers AS (
     SELECT
         CAST(date_trunc('month', to_local(s.submitted_at, $time_zone)) AS DATE) AS month,
         s.kind,
@@ -32,9 +33,8 @@ answers AS (
         s.comment,
         CASE s.kind WHEN 'csat' THEN s.score <= 2 WHEN 'nps' THEN s.score <= 6 ELSE s.score <= 3 END AS low
     FROM surveys s
-    CROSS JOIN bounds b
     WHERE s.kind IN ('csat', 'nps', 'ces')
-        AND s.submitted_at >= from_local(b.first_month - INTERVAL '1 month', $time_zone)
+        AND s.submitted_at >= from_local(CAST(date_trunc('month', to_local($start, $time_zone)) AS DATE) - INTERVAL '1 month', $time_zone)
         AND s.submitted_at < $end
 ),
 kpis AS (
@@ -129,7 +129,6 @@ SELECT
     s.low_score_answers,
     r.rising_terms
 FROM compared s
-CROSS JOIN bounds b
 LEFT JOIN rising r ON r.kind = s.kind AND r.month = s.month
-WHERE s.month >= b.first_month
+WHERE s.month >= CAST(date_trunc('month', to_local($start, $time_zone)) AS DATE)
 ORDER BY s.month, s.kind
