@@ -16,21 +16,23 @@
 -- Periods are whole days (customers' dates are dates): the first day is
 -- $start's date in the report time zone, the end $end's. A customer can be in several
 -- experience groups; a group with no customer gives NULL.
-WITH bounds AS (
-    SELECT
-        CAST(to_local($start, $time_zone) AS DATE) AS first_day,
-        CAST(to_local($end, $time_zone) AS DATE) AS end_day,
-        -- lookback_days days of the zone's calendar (a DST day is one day).
-        from_local(arrow_cast(CAST((date_part('epoch', to_local($start, $time_zone)) - 86400.0 * $lookback_days) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone) AS lookback_start
-),
-base AS (
+-- The bounds are written out where they are used, not a CTE joined in:
+-- as constant expressions they fold to literals that prune the scans
+-- (a CROSS JOIN of a bounds row left the lookback a join filter, and
+-- all 95 M contacts before $start of the 100 M lake were read), and they
+-- bound the experiences by the files they read, so the joins below
+-- collect the experiences and the customers stream through them
+-- (src/spill.rs), not the other way round (4 GiB for the customers,
+-- twice). The lookback is lookback_days days of the zone's calendar
+-- before $start (a DST day is one day), for contacts and answers alike.
+WITH base AS (
     SELECT
         c.customer_id,
         c.segment,
-        c.churned_at IS NULL OR c.churned_at >= b.end_day AS retained
+        c.churned_at IS NULL OR c.churned_at >= CAST(to_local($end, $time_zone) AS DATE) AS retained
     FROM customers c
-    CROSS JOIN bounds b
-    WHERE c.since <= b.first_day AND (c.churned_at IS NULL OR c.churned_at >= b.first_day)
+    WHERE c.since <= CAST(to_local($start, $time_zone) AS DATE)
+        AND (c.churned_at IS NULL OR c.churned_at >= CAST(to_local($start, $time_zone) AS DATE))
 ),
 contacts AS (
     SELECT
@@ -38,16 +40,14 @@ contacts AS (
         bool_or(i.escalated) AS escalated,
         bool_or(i.contact_seq = 1 AND i.agent_id IS NOT NULL AND NOT i.abandoned AND NOT i.resolved) AS fcr_miss
     FROM interactions i
-    CROSS JOIN bounds b
-    WHERE i.created_at >= b.lookback_start AND i.created_at < $start
+    WHERE i.created_at >= from_local(arrow_cast(CAST((date_part('epoch', to_local($start, $time_zone)) - 86400.0 * $lookback_days) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone) AND i.created_at < $start
     GROUP BY i.customer_id
 ),
 bad_csat AS (
     SELECT DISTINCT s.customer_id
     FROM surveys s
-    CROSS JOIN bounds b
     WHERE s.kind = 'csat' AND s.score <= 2
-        AND s.submitted_at >= b.lookback_start AND s.submitted_at < $start
+        AND s.submitted_at >= from_local(arrow_cast(CAST((date_part('epoch', to_local($start, $time_zone)) - 86400.0 * $lookback_days) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone) AND s.submitted_at < $start
 ),
 experienced AS (
     SELECT
