@@ -30,7 +30,7 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, ListArray,
 };
-use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
+use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::kernels::cmp::lt;
 use datafusion::arrow::compute::{cast, filter};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
@@ -43,7 +43,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::physical_expr::expressions::Literal;
 
-use super::kernels::keep_where;
+use super::kernels::{counted, widens_to_bigint};
 
 /// The largest `n` the functions take: each group holds `n` values.
 pub const MAX_N: i64 = 10_000;
@@ -126,14 +126,7 @@ fn documentation(direction: Direction) -> &'static Documentation {
 /// DOUBLE.
 fn kept_type(name: &str, arg: &DataType) -> Result<DataType> {
     match arg {
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::Null => Ok(DataType::Int64),
+        t if widens_to_bigint(t) => Ok(DataType::Int64),
         DataType::Float16 | DataType::Float32 | DataType::Float64 => Ok(DataType::Float64),
         other => plan_err!(
             "{name}(value, n) takes an integer or a floating-point value, not {other} (cast \
@@ -418,8 +411,7 @@ impl GroupsAccumulator for Groups {
     ) -> Result<()> {
         self.kept.resize_with(total_num_groups, Vec::new);
         let keys = self.keys.of_values(&values[0])?;
-        let keep = opt_filter.map(keep_where);
-        let valid = NullBuffer::union(keys.nulls(), keep.as_ref());
+        let valid = counted(keys.nulls(), opt_filter);
         let raw = keys.values();
         match valid {
             None => {
@@ -476,8 +468,7 @@ impl GroupsAccumulator for Groups {
     ) -> Result<Vec<ArrayRef>> {
         // Each row alone: a list of its key, NULL when it is not counted.
         let keys = self.keys.of_values(&values[0])?;
-        let keep = opt_filter.map(keep_where);
-        let valid = NullBuffer::union(keys.nulls(), keep.as_ref());
+        let valid = counted(keys.nulls(), opt_filter);
         let keys = Int64Array::new(keys.values().clone(), valid);
         let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(1, keys.len()));
         Ok(vec![Arc::new(ListArray::new(

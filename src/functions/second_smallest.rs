@@ -30,7 +30,7 @@ use datafusion::logical_expr::{
     GroupsAccumulator, Signature, Volatility,
 };
 
-use super::kernels::keep_where;
+use super::kernels::{counted, widens_to_bigint};
 
 /// The function's name in SQL.
 pub const NAME: &str = "second_smallest";
@@ -73,14 +73,7 @@ fn documentation() -> &'static Documentation {
 /// temporal types stay as they are.
 fn kept_type(arg: &DataType) -> Result<DataType> {
     match arg {
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::Null => Ok(DataType::Int64),
+        t if widens_to_bigint(t) => Ok(DataType::Int64),
         DataType::Timestamp(_, _) | DataType::Date64 => Ok(arg.clone()),
         other => plan_err!(
             "{NAME}(value) takes an integer or a timestamp, not {other} (cast it, e.g. \
@@ -216,12 +209,6 @@ fn as_kept(values: Int64Array, kept: &DataType) -> Result<ArrayRef> {
     })
 }
 
-/// The rows that count: valid values where `filter` is true.
-fn counted(values: &Int64Array, filter: Option<&BooleanArray>) -> Option<NullBuffer> {
-    let keep = filter.map(keep_where);
-    NullBuffer::union(values.nulls(), keep.as_ref())
-}
-
 /// Each pair's smallest value and its second, as the state columns.
 fn state_of(pairs: &[Pair], kept: &DataType) -> Result<Vec<ArrayRef>> {
     let first: Int64Array = pairs
@@ -318,7 +305,7 @@ impl GroupsAccumulator for Groups {
     ) -> Result<()> {
         self.pairs.resize(total_num_groups, Pair::default());
         let values = as_i64(&values[0])?;
-        let valid = counted(&values, opt_filter);
+        let valid = counted(values.nulls(), opt_filter);
         self.insert(values.values(), valid.as_ref(), group_indices);
         Ok(())
     }
@@ -361,7 +348,7 @@ impl GroupsAccumulator for Groups {
     ) -> Result<Vec<ArrayRef>> {
         // Each row alone: its value (when counted) is its group's smallest.
         let values = as_i64(&values[0])?;
-        let first = Int64Array::new(values.values().clone(), counted(&values, opt_filter));
+        let first = Int64Array::new(values.values().clone(), counted(values.nulls(), opt_filter));
         let second = Int64Array::new_null(values.len());
         Ok(vec![
             as_kept(first, &self.kept)?,

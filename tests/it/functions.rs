@@ -429,19 +429,18 @@ proptest! {
     }
 }
 
-/// `second_smallest` (not a KPI, but an aggregate of kpiql's) against the
-/// naive reference: per group (NULL keys included), the sorted distinct
-/// kept values' second. Values are few and repeat, so ties and groups of
-/// one distinct value are common; the table is split into random batches
-/// and partitions, with the skip-partial-aggregation path too.
-fn check_second_smallest(
-    rows: Vec<(Option<i64>, Option<i64>, bool)>,
+/// A session with kpiql's general aggregates whose table `t` (g, x, keep)
+/// holds `rows` in `partitions` partitions of batches of `batch_size` rows.
+fn general_session(
+    rows: &[(Option<i64>, Option<i64>, bool)],
     batch_size: usize,
     partitions: usize,
     skip_partial: bool,
-) -> Result<(), TestCaseError> {
+) -> SessionContext {
     let ctx = bare_session(partitions, skip_partial);
-    ctx.register_udaf(kpiql::functions::second_smallest::udaf());
+    for udaf in kpiql::functions::general() {
+        ctx.register_udaf(udaf);
+    }
     let schema = Arc::new(Schema::new(vec![
         Field::new("g", DataType::Int64, true),
         Field::new("x", DataType::Int64, true),
@@ -458,6 +457,21 @@ fn check_second_smallest(
     }
     let table = MemTable::try_new(schema, parts).expect("memtable");
     ctx.register_table("t", Arc::new(table)).expect("register");
+    ctx
+}
+
+/// `second_smallest` (not a KPI, but an aggregate of kpiql's) against the
+/// naive reference: per group (NULL keys included), the sorted distinct
+/// kept values' second. Values are few and repeat, so ties and groups of
+/// one distinct value are common; the table is split into random batches
+/// and partitions, with the skip-partial-aggregation path too.
+fn check_second_smallest(
+    rows: Vec<(Option<i64>, Option<i64>, bool)>,
+    batch_size: usize,
+    partitions: usize,
+    skip_partial: bool,
+) -> Result<(), TestCaseError> {
+    let ctx = general_session(&rows, batch_size, partitions, skip_partial);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
@@ -539,26 +553,7 @@ fn check_nth(
     partitions: usize,
     skip_partial: bool,
 ) -> Result<(), TestCaseError> {
-    let ctx = bare_session(partitions, skip_partial);
-    for udaf in kpiql::functions::general() {
-        ctx.register_udaf(udaf);
-    }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("g", DataType::Int64, true),
-        Field::new("x", DataType::Int64, true),
-        Field::new("keep", DataType::Boolean, false),
-    ]));
-    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
-    for (i, chunk) in rows.chunks(batch_size.max(1)).enumerate() {
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(Int64Array::from_iter(chunk.iter().map(|r| r.0))),
-            Arc::new(Int64Array::from_iter(chunk.iter().map(|r| r.1))),
-            Arc::new(BooleanArray::from_iter(chunk.iter().map(|r| Some(r.2)))),
-        ];
-        parts[i % partitions].push(RecordBatch::try_new(schema.clone(), columns).expect("batch"));
-    }
-    let table = MemTable::try_new(schema, parts).expect("memtable");
-    ctx.register_table("t", Arc::new(table)).expect("register");
+    let ctx = general_session(&rows, batch_size, partitions, skip_partial);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");

@@ -20,3 +20,19 @@ pub fn keep_where(mask: &BooleanArray) -> NullBuffer {
         None => NullBuffer::new(mask.values().clone()),
     }
 }
+
+/// The rows an aggregate counts: valid values (`nulls`) where `filter`
+/// (its `FILTER (WHERE ...)`) is true; None when all of them.
+pub fn counted(nulls: Option<&NullBuffer>, filter: Option<&BooleanArray>) -> Option<NullBuffer> {
+    let keep = filter.map(keep_where);
+    NullBuffer::union(nulls, keep.as_ref())
+}
+
+/// Integer types an aggregate widens to BIGINT (and the NULL type).
+pub fn widens_to_bigint(t: &datafusion::arrow::datatypes::DataType) -> bool {
+    use datafusion::arrow::datatypes::DataType::*;
+    matches!(
+        t,
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | Null
+    )
+}
