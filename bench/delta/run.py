@@ -27,6 +27,7 @@ def main():
     ap.add_argument("--reports", default="all")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--time-zone", default="UTC", help="as bench/run.py's")
     args = ap.parse_args()
     args.param, args.fiscal_year_start_month = [], 1
     setattr(args, "from", None)
@@ -58,7 +59,8 @@ def main():
         values = bench.bind(report, args, latest)
 
         def argv_of(kind, report=report, values=values):
-            lake_args = argparse.Namespace(kpiql=args.kpiql, lake=getattr(args, kind))
+            lake_args = argparse.Namespace(kpiql=args.kpiql, lake=getattr(args, kind),
+                                           time_zone=args.time_zone)
             return bench.kpiql_argv(lake_args, report, values, args.threads)
 
         times, rss, outs = best(argv_of)

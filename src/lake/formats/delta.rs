@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use deltalake::DeltaTableBuilder;
+use futures::TryStreamExt;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectMeta, ObjectStore};
 use url::Url;
@@ -193,40 +194,29 @@ pub async fn snapshot(
     as_of: Option<AsOf>,
 ) -> Result<Snapshot, LakeError> {
     crate::store::register_s3_logstore();
-    let mut builder =
-        DeltaTableBuilder::from_url(place.url.clone()).map_err(|e| place.error(e.to_string()))?;
-    if !place.local {
-        let root = Url::parse(&place.url[..url::Position::BeforePath])
-            .map_err(|e| place.error(e.to_string()))?;
-        builder = builder.with_storage_backend(Arc::clone(&place.store), root);
-    }
-    builder = match as_of {
-        None => builder,
-        Some(AsOf::Version(v)) => builder.with_version(v),
-        Some(AsOf::Timestamp(at)) => builder.with_timestamp(at),
+    // The newest version or the one asked for is read lazily: the log's
+    // protocol, metadata and live files, with each file's statistics kept
+    // as the log's JSON (`logged_stats` reads what the checks need). An
+    // eagerly loaded table (`builder.load()`) also parses every file's
+    // statistics into Arrow and keeps those batches for the whole run,
+    // which made opening a Delta lake dearer than a Parquet one
+    // (bench/README.md, issue 25). Only an instant is resolved to its
+    // version through a loaded table, as delta-rs resolves it.
+    let version = match as_of {
+        None => None,
+        Some(AsOf::Version(v)) => Some(v),
+        Some(AsOf::Timestamp(at)) => Some(version_at(place, at).await?),
     };
-    let table = builder.load().await.map_err(|e| match as_of {
+    let log_store = builder(place)?
+        .build_storage()
+        .map_err(|e| place.error(e.to_string()))?;
+    let unreadable = |e: deltalake::DeltaTableError| match as_of {
         Some(as_of) => place.error(format!("its {as_of} cannot be read: {e}")),
         None => place.error(format!("its log cannot be read: {e}")),
-    })?;
-    let state = table
-        .snapshot()
-        .map_err(|e| place.error(format!("its log cannot be read: {e}")))?;
-    if let Some(AsOf::Timestamp(at)) = as_of
-        && let Some(first) = state.version_timestamp(state.version())
-        && first > at.timestamp_millis()
-    {
-        // delta-rs answers an instant before the first commit with the
-        // first version; a report "as of" then must not read later data.
-        let first = DateTime::<Utc>::from_timestamp_millis(first)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
-        return Err(place.error(format!(
-            "it has no version committed at or before {}: version {} was committed at {first}",
-            at.to_rfc3339(),
-            state.version()
-        )));
-    }
+    };
+    let state = deltalake::kernel::Snapshot::try_new(log_store.as_ref(), version)
+        .await
+        .map_err(unreadable)?;
     let protocol =
         serde_json::to_value(state.protocol()).map_err(|e| place.error(e.to_string()))?;
     let metadata =
@@ -245,7 +235,12 @@ pub async fn snapshot(
     let mut files = Vec::new();
     let mut partitions = HashMap::new();
     let mut stats = HashMap::new();
-    for file in state.log_data().iter() {
+    let views: Vec<deltalake::kernel::LogicalFileView> = state
+        .file_views(log_store.as_ref(), None)
+        .try_collect()
+        .await
+        .map_err(unreadable)?;
+    for file in views {
         let path = file.path().to_string();
         if path.contains("://") || path.starts_with('/') {
             return Err(place.error(format!(
@@ -306,7 +301,7 @@ pub async fn snapshot(
         partition_columns,
         partitions,
         unlisted,
-        schema: state.snapshot().arrow_schema(),
+        schema: state.arrow_schema(),
         stats,
         log_display: format!(
             "{}/{}, version {}",
@@ -315,6 +310,47 @@ pub async fn snapshot(
             state.version()
         ),
     })
+}
+
+/// A delta-rs builder for the table at `place`, through the lake's store
+/// when the folder is not local.
+fn builder(place: &Place<'_>) -> Result<DeltaTableBuilder, LakeError> {
+    let builder =
+        DeltaTableBuilder::from_url(place.url.clone()).map_err(|e| place.error(e.to_string()))?;
+    if place.local {
+        return Ok(builder);
+    }
+    let root = Url::parse(&place.url[..url::Position::BeforePath])
+        .map_err(|e| place.error(e.to_string()))?;
+    Ok(builder.with_storage_backend(Arc::clone(&place.store), root))
+}
+
+/// The latest version of the table at `place` committed at or before
+/// `at`.
+async fn version_at(place: &Place<'_>, at: DateTime<Utc>) -> Result<u64, LakeError> {
+    let table = builder(place)?
+        .with_timestamp(at)
+        .load()
+        .await
+        .map_err(|e| place.error(format!("its {} cannot be read: {e}", AsOf::Timestamp(at))))?;
+    let state = table
+        .snapshot()
+        .map_err(|e| place.error(format!("its log cannot be read: {e}")))?;
+    if let Some(first) = state.version_timestamp(state.version())
+        && first > at.timestamp_millis()
+    {
+        // delta-rs answers an instant before the first commit with the
+        // first version; a report "as of" then must not read later data.
+        let first = DateTime::<Utc>::from_timestamp_millis(first)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        return Err(place.error(format!(
+            "it has no version committed at or before {}: version {} was committed at {first}",
+            at.to_rfc3339(),
+            state.version()
+        )));
+    }
+    Ok(state.version())
 }
 
 /// Refuses a table whose protocol or metadata needs what kpiql does not
@@ -357,4 +393,79 @@ fn refuse_unreadable(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, RecordBatch};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use object_store::memory::InMemory;
+
+    /// The checks settle a Delta table's files from the statistics its log
+    /// writes, so the snapshot must carry each live file's: were they lost
+    /// (a replay that keeps only parsed statistics, or none), opening would
+    /// read every footer again and nothing else would notice.
+    #[tokio::test]
+    async fn the_snapshot_keeps_each_live_files_logged_statistics()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let url = Url::parse("memory:///lake/t/")?;
+        let root = Url::parse("memory:///")?;
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, true)]));
+        let batch = |values: Vec<Option<i64>>| {
+            RecordBatch::try_new(
+                Arc::clone(&schema),
+                vec![Arc::new(Int64Array::from(values))],
+            )
+        };
+        let table = DeltaTableBuilder::from_url(url.clone())?
+            .with_storage_backend(Arc::clone(&store), root.clone())
+            .build()?;
+        // Two commits: 3 rows (one NULL, 4..9), then 2 rows (-1..2).
+        let table = table
+            .write(vec![batch(vec![Some(4), None, Some(9)])?])
+            .await?;
+        table.write(vec![batch(vec![Some(-1), Some(2)])?]).await?;
+        let folder = StorePath::from("lake/t");
+        let objects: Vec<ObjectMeta> = store.list(Some(&folder)).try_collect().await?;
+        let place = Place {
+            table: "t",
+            display: "memory:///lake/t/",
+            url: &url,
+            folder: &folder,
+            store: Arc::clone(&store),
+            local: false,
+        };
+        let snapshot = snapshot(&place, &objects, None).await?;
+        assert_eq!(snapshot.version, 1);
+        assert_eq!(snapshot.files.len(), 2);
+        let mut seen: Vec<String> = snapshot
+            .files
+            .iter()
+            .map(|file| {
+                let stats = &snapshot.stats[&file.location];
+                format!(
+                    "{:?} rows, {:?} NULL, {:?}..{:?}",
+                    stats.records,
+                    stats.nulls.get("n"),
+                    stats.min.get("n"),
+                    stats.max.get("n")
+                )
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                "Some(2) rows, Some(0) NULL, Some(-1.0)..Some(2.0)",
+                "Some(3) rows, Some(1) NULL, Some(4.0)..Some(9.0)",
+            ]
+        );
+        // At version 0 only the first file is live.
+        let first = super::snapshot(&place, &objects, Some(AsOf::Version(0))).await?;
+        assert_eq!(first.files.len(), 1);
+        assert_eq!(first.stats[&first.files[0].location].records, Some(3));
+        Ok(())
+    }
 }
