@@ -401,14 +401,23 @@ pub fn listing_table_of(
     listing_table_with_schema(urls, table.schema())
 }
 
+/// How many bytes of a file's tail a scan reads to find its footer when
+/// the footer is not cached yet (a Delta table's files, whose footers
+/// opening does not read; a file that arrived while `serve` runs).
+/// DataFusion's default, 512 KiB, read for 24 footers of 5 KiB at once, was
+/// 12 MiB of transient reads and most of a Delta lake's extra peak memory
+/// (bench/README.md, issue 25); a footer larger than this costs one more
+/// read.
+const FOOTER_HINT: usize = 64 * 1024;
+
 /// A listing table over `urls` read as `schema` (`validate` relaxes the
 /// declared schema so NULLs in required columns reach its row checks).
 pub fn listing_table_with_schema(
     urls: Vec<ListingTableUrl>,
     schema: datafusion::arrow::datatypes::SchemaRef,
 ) -> Result<Arc<dyn TableProvider>, LakeError> {
-    let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let format = ParquetFormat::default().with_metadata_size_hint(Some(FOOTER_HINT));
+    let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);
