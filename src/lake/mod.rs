@@ -401,14 +401,21 @@ pub fn listing_table_of(
     listing_table_with_schema(urls, table.schema())
 }
 
-/// How many bytes of a file's tail a scan reads to find its footer when
-/// the footer is not cached yet (a Delta table's files, whose footers
-/// opening does not read; a file that arrived while `serve` runs).
+/// How many bytes of a file's tail are read to find its footer when the
+/// footer is not cached yet (a Delta table's files, whose footers opening
+/// does not read; a file that arrived while `serve` runs; the analyst's
+/// own tables, whose schemas are inferred from their footers).
 /// DataFusion's default, 512 KiB, read for 24 footers of 5 KiB at once, was
 /// 12 MiB of transient reads and most of a Delta lake's extra peak memory
 /// (bench/README.md, issue 25); a footer larger than this costs one more
 /// read.
 const FOOTER_HINT: usize = 64 * 1024;
+
+/// How the lake reads Parquet files: every table's scans and the schema
+/// inference of the analyst's own tables.
+pub(crate) fn parquet_format() -> ParquetFormat {
+    ParquetFormat::default().with_metadata_size_hint(Some(FOOTER_HINT))
+}
 
 /// A listing table over `urls` read as `schema` (`validate` relaxes the
 /// declared schema so NULLs in required columns reach its row checks).
@@ -416,8 +423,7 @@ pub fn listing_table_with_schema(
     urls: Vec<ListingTableUrl>,
     schema: datafusion::arrow::datatypes::SchemaRef,
 ) -> Result<Arc<dyn TableProvider>, LakeError> {
-    let format = ParquetFormat::default().with_metadata_size_hint(Some(FOOTER_HINT));
-    let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
+    let options = ListingOptions::new(Arc::new(parquet_format())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);

@@ -18,7 +18,6 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::file_format::FileFormat;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::execution::SessionState;
 use futures::TryStreamExt;
@@ -264,7 +263,7 @@ async fn read(
             let metas: Vec<_> = source.files.iter().map(|f| f.meta.clone()).collect();
             // The files' schemas merged; files of conflicting types are an
             // error naming the table.
-            let schema = ParquetFormat::default()
+            let schema = super::parquet_format()
                 .infer_schema(state, store, &metas)
                 .await
                 .map_err(|e| LakeError::BadLocation {
