@@ -207,16 +207,22 @@ pub async fn snapshot(
         Some(AsOf::Version(v)) => Some(v),
         Some(AsOf::Timestamp(at)) => Some(version_at(place, at).await?),
     };
-    let log_store = builder(place)?
-        .build_storage()
-        .map_err(|e| place.error(e.to_string()))?;
+    let log_store = super::kernel::ReadLog::new(
+        builder(place)?
+            .build_storage()
+            .map_err(|e| place.error(e.to_string()))?,
+    );
     let unreadable = |e: deltalake::DeltaTableError| match as_of {
         Some(as_of) => place.error(format!("its {as_of} cannot be read: {e}")),
         None => place.error(format!("its log cannot be read: {e}")),
     };
-    let state = deltalake::kernel::Snapshot::try_new(log_store.as_ref(), version)
-        .await
-        .map_err(unreadable)?;
+    let state = deltalake::kernel::Snapshot::try_new_with_engine(
+        log_store.engine(),
+        log_store.table_root(),
+        version,
+    )
+    .await
+    .map_err(unreadable)?;
     let protocol =
         serde_json::to_value(state.protocol()).map_err(|e| place.error(e.to_string()))?;
     let metadata =
@@ -236,7 +242,7 @@ pub async fn snapshot(
     let mut partitions = HashMap::new();
     let mut stats = HashMap::new();
     let views: Vec<deltalake::kernel::LogicalFileView> = state
-        .file_views(log_store.as_ref(), None)
+        .file_views(&log_store, None)
         .try_collect()
         .await
         .map_err(unreadable)?;

@@ -4,6 +4,7 @@
 //! include deleted rows, so reading them loose would give wrong numbers).
 
 pub mod delta;
+pub mod kernel;
 pub mod partitioned;
 
 use object_store::ObjectMeta;
