@@ -36,6 +36,14 @@ pub enum Location {
     Remote(Url),
 }
 
+/// Where [`Location::find_table`] looks: the lake's store and its base
+/// URL and path.
+pub(crate) struct Finder {
+    store: Arc<dyn ObjectStore>,
+    base: Url,
+    base_path: StorePath,
+}
+
 /// A table found in a lake.
 #[derive(Debug, Clone)]
 pub struct TableSource {
@@ -211,12 +219,30 @@ impl Location {
     }
 
     /// Finds each table as a folder `<table>/` or a file `<table>.parquet`;
-    /// a Delta table at the version `as_of` names (else its latest).
+    /// a Delta table at the version `as_of` names (else its latest). The
+    /// tables are looked for at once; the first error in table order is
+    /// the answer, as if they had been looked for one by one.
     pub(crate) async fn find_tables(
         &self,
         state: &SessionState,
         as_of: Option<super::formats::delta::AsOf>,
     ) -> Result<Vec<(Table, Option<TableSource>)>, LakeError> {
+        let finder = self.finder(state).await?;
+        let finder = &finder;
+        futures::future::join_all(
+            Table::ALL
+                .iter()
+                .map(|&table| async move { (table, self.find_table(finder, table, as_of).await) }),
+        )
+        .await
+        .into_iter()
+        .map(|(table, source)| source.map(|source| (table, source)))
+        .collect()
+    }
+
+    /// The lake's store and base, once it is known there is something
+    /// there: what [`Location::find_table`] looks in.
+    pub(crate) async fn finder(&self, state: &SessionState) -> Result<Finder, LakeError> {
         let store = self.store(state).await?;
         let base = self.base_url();
         let base_path =
@@ -242,70 +268,81 @@ impl Location {
                 });
             }
         }
-        let mut found = Vec::new();
-        for table in Table::ALL {
-            let folder = base_path.clone().join(table.name());
-            let objects: Vec<_> =
-                store
-                    .list(Some(&folder))
-                    .try_collect()
-                    .await
-                    .map_err(|source| LakeError::Store {
-                        location: format!("{base}{}/", table.name()),
-                        source,
-                    })?;
-            let folder_exists = !objects.is_empty()
-                || matches!(self, Location::Local(p) if p.join(table.name()).is_dir());
-            let file_path = base_path
-                .clone()
-                .join(format!("{}.parquet", table.name()).as_str());
-            let file = match store.head(&file_path).await {
-                Ok(meta) => Some(meta),
-                Err(object_store::Error::NotFound { .. }) => None,
-                Err(source) => {
-                    return Err(LakeError::Store {
-                        location: format!("{base}{}.parquet", table.name()),
-                        source,
-                    });
-                }
-            };
-            let places = self.table_places(table);
-            let source = match (folder_exists, file) {
-                (true, Some(_)) => {
-                    return Err(LakeError::AmbiguousTable {
-                        table,
-                        folder: places[0].clone(),
-                        file: places[1].clone(),
-                    });
-                }
-                (true, None) => Some(
-                    self.folder_source(
-                        table.name(),
-                        &format!("{base}{}/", table.name()),
-                        &places[0],
-                        &folder,
-                        objects,
-                        &store,
-                        as_of,
-                    )
-                    .await?,
-                ),
-                (false, Some(meta)) => Some(TableSource {
-                    url: format!("{base}{}.parquet", table.name()),
-                    files: vec![self.parquet_file(meta)],
-                    delta: None,
-                }),
-                (false, None) if table.required() => {
-                    return Err(LakeError::MissingTable {
-                        table,
-                        looked_at: places,
-                    });
-                }
-                (false, None) => None,
-            };
-            found.push((table, source));
+        Ok(Finder {
+            store,
+            base,
+            base_path,
+        })
+    }
+
+    /// Finds `table` as a folder `<table>/` or a file `<table>.parquet`; a
+    /// Delta table at the version `as_of` names (else its latest). `None`:
+    /// an optional table that is not there.
+    pub(crate) async fn find_table(
+        &self,
+        finder: &Finder,
+        table: Table,
+        as_of: Option<super::formats::delta::AsOf>,
+    ) -> Result<Option<TableSource>, LakeError> {
+        let Finder {
+            store,
+            base,
+            base_path,
+        } = finder;
+        let folder = base_path.clone().join(table.name());
+        let objects: Vec<_> = store
+            .list(Some(&folder))
+            .try_collect()
+            .await
+            .map_err(|source| LakeError::Store {
+                location: format!("{base}{}/", table.name()),
+                source,
+            })?;
+        let folder_exists = !objects.is_empty()
+            || matches!(self, Location::Local(p) if p.join(table.name()).is_dir());
+        let file_path = base_path
+            .clone()
+            .join(format!("{}.parquet", table.name()).as_str());
+        let file = match store.head(&file_path).await {
+            Ok(meta) => Some(meta),
+            Err(object_store::Error::NotFound { .. }) => None,
+            Err(source) => {
+                return Err(LakeError::Store {
+                    location: format!("{base}{}.parquet", table.name()),
+                    source,
+                });
+            }
+        };
+        let places = self.table_places(table);
+        match (folder_exists, file) {
+            (true, Some(_)) => Err(LakeError::AmbiguousTable {
+                table,
+                folder: places[0].clone(),
+                file: places[1].clone(),
+            }),
+            (true, None) => Ok(Some(
+                self.folder_source(
+                    table.name(),
+                    &format!("{base}{}/", table.name()),
+                    &places[0],
+                    &folder,
+                    objects,
+                    store,
+                    as_of,
+                )
+                .await?,
+            )),
+            (false, Some(meta)) => Ok(Some(TableSource {
+                url: format!("{base}{}.parquet", table.name()),
+                files: vec![self.parquet_file(meta)],
+                delta: None,
+            })),
+            (false, None) if table.required() => Err(LakeError::MissingTable {
+                table,
+                looked_at: places,
+            }),
+            (false, None) => Ok(None),
         }
-        Ok(found)
     }
 
     /// The table `name` in the folder `folder` (URL `url`, shown as

@@ -246,17 +246,36 @@ impl Lake {
         reading: &Reading,
     ) -> Result<Lake, LakeError> {
         let as_of = reading.as_of;
-        let found = if reading.raw {
+        // Every table is found and checked at once: while one waits (for
+        // its listing, its footers, its Delta log on a blocking thread, or
+        // an S3 round trip), the others go on. The results are then taken
+        // in table order, so errors and problems read as before.
+        let opened = if reading.raw {
             Vec::new()
         } else {
-            location.find_tables(state, as_of).await?
+            let finder = location.finder(state).await?;
+            let (finder, location) = (&finder, &location);
+            futures::future::join_all(Table::ALL.iter().map(|&table| async move {
+                let source = location.find_table(finder, table, as_of).await?;
+                let checked = match &source {
+                    Some(source) => {
+                        let declared = formats::partitioned::file_schema(source, &table.schema());
+                        let log = source.delta.as_ref().map(|s| s.log());
+                        check::check_logged_files(state, table, &source.files, &declared, log).await
+                    }
+                    None => Vec::new(),
+                };
+                Ok::<_, LakeError>((table, source, checked))
+            }))
+            .await
         };
         let mut problems = Vec::new();
         let mut tables = Vec::new();
         let mut warnings = Vec::new();
         let mut files = Vec::new();
         let mut read = Vec::new();
-        for (table, source) in found {
+        for opened in opened {
+            let (table, source, checked) = opened?;
             let Some(source) = source else {
                 warnings.push(Warning(format!(
                     "optional table `{table}` not found at {}: registered empty",
@@ -274,11 +293,7 @@ impl Lake {
                     location.table_places(table)[0]
                 )));
             }
-            let declared = formats::partitioned::file_schema(&source, &table.schema());
-            let log = source.delta.as_ref().map(|s| s.log());
-            problems.extend(
-                check::check_logged_files(state, table, &source.files, &declared, log).await,
-            );
+            problems.extend(checked);
             let values = formats::partitioned::problems(table, &source, &source.files);
             if !values.is_empty() {
                 problems.extend(values);
