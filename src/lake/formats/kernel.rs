@@ -91,8 +91,9 @@ pub fn engine(store: Arc<dyn ObjectStore>) -> Arc<dyn Engine> {
     )
 }
 
-/// A log store that reads with [`engine`]; kpiql only reads a table, and
-/// every other call is the wrapped store's.
+/// A log store that reads with [`engine`] and never writes: kpiql only
+/// reads a lake's tables, so a commit through it is refused; every other
+/// call is the wrapped store's.
 pub struct ReadLog {
     store: Arc<dyn LogStore>,
     engine: Arc<dyn Engine>,
@@ -127,6 +128,14 @@ impl ReadLog {
     }
 }
 
+/// The refusal of a commit through [`ReadLog`].
+fn read_only(version: deltalake::kernel::Version) -> TransactionError {
+    TransactionError::LogStoreError {
+        msg: format!("kpiql reads this table and does not commit to it (version {version})"),
+        source: "read-only log store".into(),
+    }
+}
+
 #[async_trait::async_trait]
 impl LogStore for ReadLog {
     fn name(&self) -> String {
@@ -147,23 +156,19 @@ impl LogStore for ReadLog {
     async fn write_commit_entry(
         &self,
         version: deltalake::kernel::Version,
-        commit_or_bytes: CommitOrBytes,
-        operation_id: Uuid,
+        _commit_or_bytes: CommitOrBytes,
+        _operation_id: Uuid,
     ) -> Result<(), TransactionError> {
-        self.store
-            .write_commit_entry(version, commit_or_bytes, operation_id)
-            .await
+        Err(read_only(version))
     }
 
     async fn abort_commit_entry(
         &self,
         version: deltalake::kernel::Version,
-        commit_or_bytes: CommitOrBytes,
-        operation_id: Uuid,
+        _commit_or_bytes: CommitOrBytes,
+        _operation_id: Uuid,
     ) -> Result<(), TransactionError> {
-        self.store
-            .abort_commit_entry(version, commit_or_bytes, operation_id)
-            .await
+        Err(read_only(version))
     }
 
     async fn get_latest_version(
@@ -256,6 +261,28 @@ mod tests {
         })
         .await??;
         assert_eq!(answer, 42);
+        Ok(())
+    }
+
+    /// kpiql reads a lake's tables and never commits to one: a commit
+    /// through the log store it reads with is refused and writes nothing.
+    #[tokio::test]
+    async fn the_log_store_refuses_a_commit() -> Result<(), Box<dyn std::error::Error>> {
+        let store: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+        let log = ReadLog::new(
+            deltalake::DeltaTableBuilder::from_url(Url::parse("memory:///lake/t/")?)?
+                .with_storage_backend(Arc::clone(&store), Url::parse("memory:///")?)
+                .build_storage()?,
+        );
+        let commit = CommitOrBytes::LogBytes(Bytes::from_static(b"{}"));
+        let refused = log.write_commit_entry(0, commit, Uuid::nil()).await;
+        assert!(
+            matches!(&refused, Err(TransactionError::LogStoreError { msg, .. })
+                if msg.contains("does not commit")),
+            "{refused:?}"
+        );
+        let written: Vec<_> = futures::TryStreamExt::try_collect(store.list(None)).await?;
+        assert!(written.is_empty(), "{written:?}");
         Ok(())
     }
 }
