@@ -3392,3 +3392,88 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
         assert_eq!(run(&unbounded, &sql), expected, "without a limit: {sql}");
     }
 }
+
+/// Under `--memory-limit`, a join whose build side is not bounded within
+/// the budget but whose probe side is gets its sides swapped, the probe
+/// side collected once (issue 27, `src/spill.rs`; `retention`'s customers
+/// against their contacts), instead of sorting both. DataFusion puts the
+/// side it estimates smaller on the build side: the enterprise customers
+/// (a filter its statistics cannot bound: 5000 x 0.2 = 1000 rows by its
+/// guess) against March 2026's contacts (20 000 x 0.2 = 4000). The bounds
+/// kpiql works out from the files: the whole `customers.parquet`, 5000
+/// rows x 48 bytes (16 for the hash table, 32 for `customer_id`) = 240 000;
+/// March's one file of contacts, 1310 rows x 80 (`customer_id` and `team`)
+/// = 104 800. A budget of 150 000 holds the contacts only: swapped. One of
+/// 100 000 holds neither: sort-merge. The rows are the unbounded run's.
+#[test]
+fn under_a_memory_limit_a_join_bounded_only_on_its_probe_side_is_swapped() {
+    let join = "SELECT count(*) AS n, count(DISTINCT i.team) AS teams FROM customers c \
+                JOIN interactions i ON i.customer_id = c.customer_id \
+                WHERE c.segment = 'enterprise' \
+                AND i.created_at >= TIMESTAMP '2026-03-01' AND i.created_at < TIMESTAMP '2026-04-01'";
+    let large = "SET datafusion.optimizer.hash_join_single_partition_threshold = 0; \
+                 SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0; ";
+    let run = |args: &[&str], sql: &str| {
+        let out = Command::cargo_bin("kpiql")
+            .expect("binary")
+            .env_remove("KPIQL_DATA")
+            .arg("-q")
+            .args(args)
+            .args(["sql", sql])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{args:?} {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    // The scan each join reads first is its build side.
+    let sides = |plan: &str| -> Vec<&'static str> {
+        plan.lines()
+            .filter_map(|line| {
+                if line.contains("DataSourceExec") && line.contains("customers.parquet") {
+                    Some("customers")
+                } else if line.contains("DataSourceExec") && line.contains("interactions/") {
+                    Some("interactions")
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    let expected = run(&[], join);
+    assert!(expected.starts_with("n,teams\n"), "{expected}");
+    for threads in ["2", "1"] {
+        let limited = ["--threads", threads, "--memory-limit", "1G"];
+        let unswapped = format!("{large}SET kpiql.hash_join_build_bytes = 0; EXPLAIN {join}");
+        let plan = run(&limited, &unswapped);
+        assert!(
+            plan.contains("SortMergeJoinExec") && sides(&plan) == ["customers", "interactions"],
+            "{threads} thread(s), no budget:\n{plan}"
+        );
+        for (bytes, swapped) in [(100_000, false), (150_000, true)] {
+            let set = format!("{large}SET kpiql.hash_join_build_bytes = {bytes}; ");
+            let plan = run(&limited, &format!("{set}EXPLAIN {join}"));
+            if swapped {
+                assert!(
+                    plan.contains("HashJoinExec: mode=CollectLeft")
+                        && !plan.contains("SortMergeJoinExec")
+                        && sides(&plan) == ["interactions", "customers"],
+                    "{threads} thread(s), {bytes} bytes:\n{plan}"
+                );
+            } else {
+                assert!(
+                    plan.contains("SortMergeJoinExec") && !plan.contains("HashJoinExec"),
+                    "{threads} thread(s), {bytes} bytes:\n{plan}"
+                );
+            }
+            assert_eq!(
+                run(&limited, &format!("{set}{join}")),
+                expected,
+                "{threads} thread(s), {bytes} bytes"
+            );
+        }
+    }
+}
