@@ -3268,6 +3268,14 @@ fn the_ticket_reports_restrict_contacts_below_the_grouping_in_every_mode() {
     );
 }
 
+/// [`sample_sql`]'s CSV, or a failed test naming the arguments and
+/// kpiql's error.
+fn sample_sql_ok(args: &[&str], sql: &str) -> String {
+    let (ok, out, err) = sample_sql(args, sql);
+    assert!(ok, "{args:?} {sql}: {err}");
+    out
+}
+
 /// Under `--memory-limit` (issue 27; `src/spill.rs`) a join whose build
 /// side the statistics say is small stays a hash join, in the mode the
 /// unbounded run plans it (so its dynamic filter still reaches the probe
@@ -3294,22 +3302,7 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
                  SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0; ";
     let budget = "SET kpiql.hash_join_build_bytes = 100000; ";
     let no_budget = "SET kpiql.hash_join_build_bytes = 0; ";
-    let run = |args: &[&str], sql: &str| {
-        let out = Command::cargo_bin("kpiql")
-            .expect("binary")
-            .env_remove("KPIQL_DATA")
-            .arg("-q")
-            .args(args)
-            .args(["sql", sql])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{args:?} {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    };
+    let run = sample_sql_ok;
     let hash = |plan: &str| {
         plan.contains("HashJoinExec: mode=CollectLeft") && !plan.contains("SortMergeJoinExec")
     };
@@ -3413,22 +3406,7 @@ fn under_a_memory_limit_a_join_bounded_only_on_its_probe_side_is_swapped() {
                 AND i.created_at >= TIMESTAMP '2026-03-01' AND i.created_at < TIMESTAMP '2026-04-01'";
     let large = "SET datafusion.optimizer.hash_join_single_partition_threshold = 0; \
                  SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0; ";
-    let run = |args: &[&str], sql: &str| {
-        let out = Command::cargo_bin("kpiql")
-            .expect("binary")
-            .env_remove("KPIQL_DATA")
-            .arg("-q")
-            .args(args)
-            .args(["sql", sql])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{args:?} {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    };
+    let run = sample_sql_ok;
     // The scan each join reads first is its build side.
     let sides = |plan: &str| -> Vec<&'static str> {
         plan.lines()
