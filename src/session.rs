@@ -136,9 +136,9 @@ impl Kpiql {
                     .with_default_features();
                 // A join with a bounded build side collects it once; under
                 // a memory limit joins that could be large become
-                // sort-merge joins, which spill (`crate::spill`).
+                // sort-merge joins, which spill (`crate::joins`).
                 builder
-                    .with_physical_optimizer_rules(crate::spill::JoinChoice::in_rules(
+                    .with_physical_optimizer_rules(crate::joins::JoinChoice::in_rules(
                         options.memory_limit.is_some(),
                     ))
                     .build()
@@ -264,7 +264,7 @@ pub fn session_config(options: &Options) -> SessionConfig {
         .execution
         .listing_table_ignore_subdirectory = false;
     // A join whose build side is bounded in 1 GiB, a quarter of a memory
-    // limit, collects it once and stays a hash join (`crate::spill`); the
+    // limit, collects it once and stays a hash join (`crate::joins`); the
     // report time zone.
     config.with_option_extension(crate::settings::Settings::new(
         options.memory_limit,

@@ -121,8 +121,10 @@ pub(super) async fn run(cli: &Cli, args: &ReportArgs) -> anyhow::Result<ExitStat
 
 /// `df`'s plans as `EXPLAIN` gives them, as text: each plan's kind on a
 /// line of its own, then the plan. On a cluster the plan is made in this
-/// process with the session's settings (Ballista's among them), which is
-/// what the scheduler does before it cuts the plan into stages.
+/// process with the session's settings (Ballista's among them), from the
+/// plan the client ships (its joins restricted by their small sides'
+/// keys, `crate::joins::bounds`), which is what the scheduler does before
+/// it cuts the plan into stages.
 async fn explain(
     kpiql: &crate::session::Kpiql,
     df: datafusion::dataframe::DataFrame,
@@ -131,7 +133,9 @@ async fn explain(
     use datafusion::arrow::array::{Array, AsArray};
     let df = if on_cluster {
         let state = crate::session::in_process(&kpiql.ctx.state());
-        datafusion::dataframe::DataFrame::new(state, df.logical_plan().clone())
+        let plan = state.optimize(df.logical_plan())?;
+        let plan = crate::joins::bounds::restrict(plan, &state).await?;
+        datafusion::dataframe::DataFrame::new(state, plan)
     } else {
         df
     };

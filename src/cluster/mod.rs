@@ -238,6 +238,9 @@ impl datafusion::execution::context::QueryPlanner for Routed {
             })?;
         let plan = crate::reports::function::expand(plan.clone(), client).await?;
         if shippable(&plan)? {
+            // Ballista passes no dynamic filter: each join's small side
+            // bounds the other's keys before the plan is shipped.
+            let plan = crate::joins::bounds::restrict(plan, client).await?;
             self.cluster.create_physical_plan(&plan, state).await
         } else {
             datafusion::physical_planner::DefaultPhysicalPlanner::default()

@@ -244,6 +244,46 @@ fn reports_and_kpis_on_a_cluster_equal_the_in_process_run() {
             panic!("{name} on the cluster: {why}");
         }
     }
+    // The survey joins' contacts are bounded by the ids of the period's
+    // answers before the plan is shipped (`joins::bounds`), in the plan the
+    // scheduler gets: in-process a hash join's dynamic filter does that as
+    // it runs, so the in-process plan has no such range.
+    for name in ["agent", "team"] {
+        let bounded = |args: &[&str], cluster: Option<&str>| {
+            let out = command(&sample(), cluster, args).output().expect("runs");
+            let plan = ok(&out, name);
+            let logical = plan.lines().any(|l| {
+                l.trim_start().starts_with("TableScan: interactions")
+                    && l.contains("interactions.interaction_id >= Utf8View(")
+                    && l.contains("interactions.interaction_id <= Utf8View(")
+            });
+            let physical = plan.lines().any(|l| {
+                l.trim_start().starts_with("DataSourceExec:")
+                    && l.contains("interactions/")
+                    && l.contains("pruning_predicate=")
+                    && l.contains("interaction_id_max@")
+                    && l.contains("interaction_id_min@")
+            });
+            (logical, physical, plan)
+        };
+        let (logical, physical, plan) = bounded(&["report", name, "--explain"], Some(&url));
+        assert!(
+            logical && physical,
+            "{name} on the cluster: no scan of interactions bounded by the answers' ids:\n{plan}"
+        );
+        // EXPLAIN through the client's planner: what it sends.
+        let sql = format!("EXPLAIN SELECT * FROM report('{name}')");
+        let (logical, _, plan) = bounded(&["sql", &sql], Some(&url));
+        assert!(
+            logical && plan.contains("distributed_plan"),
+            "{sql} on the cluster: no scan of interactions bounded by the answers' ids:\n{plan}"
+        );
+        let (logical, physical, plan) = bounded(&["report", name, "--explain"], None);
+        assert!(
+            !logical && !physical,
+            "{name} in-process: a static bound of the ids:\n{plan}"
+        );
+    }
     // Ad-hoc KPI queries, every function, grouped.
     for sql in [
         "SELECT team, fcr(contact_seq, resolved) AS fcr, escalation_rate(escalated) AS esc, \

@@ -21,7 +21,7 @@ const LAYERS: [(&str, u8); 28] = [
     ("batch", 2),
     ("generate", 2),
     ("store", 2),
-    ("spill", 2),
+    ("joins", 2),
     ("dates", 2),
     ("zone", 2),
     ("settings", 2),

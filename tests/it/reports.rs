@@ -3276,7 +3276,7 @@ fn sample_sql_ok(args: &[&str], sql: &str) -> String {
     out
 }
 
-/// Under `--memory-limit` (issue 27; `src/spill.rs`) a join whose build
+/// Under `--memory-limit` (issue 27; `src/joins/mod.rs`) a join whose build
 /// side the statistics say is small stays a hash join, in the mode the
 /// unbounded run plans it (so its dynamic filter still reaches the probe
 /// side's scan), and a join of two large sides is a sort-merge join, which
@@ -3388,7 +3388,7 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
 
 /// Under `--memory-limit`, a join whose build side is not bounded within
 /// the budget but whose probe side is gets its sides swapped, the probe
-/// side collected once (issue 27, `src/spill.rs`; `retention`'s customers
+/// side collected once (issue 27, `src/joins/mod.rs`; `retention`'s customers
 /// against their contacts), instead of sorting both. DataFusion puts the
 /// side it estimates smaller on the build side: the enterprise customers
 /// (a filter its statistics cannot bound: 5000 x 0.2 = 1000 rows by its

@@ -50,9 +50,10 @@
 //! partitioned join holds its whole build side too, spread over the
 //! threads, so this costs no memory.
 
-use std::sync::Arc;
+pub mod bounds;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::Schema;
 use datafusion::common::pruning::PrunableStatistics;
@@ -165,20 +166,28 @@ fn rows_at_most(
             .iter()
             .map(|f| f.statistics.clone())
             .collect::<Option<Vec<_>>>()?;
-        let own = config.file_source.filter();
-        let keep = filter
-            .cloned()
-            .or(own)
-            .and_then(|predicate| {
+        let table_schema = Arc::clone(config.file_source.table_schema().table_schema());
+        // A filter above reads the scan's output; the scan's own predicate
+        // (where the physical optimizer pushed it) reads the whole table's
+        // columns.
+        let predicate = match filter {
+            Some(f) => Some((Arc::clone(f), scan.schema())),
+            None => config
+                .file_source
+                .filter()
+                .map(|own| (own, Arc::clone(&table_schema))),
+        };
+        let keep = predicate
+            .and_then(|(predicate, schema)| {
                 PruningPredicateBuilder::new()
-                    .with_file_schema(scan.schema())
+                    .with_file_schema(schema)
                     .try_build(predicate)
                     .ok()
             })
             .and_then(|p| {
                 p.prune(&PrunableStatistics::new(
                     stats.clone(),
-                    Arc::clone(config.file_source.table_schema().table_schema()),
+                    Arc::clone(&table_schema),
                 ))
                 .ok()
             })
