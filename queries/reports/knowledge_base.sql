@@ -74,6 +74,19 @@ opened_after AS (
         AND i.contact_seq = 1
         AND i.created_at > s.last_view
         AND date_part('epoch', i.created_at) <= date_part('epoch', s.last_view) + 3600.0 * $deflection_hours
+    -- Every session ended in the period, so a ticket that follows one was
+    -- opened after $start and by deflection_hours after $end: a static
+    -- range, written out as constants, that prunes the contacts' files in
+    -- every mode (the join's keys, customers, do not; DESIGN §3). A
+    -- second of slack for the epoch arithmetic above, which is in floats;
+    -- the microseconds clamped to what a timestamp holds (a huge
+    -- deflection_hours keeps every later ticket).
+    WHERE i.created_at > $start
+        AND i.created_at <= arrow_cast(
+            CAST(least(greatest(
+                date_part('epoch', $end) * 1000000 + 3600000000.0 * $deflection_hours,
+                -9.2e18), 9.2e18) AS BIGINT) + 1000000,
+            'Timestamp(Microsecond, Some("UTC"))')
     GROUP BY s.session_id
 ),
 followed AS (

@@ -2527,6 +2527,129 @@ consumer,3,2,66.67,0.0,100.0,,100.0\n\
     );
 }
 
+// guards: the static range on the contacts after a session (issue 27)
+// must reach deflection_hours past the period's end: a bound at $end would
+// drop the tickets that follow the period's last sessions and count them
+// deflected.
+/// Sessions that end in the period's last hour, followed by tickets after
+/// its end: within deflection_hours (24) they are not deflected, exactly
+/// 24 h counts as within (the report's `<=`), one second more does not.
+#[test]
+fn knowledge_base_follows_the_last_sessions_past_the_periods_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path();
+    // (interaction, customer, created): first contacts, all in November.
+    let contacts: [(&str, &str, &str); 3] = [
+        ("i1", "c1", "2026-11-01 22:59:59"),
+        ("i2", "c2", "2026-11-01 23:59:59"),
+        ("i3", "c3", "2026-11-01 23:00:01"),
+    ];
+    write_parquet(
+        &lake.join("interactions.parquet"),
+        vec![
+            ("interaction_id", strings(&contacts.map(|c| c.0))),
+            ("ticket_id", strings(&contacts.map(|c| c.0))),
+            ("contact_seq", ints(&[1; 3])),
+            ("customer_id", strings(&contacts.map(|c| c.1))),
+            ("channel", strings(&["chat"; 3])),
+            ("created_at", times(&contacts.map(|c| Some(c.2)))),
+            ("resolved", bools(&[true; 3])),
+            ("escalated", bools(&[false; 3])),
+            ("abandoned", bools(&[false; 3])),
+        ],
+    );
+    write_answers(lake, &[]);
+    write_parquet(
+        &lake.join("kb_articles.parquet"),
+        vec![
+            ("article_id", strings(&["k1"])),
+            ("title", strings(&["Pay"])),
+            ("category", strings(&["billing"])),
+        ],
+    );
+    // (view, customer, session, viewed): one view per session, of k1.
+    let views: [(&str, &str, &str, &str); 3] = [
+        ("v1", "c1", "s1", "2026-10-31 23:00:00"),
+        ("v2", "c2", "s2", "2026-10-31 23:59:59"),
+        ("v3", "c3", "s3", "2026-10-31 23:00:00"),
+    ];
+    write_parquet(
+        &lake.join("kb_views.parquet"),
+        vec![
+            ("view_id", strings(&views.map(|v| v.0))),
+            ("article_id", strings(&["k1"; 3])),
+            ("customer_id", strings(&views.map(|v| v.1))),
+            ("session_id", strings(&views.map(|v| v.2))),
+            ("viewed_at", times(&views.map(|v| Some(v.3)))),
+            ("read_seconds", floats(&[None; 3])),
+            (
+                "helpful",
+                std::sync::Arc::new(datafusion::arrow::array::BooleanArray::from(vec![
+                    None::<bool>;
+                    3
+                ])),
+            ),
+        ],
+    );
+    // s1: i1 23 h 59 min 59 s after its view, not deflected; s2: i2
+    // exactly 24 h after, not deflected; s3: i3 24 h 1 s after, deflected.
+    // 3 views, no ticket opened in October (score NULL), no votes or
+    // reads; 3 sessions, 1 deflected: 33.33 %.
+    assert_eq!(
+        report(
+            lake,
+            &[
+                &["knowledge_base"][..],
+                &OCTOBER,
+                &["--param", "deflection_hours=24"]
+            ]
+            .concat()
+        ),
+        "category,article_id,title,views,self_service_score,helpful_pct,avg_read_seconds,\
+sessions,deflected,deflection_pct\n\
+billing,,,3,,,,3,1,33.33\n"
+    );
+}
+
+/// `knowledge_base`'s contacts after a session are read from the period's
+/// start to deflection_hours past its end, as a predicate on the scan
+/// (issue 27): for October 2026 with 24 hours, created_at after
+/// 2026-10-01T00:00:00Z (1 790 812 800 s after the epoch) and at most
+/// 2026-11-02T00:00:01Z (1 793 577 601 s: November's start, 1 793 491 200,
+/// plus 86 400 and the one second of slack).
+#[test]
+fn knowledge_base_prunes_the_contacts_after_its_sessions() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let out = Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .args(["-q", "--data", sample.to_str().expect("utf-8")])
+        .args(["report", "knowledge_base"])
+        .args(OCTOBER)
+        .args(["--param", "deflection_hours=24", "--explain"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = String::from_utf8(out.stdout).expect("utf-8");
+    let bounded = plan.lines().any(|l| {
+        l.contains("DataSourceExec")
+            && l.contains("interactions/")
+            && l.contains("customer_id")
+            && l.contains("created_at_max@")
+            && l.contains("> 1790812800000000")
+            && l.contains("created_at_min@")
+            && l.contains("<= 1793577601000000")
+    });
+    assert!(
+        bounded,
+        "no scan of the contacts after the sessions bounded by the period:\n{plan}"
+    );
+}
+
 #[test]
 fn knowledge_base_by_hand() {
     let dir = tempfile::tempdir().expect("tempdir");
