@@ -2527,6 +2527,98 @@ consumer,3,2,66.67,0.0,100.0,,100.0\n\
     );
 }
 
+/// A view of the knowledge base: (view, article, customer, session,
+/// viewed, read seconds, helpful).
+type KbView = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Option<f64>,
+    Option<bool>,
+);
+
+/// A lake of `contacts` (interaction, customer, seq, created; chat,
+/// resolved), no answers, `articles` (id, title, category) and `views`.
+fn write_kb_lake(
+    lake: &Path,
+    contacts: &[(&str, &str, i32, &str)],
+    articles: &[(&str, &str, &str)],
+    views: &[KbView],
+) {
+    let n = contacts.len();
+    let ids: Vec<&str> = contacts.iter().map(|c| c.0).collect();
+    write_parquet(
+        &lake.join("interactions.parquet"),
+        vec![
+            ("interaction_id", strings(&ids)),
+            ("ticket_id", strings(&ids)),
+            (
+                "contact_seq",
+                ints(&contacts.iter().map(|c| c.2).collect::<Vec<_>>()),
+            ),
+            (
+                "customer_id",
+                strings(&contacts.iter().map(|c| c.1).collect::<Vec<_>>()),
+            ),
+            ("channel", strings(&vec!["chat"; n])),
+            (
+                "created_at",
+                times(&contacts.iter().map(|c| Some(c.3)).collect::<Vec<_>>()),
+            ),
+            ("resolved", bools(&vec![true; n])),
+            ("escalated", bools(&vec![false; n])),
+            ("abandoned", bools(&vec![false; n])),
+        ],
+    );
+    write_answers(lake, &[]);
+    write_parquet(
+        &lake.join("kb_articles.parquet"),
+        vec![
+            (
+                "article_id",
+                strings(&articles.iter().map(|a| a.0).collect::<Vec<_>>()),
+            ),
+            (
+                "title",
+                strings(&articles.iter().map(|a| a.1).collect::<Vec<_>>()),
+            ),
+            (
+                "category",
+                strings(&articles.iter().map(|a| a.2).collect::<Vec<_>>()),
+            ),
+        ],
+    );
+    let column = |f: fn(&KbView) -> &str| strings(&views.iter().map(f).collect::<Vec<_>>());
+    write_parquet(
+        &lake.join("kb_views.parquet"),
+        vec![
+            ("view_id", column(|v| v.0)),
+            ("article_id", column(|v| v.1)),
+            (
+                "customer_id",
+                opt_strings(&views.iter().map(|v| v.2).collect::<Vec<_>>()),
+            ),
+            ("session_id", column(|v| v.3)),
+            (
+                "viewed_at",
+                times(&views.iter().map(|v| Some(v.4)).collect::<Vec<_>>()),
+            ),
+            (
+                "read_seconds",
+                floats(&views.iter().map(|v| v.5).collect::<Vec<_>>()),
+            ),
+            (
+                "helpful",
+                std::sync::Arc::new(datafusion::arrow::array::BooleanArray::from(
+                    views.iter().map(|v| v.6).collect::<Vec<_>>(),
+                )),
+            ),
+        ],
+    );
+}
+
 // guards: the static range on the contacts after a session (issue 27)
 // must reach deflection_hours past the period's end: a bound at $end would
 // drop the tickets that follow the period's last sessions and count them
@@ -2538,59 +2630,42 @@ consumer,3,2,66.67,0.0,100.0,,100.0\n\
 fn knowledge_base_follows_the_last_sessions_past_the_periods_end() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lake = dir.path();
-    // (interaction, customer, created): first contacts, all in November.
-    let contacts: [(&str, &str, &str); 3] = [
-        ("i1", "c1", "2026-11-01 22:59:59"),
-        ("i2", "c2", "2026-11-01 23:59:59"),
-        ("i3", "c3", "2026-11-01 23:00:01"),
+    // First contacts, all in November; one view of k1 per session.
+    let contacts = [
+        ("i1", "c1", 1, "2026-11-01 22:59:59"),
+        ("i2", "c2", 1, "2026-11-01 23:59:59"),
+        ("i3", "c3", 1, "2026-11-01 23:00:01"),
     ];
-    write_parquet(
-        &lake.join("interactions.parquet"),
-        vec![
-            ("interaction_id", strings(&contacts.map(|c| c.0))),
-            ("ticket_id", strings(&contacts.map(|c| c.0))),
-            ("contact_seq", ints(&[1; 3])),
-            ("customer_id", strings(&contacts.map(|c| c.1))),
-            ("channel", strings(&["chat"; 3])),
-            ("created_at", times(&contacts.map(|c| Some(c.2)))),
-            ("resolved", bools(&[true; 3])),
-            ("escalated", bools(&[false; 3])),
-            ("abandoned", bools(&[false; 3])),
-        ],
-    );
-    write_answers(lake, &[]);
-    write_parquet(
-        &lake.join("kb_articles.parquet"),
-        vec![
-            ("article_id", strings(&["k1"])),
-            ("title", strings(&["Pay"])),
-            ("category", strings(&["billing"])),
-        ],
-    );
-    // (view, customer, session, viewed): one view per session, of k1.
-    let views: [(&str, &str, &str, &str); 3] = [
-        ("v1", "c1", "s1", "2026-10-31 23:00:00"),
-        ("v2", "c2", "s2", "2026-10-31 23:59:59"),
-        ("v3", "c3", "s3", "2026-10-31 23:00:00"),
+    let views: [KbView; 3] = [
+        (
+            "v1",
+            "k1",
+            Some("c1"),
+            "s1",
+            "2026-10-31 23:00:00",
+            None,
+            None,
+        ),
+        (
+            "v2",
+            "k1",
+            Some("c2"),
+            "s2",
+            "2026-10-31 23:59:59",
+            None,
+            None,
+        ),
+        (
+            "v3",
+            "k1",
+            Some("c3"),
+            "s3",
+            "2026-10-31 23:00:00",
+            None,
+            None,
+        ),
     ];
-    write_parquet(
-        &lake.join("kb_views.parquet"),
-        vec![
-            ("view_id", strings(&views.map(|v| v.0))),
-            ("article_id", strings(&["k1"; 3])),
-            ("customer_id", strings(&views.map(|v| v.1))),
-            ("session_id", strings(&views.map(|v| v.2))),
-            ("viewed_at", times(&views.map(|v| Some(v.3)))),
-            ("read_seconds", floats(&[None; 3])),
-            (
-                "helpful",
-                std::sync::Arc::new(datafusion::arrow::array::BooleanArray::from(vec![
-                    None::<bool>;
-                    3
-                ])),
-            ),
-        ],
-    );
+    write_kb_lake(lake, &contacts, &[("k1", "Pay", "billing")], &views);
     // s1: i1 23 h 59 min 59 s after its view, not deflected; s2: i2
     // exactly 24 h after, not deflected; s3: i3 24 h 1 s after, deflected.
     // 3 views, no ticket opened in October (score NULL), no votes or
@@ -2654,47 +2729,14 @@ fn knowledge_base_prunes_the_contacts_after_its_sessions() {
 fn knowledge_base_by_hand() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lake = dir.path();
-    // (interaction, customer, seq, created)
-    let contacts: [(&str, &str, i32, &str); 4] = [
+    let contacts = [
         ("i1", "c1", 1, "2026-10-02 20:00:00"),
         ("i2", "c2", 1, "2026-10-06 12:00:00"),
         ("i3", "c3", 2, "2026-10-05 09:00:00"),
         ("i4", "c4", 1, "2026-10-10 10:00:00"),
     ];
-    write_parquet(
-        &lake.join("interactions.parquet"),
-        vec![
-            ("interaction_id", strings(&contacts.map(|c| c.0))),
-            ("ticket_id", strings(&contacts.map(|c| c.0))),
-            ("contact_seq", ints(&contacts.map(|c| c.2))),
-            ("customer_id", strings(&contacts.map(|c| c.1))),
-            ("channel", strings(&["chat"; 4])),
-            ("created_at", times(&contacts.map(|c| Some(c.3)))),
-            ("resolved", bools(&[true; 4])),
-            ("escalated", bools(&[false; 4])),
-            ("abandoned", bools(&[false; 4])),
-        ],
-    );
-    write_answers(lake, &[]);
-    write_parquet(
-        &lake.join("kb_articles.parquet"),
-        vec![
-            ("article_id", strings(&["k1", "k2"])),
-            ("title", strings(&["Pay", "Reset"])),
-            ("category", strings(&["billing", "technical"])),
-        ],
-    );
-    // (view, article, customer, session, viewed, read, helpful)
-    type View = (
-        &'static str,
-        &'static str,
-        Option<&'static str>,
-        &'static str,
-        &'static str,
-        Option<f64>,
-        Option<bool>,
-    );
-    let views: [View; 6] = [
+    let articles = [("k1", "Pay", "billing"), ("k2", "Reset", "technical")];
+    let views: [KbView; 6] = [
         (
             "v1",
             "k1",
@@ -2750,23 +2792,7 @@ fn knowledge_base_by_hand() {
             Some(true),
         ),
     ];
-    write_parquet(
-        &lake.join("kb_views.parquet"),
-        vec![
-            ("view_id", strings(&views.map(|v| v.0))),
-            ("article_id", strings(&views.map(|v| v.1))),
-            ("customer_id", opt_strings(&views.map(|v| v.2))),
-            ("session_id", strings(&views.map(|v| v.3))),
-            ("viewed_at", times(&views.map(|v| Some(v.4)))),
-            ("read_seconds", floats(&views.map(|v| v.5))),
-            (
-                "helpful",
-                std::sync::Arc::new(datafusion::arrow::array::BooleanArray::from(
-                    views.map(|v| v.6).to_vec(),
-                )),
-            ),
-        ],
-    );
+    write_kb_lake(lake, &contacts, &articles, &views);
     // October. Tickets opened (first contacts): i1, i2, i4 = 3 (i3 is a
     // repeat contact).
     // billing: v1, v3, v4 = 3 views -> 3/3 = 1.0; votes yes, no, yes ->
