@@ -49,6 +49,10 @@
 //! collected, `team_month` 5.9 s and 4.7 s (bench/README.md). A
 //! partitioned join holds its whole build side too, spread over the
 //! threads, so this costs no memory.
+//!
+//! Where no dynamic filter runs (a Ballista cluster), [`bounds`] puts a
+//! join's small side's key range on the other side before the plan is
+//! shipped.
 
 pub mod bounds;
 
