@@ -38,15 +38,6 @@ WITH team_zones AS (
     WHERE $hours_in = 'team'
     GROUP BY tc.team
 ),
-bounds AS (
-    SELECT
-        date_part('epoch', start_at) AS start_s,
-        date_part('epoch', $end) AS end_s,
-        start_at
-    FROM (
-        SELECT from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone) AS start_at
-    ) AS first
-),
 contacts AS (
     SELECT
         i.team,
@@ -70,18 +61,21 @@ demand AS (
     GROUP BY 1, 2, 3
 ),
 spans AS (
-    -- Each span clipped to the weeks measured, in epoch seconds.
+    -- Each span clipped to the weeks measured, in epoch seconds. The weeks'
+    -- start is written out, not joined from a one-row CTE, so that it is a
+    -- constant: the filter then reaches the agent_states scan, where a
+    -- cross-joined bounds row made a nested-loop join test every span of
+    -- the lake (bench/README.md, staffing at 100 M).
     SELECT
         a.team,
-        greatest(date_part('epoch', a.started_at), b.start_s) AS s,
-        least(date_part('epoch', a.started_at) + a.seconds, b.end_s) AS e,
+        greatest(date_part('epoch', a.started_at), date_part('epoch', from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone))) AS s,
+        least(date_part('epoch', a.started_at) + a.seconds, date_part('epoch', $end)) AS e,
         coalesce(z.time_zone, $time_zone) AS zone,
-        zone_step_seconds(coalesce(z.time_zone, $time_zone), b.start_at, $end) AS step
+        zone_step_seconds(coalesce(z.time_zone, $time_zone), from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone), $end) AS step
     FROM agent_states a
-    CROSS JOIN bounds b
     LEFT JOIN team_zones z ON z.team = a.team
     WHERE a.started_at < $end
-        AND date_part('epoch', a.started_at) + a.seconds > b.start_s
+        AND date_part('epoch', a.started_at) + a.seconds > date_part('epoch', from_local(arrow_cast(CAST((date_part('epoch', to_local($end, $time_zone)) - 604800.0 * $weeks) * 1000000 AS BIGINT), 'Timestamp(Microsecond, None)'), $time_zone))
 ),
 hours AS (
     -- One row per span and step it covers, with the seconds inside it and
