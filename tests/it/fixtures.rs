@@ -235,6 +235,25 @@ pub fn node_modules(dir: &str, package: &str) -> std::path::PathBuf {
     modules
 }
 
+/// The plan `kpiql -q ARGS --explain` prints, which must succeed
+/// (`--explain` refuses `--format`, so [`sample_csv`] does not fit).
+pub fn sample_plan(args: &[&str]) -> String {
+    let out = assert_cmd::Command::cargo_bin("kpiql")
+        .expect("binary")
+        .env_remove("KPIQL_DATA")
+        .arg("-q")
+        .args(args)
+        .arg("--explain")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
 /// `kpiql -q ARGS --format csv` on the sample lake; the command must
 /// succeed.
 pub fn sample_csv(args: &[&str]) -> String {

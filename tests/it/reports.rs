@@ -2387,27 +2387,16 @@ low_score_answers,rising_terms\n\
 #[test]
 fn feedback_prunes_the_surveys_by_its_period() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let out = Command::cargo_bin("kpiql")
-        .expect("binary")
-        .env_remove("KPIQL_DATA")
-        .args(["-q", "--data", sample.to_str().expect("utf-8")])
-        .args([
-            "report",
-            "feedback",
-            "--from",
-            "2026-09-01",
-            "--to",
-            "2026-10-01",
-        ])
-        .arg("--explain")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan = String::from_utf8(out.stdout).expect("utf-8");
+    let plan = sample_plan(&[
+        "--data",
+        sample.to_str().expect("utf-8"),
+        "report",
+        "feedback",
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-10-01",
+    ]);
     let scans: Vec<&str> = plan
         .lines()
         .filter(|l| l.contains("DataSourceExec") && l.contains("surveys"))
@@ -2695,21 +2684,15 @@ billing,,,3,,,,3,1,33.33\n"
 #[test]
 fn knowledge_base_prunes_the_contacts_after_its_sessions() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let out = Command::cargo_bin("kpiql")
-        .expect("binary")
-        .env_remove("KPIQL_DATA")
-        .args(["-q", "--data", sample.to_str().expect("utf-8")])
-        .args(["report", "knowledge_base"])
-        .args(OCTOBER)
-        .args(["--param", "deflection_hours=24", "--explain"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let plan = sample_plan(
+        &[
+            &["--data", sample.to_str().expect("utf-8")][..],
+            &["report", "knowledge_base"],
+            &OCTOBER,
+            &["--param", "deflection_hours=24"],
+        ]
+        .concat(),
     );
-    let plan = String::from_utf8(out.stdout).expect("utf-8");
     let bounded = plan.lines().any(|l| {
         l.contains("DataSourceExec")
             && l.contains("interactions/")
@@ -3366,21 +3349,14 @@ fn the_ticket_reports_restrict_contacts_below_the_grouping_in_every_mode() {
     let sample = sample.to_str().expect("utf-8");
     // `kpiql [ARGS] --data SAMPLE report NAME --explain`, which must succeed.
     let explain = |args: &[&str], name: &str| {
-        let out = Command::cargo_bin("kpiql")
-            .expect("binary")
-            .env_remove("KPIQL_DATA")
-            .arg("-q")
-            .args(args)
-            .args(["--data", sample, "report", name])
-            .args(["--from", "2026-09-01", "--to", "2026-10-01", "--explain"])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{name} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        sample_plan(
+            &[
+                args,
+                &["--data", sample, "report", name],
+                &["--from", "2026-09-01", "--to", "2026-10-01"],
+            ]
+            .concat(),
+        )
     };
     for mode in [
         &[][..],
