@@ -43,6 +43,17 @@
 //! to them as the build side of a partitioned join, twice; with the
 //! contacts collected 8.5 s / 4.0 GiB -> 4.6 s / 1.3 GiB.
 //!
+//! When both sides are bounded, the one with fewer rows by its bound is
+//! collected, whichever side DataFusion's guess put on the build side:
+//! `retention` at 10 M collected its 2.5 M customers and then their
+//! 2.5 M-row join with the contacts, where the lookback's grouped
+//! contacts and its bad CSAT answers are bounded by fewer. A join's output
+//! is bounded when one of its sides is a grouping by the join's keys
+//! ([`join_rows_at_most`]). The price: where a filter the statistics
+//! cannot judge keeps only a few rows of the larger bound, that side is
+//! probed instead of collected, and its keys no longer filter the other
+//! side's scan; the collected side still fits the budget.
+//!
 //! Without a limit the same bound (2 GiB) makes a partitioned hash join
 //! collect its build side once instead of hashing and repartitioning the
 //! probe side: `agent` at 100 M contacts took 9.7 s partitioned, 3.4 s
@@ -60,6 +71,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::Schema;
+use datafusion::common::JoinType;
 use datafusion::common::pruning::PrunableStatistics;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::config::ConfigOptions;
@@ -152,8 +164,27 @@ fn rows_at_most(
     plan: &Arc<dyn ExecutionPlan>,
     filter: Option<&Arc<dyn PhysicalExpr>>,
 ) -> Option<usize> {
+    bound(plan, filter, false)
+}
+
+/// [`rows_at_most`], and through joins ([`join_rows_at_most`]) and the
+/// groupings a semi join bounds ([`values_at_most`]). Only the choice of
+/// which of two bounded sides to collect reads these: where they made a
+/// side fit the budget, joins whose build side was a handful of groups
+/// became collected ones with more memory and no gain (`bots` at 10 M,
+/// `team` at 100 M: +35 and +120 MiB), so what fits stays judged by the
+/// files.
+fn rows_through_joins(plan: &Arc<dyn ExecutionPlan>) -> Option<usize> {
+    bound(plan, None, true)
+}
+
+fn bound(
+    plan: &Arc<dyn ExecutionPlan>,
+    filter: Option<&Arc<dyn PhysicalExpr>>,
+    joins: bool,
+) -> Option<usize> {
     if let Some(f) = plan.downcast_ref::<FilterExec>() {
-        return rows_at_most(f.input(), Some(f.predicate()));
+        return bound(f.input(), Some(f.predicate()), joins);
     }
     if let Some(scan) = plan.downcast_ref::<DataSourceExec>()
         && let Some(config) = scan.data_source().downcast_ref::<FileScanConfig>()
@@ -203,10 +234,34 @@ fn rows_at_most(
             .map(|(s, _)| s.num_rows.get_value().copied())
             .sum();
     }
+    if let Some(aggregate) = plan.downcast_ref::<AggregateExec>()
+        && joins
+        && complete(aggregate)
+        && !aggregate.group_expr().expr().is_empty()
+    {
+        // A grouping gives a row per value of its keys (a partial one per
+        // value and partition, or per row where it gives up grouping).
+        let groups = (0..aggregate.group_expr().expr().len()).collect::<Vec<_>>();
+        let rows = rows_through_joins(aggregate.input());
+        return match (rows, values_at_most(plan, &groups)) {
+            (Some(rows), Some(values)) => Some(rows.min(values)),
+            (rows, values) => rows.or(values),
+        };
+    }
     if never_adds_rows(plan.as_ref())
         && let [input] = plan.children().as_slice()
     {
-        return rows_at_most(input, None);
+        return bound(input, None, joins);
+    }
+    if let Some(join) = plan.downcast_ref::<HashJoinExec>()
+        && joins
+    {
+        return join_rows_at_most(&join.left, &join.right, &join.on, join.join_type);
+    }
+    if let Some(join) = plan.downcast_ref::<SortMergeJoinExec>()
+        && joins
+    {
+        return join_rows_at_most(join.left(), join.right(), join.on(), join.join_type());
     }
     use datafusion::common::stats::Precision;
     use datafusion::physical_plan::{StatisticsArgs, StatisticsContext};
@@ -217,6 +272,162 @@ fn rows_at_most(
         Precision::Exact(rows) => Some(rows),
         _ => None,
     }
+}
+
+/// At most how many rows an equi-join of `left` and `right` on `on`
+/// gives: a semi, anti or mark join at most its kept side's rows; an
+/// inner or outer join, when one side has no two rows with the same keys
+/// (so that a row of the other side matches at most one), at most the
+/// rows of both sides together (each row of the other side once, matched
+/// or not, and the unique side's unmatched rows). `retention`'s
+/// customers joined to their grouped contacts are bounded so, and the
+/// next join collects its smaller side, not that output (see
+/// [`JoinChoice`]).
+fn join_rows_at_most(
+    left: &Arc<dyn ExecutionPlan>,
+    right: &Arc<dyn ExecutionPlan>,
+    on: &[(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)],
+    join_type: JoinType,
+) -> Option<usize> {
+    let keys =
+        |side: fn(&(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)) -> &Arc<dyn PhysicalExpr>| {
+            on.iter()
+                .filter_map(|pair| column(side(pair)))
+                .collect::<Vec<_>>()
+        };
+    match join_type {
+        JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => rows_through_joins(left),
+        JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => {
+            rows_through_joins(right)
+        }
+        JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
+            if unique_on(left, &keys(|pair| &pair.0)) || unique_on(right, &keys(|pair| &pair.1)) {
+                rows_through_joins(left)?.checked_add(rows_through_joins(right)?)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// At most how many values the columns `columns` of `plan` (indices into
+/// its output) hold together, when a semi join below bounds them: the
+/// kept side's keys of a semi join have at most as many values as the
+/// other side has rows. Seen through groupings by those columns (a
+/// grouping keeps its keys' values), projections of plain columns and
+/// nodes that only drop, move or reorder rows. `knowledge_base`'s sessions
+/// are the views of the period's sessions grouped by session: at most as
+/// many as the period's views, not the lake's.
+fn values_at_most(plan: &Arc<dyn ExecutionPlan>, columns: &[usize]) -> Option<usize> {
+    if let Some(aggregate) = plan.downcast_ref::<AggregateExec>() {
+        let groups = aggregate.group_expr();
+        if !groups.is_single() {
+            return None;
+        }
+        let below = columns
+            .iter()
+            .map(|&i| column(&groups.expr().get(i)?.0))
+            .collect::<Option<Vec<_>>>()?;
+        return values_at_most(aggregate.input(), &below);
+    }
+    if let Some(join) = plan.downcast_ref::<HashJoinExec>() {
+        let (kept, other, keys): (_, _, Vec<_>) = match join.join_type {
+            JoinType::LeftSemi => (
+                &join.left,
+                &join.right,
+                join.on.iter().filter_map(|(l, _)| column(l)).collect(),
+            ),
+            JoinType::RightSemi => (
+                &join.right,
+                &join.left,
+                join.on.iter().filter_map(|(_, r)| column(r)).collect(),
+            ),
+            _ => return None,
+        };
+        let below = projected(join.projection.as_deref(), columns)?;
+        return if below.iter().all(|i| keys.contains(i)) {
+            rows_through_joins(other)
+        } else {
+            values_at_most(kept, &below)
+        };
+    }
+    let (input, columns) = below(plan, columns)?;
+    values_at_most(input, &columns)
+}
+
+/// No two rows of `plan` have the same values in the columns `columns`
+/// (indices into its output), as far as the plan shows: it is a complete
+/// grouping (not a partial one) whose keys are among them, seen through
+/// nodes that only drop, move or reorder rows and through projections of
+/// plain columns.
+fn unique_on(plan: &Arc<dyn ExecutionPlan>, columns: &[usize]) -> bool {
+    if let Some(aggregate) = plan.downcast_ref::<AggregateExec>() {
+        // The group keys are the first output columns.
+        return complete(aggregate)
+            && (0..aggregate.group_expr().expr().len()).all(|i| columns.contains(&i));
+    }
+    match below(plan, columns) {
+        Some((input, columns)) => unique_on(input, &columns),
+        None => false,
+    }
+}
+
+/// A grouping that gives each value of its keys once: not a partial one,
+/// nor one of grouping sets.
+fn complete(aggregate: &AggregateExec) -> bool {
+    use datafusion::physical_plan::aggregates::AggregateMode;
+    aggregate.group_expr().is_single()
+        && matches!(
+            aggregate.mode(),
+            AggregateMode::Final
+                | AggregateMode::FinalPartitioned
+                | AggregateMode::Single
+                | AggregateMode::SinglePartitioned
+        )
+}
+
+/// The input of `plan`, when it is a projection, a filter or a node that
+/// only drops, moves or reorders rows, and the columns of that input that
+/// `columns` of `plan`'s output are (None where one is computed).
+fn below<'a>(
+    plan: &'a Arc<dyn ExecutionPlan>,
+    columns: &[usize],
+) -> Option<(&'a Arc<dyn ExecutionPlan>, Vec<usize>)> {
+    if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
+        let below = columns
+            .iter()
+            .map(|&i| column(&projection.expr().get(i)?.expr))
+            .collect::<Option<Vec<_>>>()?;
+        return Some((projection.input(), below));
+    }
+    if let Some(filter) = plan.downcast_ref::<FilterExec>() {
+        return Some((
+            filter.input(),
+            projected(filter.projection().as_deref(), columns)?,
+        ));
+    }
+    match plan.children().as_slice() {
+        [input]
+            if never_adds_rows(plan.as_ref()) && plan.downcast_ref::<AggregateExec>().is_none() =>
+        {
+            Some((input, columns.to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// The columns below a projection by index (a filter's or a join's), or
+/// the same columns without one.
+fn projected(kept: Option<&[usize]>, columns: &[usize]) -> Option<Vec<usize>> {
+    match kept {
+        None => Some(columns.to_vec()),
+        Some(kept) => columns.iter().map(|&i| kept.get(i).copied()).collect(),
+    }
+}
+
+/// The index of a plain column.
+fn column(expr: &Arc<dyn PhysicalExpr>) -> Option<usize> {
+    expr.downcast_ref::<Column>().map(Column::index)
 }
 
 /// Bytes a hash table holds per row of `schema`: each column's width
@@ -266,6 +477,24 @@ impl PhysicalOptimizerRule for JoinChoice {
             let Some(join) = node.downcast_ref::<HashJoinExec>() else {
                 return Ok(Transformed::no(node));
             };
+            // Of two sides bounded by the files, one bounded by less than
+            // two thirds of the other's rows is collected, whichever
+            // DataFusion's estimate (a guessed fraction of each table) put
+            // on the build side. (Bounds are as loose as the files'
+            // ranges overlap: on a near tie the estimate's choice stays.)
+            if !join.null_aware
+                && join.join_type.supports_swap()
+                && let (Some(left), Some(right)) = (
+                    rows_through_joins(&join.left),
+                    rows_through_joins(&join.right),
+                )
+                && right.saturating_mul(3) < left.saturating_mul(2)
+                && fits(&join.right, config, &mut spent)
+            {
+                return Ok(Transformed::yes(
+                    join.swap_inputs(PartitionMode::CollectLeft)?,
+                ));
+            }
             // A null-aware anti join (NOT IN) has no sort-merge form.
             if join.null_aware
                 || (join.mode == PartitionMode::CollectLeft && small(&join.left, config)?)

@@ -3511,6 +3511,102 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
     }
 }
 
+/// Of two sides the files bound, one bounded by under two thirds of the
+/// other's rows is collected, whichever side DataFusion's guess put on
+/// the build side (issue 27, `src/joins/mod.rs`; `retention` at 10 M,
+/// which collected its customers and then their join with the contacts).
+/// The customers with a segment are 1000 rows to DataFusion's guess
+/// (5000 x 0.2), fewer than its guess of March 2026's contacts grouped by
+/// customer, so it collects the customers. The bounds from the files:
+/// `customers.parquet`'s 5000 rows; March's one file of contacts, 1310
+/// rows, so at most 1310 groups (1310 x 3 < 5000 x 2: swapped). The second
+/// join's probe side is the first's output: the contacts' groups are
+/// unique by customer, so at most 1310 + 5000 rows, against March's bad
+/// CSAT answers, bounded by the few files of answers submitted in March
+/// (a few hundred rows each): swapped too, the answers collected. With no
+/// budget (`kpiql.hash_join_build_bytes = 0`) nothing is collected by
+/// bound and DataFusion's choice stays. The rows: the same in every plan,
+/// and equal to each count asked for on its own as a semi join.
+#[test]
+fn of_two_bounded_sides_the_smaller_is_collected() {
+    let march = |column: &str| {
+        format!("{column} >= TIMESTAMP '2026-03-01' AND {column} < TIMESTAMP '2026-04-01'")
+    };
+    let contacts = format!(
+        "SELECT customer_id, bool_or(escalated) AS escalated FROM interactions \
+         WHERE {} GROUP BY customer_id",
+        march("created_at")
+    );
+    let unhappy = format!(
+        "SELECT DISTINCT customer_id FROM surveys \
+         WHERE kind = 'csat' AND score <= 2 AND {}",
+        march("submitted_at")
+    );
+    let join = format!(
+        "SELECT count(*) AS n, count(k.customer_id) AS contacted, \
+         count(q.customer_id) AS unhappy FROM customers c \
+         LEFT JOIN ({contacts}) k ON k.customer_id = c.customer_id \
+         LEFT JOIN ({unhappy}) q ON q.customer_id = c.customer_id \
+         WHERE c.segment IS NOT NULL"
+    );
+    let run = sample_sql_ok;
+    // The scan each join reads first is its build side.
+    let sides = |plan: &str| -> Vec<&'static str> {
+        plan.lines()
+            .filter(|line| line.contains("DataSourceExec"))
+            .filter_map(|line| {
+                ["customers.parquet", "interactions/", "surveys/"]
+                    .into_iter()
+                    .find(|table| line.contains(table))
+            })
+            .collect()
+    };
+    let count = |sql: &str| -> u64 {
+        let out = run(&[], sql);
+        out.lines()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{sql}: {out}"))
+    };
+    let with_segment = "SELECT count(*) FROM customers WHERE segment IS NOT NULL";
+    let expected = format!(
+        "n,contacted,unhappy\n{},{},{}\n",
+        count(with_segment),
+        count(&format!(
+            "{with_segment} AND customer_id IN (SELECT customer_id FROM ({contacts}))"
+        )),
+        count(&format!(
+            "{with_segment} AND customer_id IN (SELECT customer_id FROM ({unhappy}))"
+        )),
+    );
+    assert_ne!(
+        expected, "n,contacted,unhappy\n0,0,0\n",
+        "the sample has no such customers"
+    );
+    for threads in ["2", "1"] {
+        let args = ["--threads", threads];
+        let plan = run(&args, &format!("EXPLAIN {join}"));
+        assert_eq!(
+            sides(&plan),
+            ["surveys/", "interactions/", "customers.parquet"],
+            "{threads} thread(s):\n{plan}"
+        );
+        let no_budget = "SET kpiql.hash_join_build_bytes = 0; ";
+        let plan = run(&args, &format!("{no_budget}EXPLAIN {join}"));
+        assert_eq!(
+            sides(&plan).first(),
+            Some(&"customers.parquet"),
+            "{threads} thread(s), no budget:\n{plan}"
+        );
+        assert_eq!(run(&args, &join), expected, "{threads} thread(s)");
+        assert_eq!(
+            run(&args, &format!("{no_budget}{join}")),
+            expected,
+            "{threads} thread(s), no budget"
+        );
+    }
+}
+
 /// Under `--memory-limit`, a join whose build side is not bounded within
 /// the budget but whose probe side is gets its sides swapped, the probe
 /// side collected once (issue 27, `src/joins/mod.rs`; `retention`'s customers
