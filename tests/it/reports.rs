@@ -3511,6 +3511,52 @@ fn under_a_memory_limit_small_joins_stay_hash_joins_and_large_ones_spill() {
     }
 }
 
+/// kpiql's session passes a partial grouping's rows on ungrouped once its
+/// first rows hold more than half as many groups (DESIGN §3; DataFusion's
+/// default is 0.8), and the groupings the reports make give the same rows
+/// either way: contacts by ticket with the `tickets` view's ordered
+/// `first_value`, and kpiql's KPI accumulators, whose partial states are
+/// then made from single rows. DataFusion decides after 100 000 rows of a
+/// partition, more than the sample has, so here after 10: a threshold of 0
+/// passes every partial grouping's rows on (the plan's metrics count the
+/// rows), 1 none (no grouping has more groups than rows).
+#[test]
+fn partial_groupings_that_do_not_reduce_pass_their_rows_on_with_the_same_results() {
+    let show = sample_sql_ok(
+        &[],
+        "SHOW datafusion.execution.skip_partial_aggregation_probe_ratio_threshold",
+    );
+    assert!(show.ends_with(",0.5\n"), "{show}");
+    let probe = "SET datafusion.execution.skip_partial_aggregation_probe_rows_threshold = 10; \
+                 SET datafusion.execution.skip_partial_aggregation_probe_ratio_threshold";
+    let skipped_rows = |plan: &str| -> usize {
+        plan.match_indices("skipped_aggregation_rows=")
+            .filter(|(at, what)| !plan[at + what.len()..].starts_with('0'))
+            .count()
+    };
+    for sql in [
+        "SELECT ticket_id, first_value(team ORDER BY contact_seq, created_at) AS team, \
+         bool_or(resolved) AS resolved, count(*) AS contacts \
+         FROM interactions GROUP BY ticket_id ORDER BY ticket_id",
+        "SELECT customer_id, fcr(contact_seq, resolved) AS fcr, \
+         escalation_rate(escalated) AS escalated \
+         FROM interactions GROUP BY customer_id ORDER BY customer_id",
+        "SELECT customer_id, csat(score) FILTER (WHERE kind = 'csat') AS csat, \
+         nps(score) FILTER (WHERE kind = 'nps') AS nps \
+         FROM surveys WHERE kind IN ('csat', 'nps') GROUP BY customer_id ORDER BY customer_id",
+    ] {
+        let args = ["--threads", "2"];
+        let skipped = sample_sql_ok(&args, &format!("{probe} = 0; {sql}"));
+        let grouped = sample_sql_ok(&args, &format!("{probe} = 1; {sql}"));
+        assert!(skipped.lines().count() > 100, "{sql}: {skipped}");
+        assert_eq!(skipped, grouped, "{sql}");
+        let plan = sample_sql_ok(&args, &format!("{probe} = 0; EXPLAIN ANALYZE {sql}"));
+        assert!(skipped_rows(&plan) > 0, "{sql}: nothing skipped:\n{plan}");
+        let plan = sample_sql_ok(&args, &format!("{probe} = 1; EXPLAIN ANALYZE {sql}"));
+        assert_eq!(skipped_rows(&plan), 0, "{sql}: skipped:\n{plan}");
+    }
+}
+
 /// Of two sides the files bound, one bounded by under two thirds of the
 /// other's rows is collected, whichever side DataFusion's guess put on
 /// the build side (issue 27, `src/joins/mod.rs`; `retention` at 10 M,
