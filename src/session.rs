@@ -262,7 +262,7 @@ pub fn session_config(options: &Options) -> SessionConfig {
     // rows as groups passes rows on ungrouped (DataFusion's default: more
     // than 0.8). `retention` at 100 M grouped 13.8 M contacts into 8.6 M
     // partial groups (0.62) before grouping them again into 7.65 M
-    // customers: 5.4 s -> 4.6 s (bench/README.md).
+    // customers: 5.4-5.8 s -> 4.6-4.8 s (bench/README.md).
     config
         .options_mut()
         .execution

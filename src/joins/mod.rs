@@ -293,8 +293,7 @@ fn join_rows_at_most(
     on: JoinOnRef<'_>,
     join_type: JoinType,
 ) -> Option<usize> {
-    let left_keys: Vec<usize> = on.iter().filter_map(|(l, _)| column(l)).collect();
-    let right_keys: Vec<usize> = on.iter().filter_map(|(_, r)| column(r)).collect();
+    let (left_keys, right_keys) = keys(on);
     match join_type {
         JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => rows_through_joins(left),
         JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => {
@@ -331,17 +330,10 @@ fn values_at_most(plan: &Arc<dyn ExecutionPlan>, columns: &[usize]) -> Option<us
         return values_at_most(aggregate.input(), &below);
     }
     if let Some(join) = plan.downcast_ref::<HashJoinExec>() {
-        let (kept, other, keys): (_, _, Vec<_>) = match join.join_type {
-            JoinType::LeftSemi => (
-                &join.left,
-                &join.right,
-                join.on.iter().filter_map(|(l, _)| column(l)).collect(),
-            ),
-            JoinType::RightSemi => (
-                &join.right,
-                &join.left,
-                join.on.iter().filter_map(|(_, r)| column(r)).collect(),
-            ),
+        let (left_keys, right_keys) = keys(&join.on);
+        let (kept, other, keys) = match join.join_type {
+            JoinType::LeftSemi => (&join.left, &join.right, left_keys),
+            JoinType::RightSemi => (&join.right, &join.left, right_keys),
             _ => return None,
         };
         let below = projected(join.projection.as_deref(), columns)?;
@@ -423,6 +415,15 @@ fn projected(kept: Option<&[usize]>, columns: &[usize]) -> Option<Vec<usize>> {
         None => Some(columns.to_vec()),
         Some(kept) => columns.iter().map(|&i| kept.get(i).copied()).collect(),
     }
+}
+
+/// The columns of each side that a join's keys are, where they are plain
+/// columns.
+fn keys(on: JoinOnRef<'_>) -> (Vec<usize>, Vec<usize>) {
+    (
+        on.iter().filter_map(|(l, _)| column(l)).collect(),
+        on.iter().filter_map(|(_, r)| column(r)).collect(),
+    )
 }
 
 /// The index of a plain column.
